@@ -1,0 +1,45 @@
+/// One admin operation: its parameters are the value's properties, its name is the admin
+/// protocol's method name (`area.verb`), and `run` carries it out.
+///
+/// The same value travels over the admin socket as JSON-RPC `params` and is run in-process by
+/// ``AdminService/perform(_:actor:)``, so every surface (CLI, console, socket) shares one
+/// implementation and one set of errors.
+public protocol AdminMethod: Codable, Sendable {
+    associatedtype Result: Codable & Sendable
+    /// The protocol name, e.g. `"users.grant"`.
+    static var name: String { get }
+    /// True when the operation changes state (refused by read-only clients).
+    static var mutates: Bool { get }
+    /// Validates, applies in one transaction and audits.
+    func run(_ context: AdminContext) throws -> Result
+}
+
+extension AdminMethod {
+    public static var mutates: Bool { true }
+}
+
+/// An empty result, for operations that return nothing but success.
+public struct Done: Codable, Sendable, Equatable {
+    public var ok = true
+    public init() {}
+}
+
+/// Namespace of every admin operation, grouped by area in the files beside this one.
+public enum Admin {
+    /// Every operation, by protocol name: the dispatch table of the admin socket.
+    public static let methods: [any AdminMethod.Type] = [
+        ModeGet.self, ModePreview.self, ModeSet.self, SettingsGet.self, SettingsSet.self,
+        UsersAdd.self, UsersList.self, UsersShow.self, UsersSuspend.self, UsersResume.self,
+        UsersGrant.self, UsersDeduct.self, UsersLedger.self,
+        KeysCreate.self, KeysList.self, KeysRevoke.self,
+        ProvidersAdd.self, ProvidersList.self, ProvidersUpdate.self, ProvidersEnable.self,
+        ProvidersDisable.self, ProvidersRemove.self,
+        CredentialsAdd.self, CredentialsList.self, CredentialsEnable.self, CredentialsDisable.self,
+        CredentialsRemove.self,
+        RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
+        UsageSummary.self, UsageRecent.self, AuditList.self,
+    ]
+
+    public static let methodsByName: [String: any AdminMethod.Type] =
+        Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
+}

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+
+/// Every admin operation of the hub, run in-process against its database.
+///
+/// Each operation is an ``AdminMethod`` value (its parameters) whose `run` validates, applies the
+/// change in one transaction and writes the audit entry in that same transaction: so either all
+/// of it happens, or none of it. The admin socket and ``HubConnection`` speak the same values.
+public struct AdminService: Sendable {
+    public let store: HubStore
+    public let sealer: SecretSealer
+
+    public init(store: HubStore, sealer: SecretSealer) {
+        self.store = store
+        self.sealer = sealer
+    }
+
+    /// Opens the hub in `directory`, checking that the secret key matches its database.
+    public static func open(_ directory: DataDirectory) throws(HubError) -> AdminService {
+        let store = try HubStore.open(directory)
+        let sealer = try SecretSealer.load(for: directory)
+        try store.verify(sealer)
+        return AdminService(store: store, sealer: sealer)
+    }
+
+    /// Runs one admin operation on behalf of `actor` (recorded in the audit log and the ledger).
+    public func perform<M: AdminMethod>(_ method: M, actor: String) throws(HubError) -> M.Result {
+        do {
+            return try method.run(AdminContext(service: self, actor: actor))
+        } catch {
+            throw HubError(from: error)
+        }
+    }
+}
+
+/// What an operation runs with: the store, the sealer and who asked.
+public struct AdminContext: Sendable {
+    public let service: AdminService
+    public let actor: String
+
+    var store: HubStore { service.store }
+    var sealer: SecretSealer { service.sealer }
+
+    func write<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.write(body) }
+    func read<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.read(body) }
+
+    /// Appends an audit entry; call inside the transaction that made the change.
+    func audit(
+        _ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?
+    ) throws {
+        var entry = AuditEntry(
+            id: nil, actor: actor, action: action, target: target,
+            before: before.map { HubJSON.text($0) }, after: after.map { HubJSON.text($0) }, createdAt: Date())
+        try entry.insert(db)
+    }
+}
+
+/// Who is acting, for the audit log: the OS user and the surface they came through.
+public enum AdminActor {
+    /// `"alice (uid 1000) via cli"`.
+    public static func osUser(uid: uid_t = getuid(), via surface: String) -> String {
+        "\(userName(uid: uid)) (uid \(uid)) via \(surface)"
+    }
+
+    public static func userName(uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid\(uid)" }
+        return String(cString: name)
+    }
+}
+
+// MARK: - Look-ups shared by the operations
+
+enum Lookup {
+    /// A user named by id (all digits) or by name (case-insensitive).
+    static func user(_ db: Database, _ reference: String) throws -> User {
+        let reference = reference.trimmingSpaces
+        let found = if let id = Int64(reference) {
+            try User.fetchOne(db, key: id)
+        } else {
+            try User.filter(Column("name") == reference).fetchOne(db)
+        }
+        guard let found else { throw HubError.notFound("unknown user '\(reference)'") }
+        return found
+    }
+
+    static func provider(_ db: Database, _ reference: String) throws -> Provider {
+        let reference = reference.trimmingSpaces
+        let found = if let id = Int64(reference) {
+            try Provider.fetchOne(db, key: id)
+        } else {
+            try Provider.filter(Column("name") == reference).fetchOne(db)
+        }
+        guard let found else { throw HubError.notFound("unknown provider '\(reference)'") }
+        return found
+    }
+
+    static func credential(_ db: Database, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
+        let owner = try self.provider(db, provider)
+        let scope = StoredCredential.filter(Column("provider_id") == owner.id)
+        let found = if let id = Int64(reference) {
+            try scope.filter(key: id).fetchOne(db)
+        } else {
+            try scope.filter(Column("name") == reference).fetchOne(db)
+        }
+        guard let found else {
+            throw HubError.notFound("provider '\(owner.name)' has no credential '\(reference)'")
+        }
+        return (owner, found)
+    }
+}
+
+// MARK: - Validation shared by the operations
+
+enum Validate {
+    /// A display-safe name: 1-64 characters, no control characters, not all digits (digits name ids).
+    static func name(_ raw: String, of what: String) throws(HubError) -> String {
+        let name = raw.trimmingSpaces
+        guard !name.isEmpty else { throw HubError.invalid("\(what) name must not be empty") }
+        guard name.count <= 64 else { throw HubError.invalid("\(what) name is longer than 64 characters") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw HubError.invalid("\(what) name contains control characters")
+        }
+        guard Int64(name) == nil else {
+            throw HubError.invalid("\(what) name '\(name)' is all digits: digits are read as an id")
+        }
+        return name
+    }
+
+    static func reason(_ raw: String) throws(HubError) -> String {
+        let reason = raw.trimmingSpaces
+        guard !reason.isEmpty else { throw HubError.invalid("a reason is required") }
+        guard reason.count <= 500 else { throw HubError.invalid("the reason is longer than 500 characters") }
+        return reason
+    }
+
+    static func positive(_ amount: Amount, _ what: String) throws(HubError) -> Amount {
+        guard amount.isPositive else { throw HubError.invalid("\(what) must be greater than zero, got \(amount)") }
+        return amount
+    }
+
+    static func nonNegative(_ amount: Amount, _ what: String) throws(HubError) -> Amount {
+        guard !amount.isNegative else { throw HubError.invalid("\(what) must not be negative, got \(amount)") }
+        return amount
+    }
+
+    static func url(_ raw: String) throws(HubError) -> String {
+        let text = raw.trimmingSpaces
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host?.isEmpty == false else {
+            throw HubError.invalid("'\(raw)' is not an http(s) URL")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    static func limit(_ value: Int?, default fallback: Int = 50, max maximum: Int = 10_000) throws(HubError) -> Int {
+        let limit = value ?? fallback
+        guard (1...maximum).contains(limit) else { throw HubError.invalid("limit must be between 1 and \(maximum)") }
+        return limit
+    }
+}

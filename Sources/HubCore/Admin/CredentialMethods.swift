@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+
+/// A credential as shown anywhere outside the gateway: the secret only masked.
+public struct CredentialInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var provider: String
+    public var name: String
+    public var secretMasked: String
+    public var weight: Int
+    public var enabled: Bool
+    public var lastError: String?
+    public var lastUsedAt: Date?
+    public var createdAt: Date
+
+    init(_ credential: StoredCredential, provider: String) {
+        id = credential.id ?? 0
+        self.provider = provider
+        name = credential.name
+        secretMasked = credential.secretHint
+        weight = credential.weight
+        enabled = credential.enabled
+        lastError = credential.lastError
+        lastUsedAt = credential.lastUsedAt
+        createdAt = credential.createdAt
+    }
+}
+
+extension Admin {
+    /// `credentials.add`: seals the secret with the hub's key; only the masked form is ever returned.
+    public struct CredentialsAdd: AdminMethod {
+        public static let name = "credentials.add"
+        public var provider: String
+        public var name: String
+        public var secret: String
+        public var weight: Int?
+
+        public init(provider: String, name: String, secret: String, weight: Int? = nil) {
+            self.provider = provider; self.name = name; self.secret = secret; self.weight = weight
+        }
+
+        public func run(_ context: AdminContext) throws -> CredentialInfo {
+            let name = try Validate.name(self.name, of: "credential")
+            let secret = secret.trimmingSpaces
+            guard !secret.isEmpty else { throw HubError.invalid("the secret is empty") }
+            let weight = weight ?? 100
+            guard (0...10_000).contains(weight) else { throw HubError.invalid("weight must be between 0 and 10000") }
+            let sealed = try context.sealer.seal(secret)
+            return try context.write { db in
+                let owner = try Lookup.provider(db, provider)
+                let scope = StoredCredential.filter(Column("provider_id") == owner.id)
+                if try scope.filter(Column("name") == name).fetchOne(db) != nil {
+                    throw HubError(.alreadyExists, "provider '\(owner.name)' already has a credential named '\(name)'")
+                }
+                var credential = StoredCredential(
+                    id: nil, providerId: owner.id!, name: name, sealedSecret: sealed,
+                    secretHint: SecretSealer.mask(secret), weight: weight, enabled: true, lastError: nil,
+                    lastUsedAt: nil, createdAt: Date())
+                try credential.insert(db)
+                let info = CredentialInfo(credential, provider: owner.name)
+                try context.audit(db, Self.name, target: "credential:\(owner.name)/\(name)",
+                                  before: CredentialInfo?.none, after: info)
+                return info
+            }
+        }
+    }
+
+    /// `credentials.list`: credentials of one provider, or of all, secrets masked.
+    public struct CredentialsList: AdminMethod {
+        public static let name = "credentials.list"
+        public static let mutates = false
+        public var provider: String?
+        public init(provider: String? = nil) { self.provider = provider }
+
+        public func run(_ context: AdminContext) throws -> [CredentialInfo] {
+            try context.read { db in
+                let providers = try provider.map { [try Lookup.provider(db, $0)] } ?? Provider.order(Column("name")).fetchAll(db)
+                return try providers.flatMap { owner in
+                    try StoredCredential.filter(Column("provider_id") == owner.id).order(Column("id")).fetchAll(db)
+                        .map { CredentialInfo($0, provider: owner.name) }
+                }
+            }
+        }
+    }
+
+    /// `credentials.enable`: back into rotation; clears the last error.
+    public struct CredentialsEnable: AdminMethod {
+        public static let name = "credentials.enable"
+        public var provider: String
+        public var credential: String
+        public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
+        public func run(_ context: AdminContext) throws -> CredentialInfo {
+            try CredentialSwitch.set(enabled: true, provider, credential, context, action: Self.name)
+        }
+    }
+
+    /// `credentials.disable`: out of rotation.
+    public struct CredentialsDisable: AdminMethod {
+        public static let name = "credentials.disable"
+        public var provider: String
+        public var credential: String
+        public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
+        public func run(_ context: AdminContext) throws -> CredentialInfo {
+            try CredentialSwitch.set(enabled: false, provider, credential, context, action: Self.name)
+        }
+    }
+
+    /// `credentials.remove`: deletes the credential and its sealed secret.
+    public struct CredentialsRemove: AdminMethod {
+        public static let name = "credentials.remove"
+        public var provider: String
+        public var credential: String
+        public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
+
+        public func run(_ context: AdminContext) throws -> Done {
+            try context.write { db in
+                let (owner, stored) = try Lookup.credential(db, provider: provider, credential)
+                try stored.delete(db)
+                try context.audit(db, Self.name, target: "credential:\(owner.name)/\(stored.name)",
+                                  before: CredentialInfo(stored, provider: owner.name), after: CredentialInfo?.none)
+                return Done()
+            }
+        }
+    }
+}
+
+private enum CredentialSwitch {
+    static func set(enabled: Bool, _ provider: String, _ reference: String, _ context: AdminContext,
+                    action: String) throws -> CredentialInfo {
+        try context.write { db in
+            let (owner, before) = try Lookup.credential(db, provider: provider, reference)
+            var after = before
+            after.enabled = enabled
+            if enabled { after.lastError = nil }
+            guard after != before else { return CredentialInfo(before, provider: owner.name) }
+            try after.update(db, columns: ["enabled", "last_error"])
+            let info = CredentialInfo(after, provider: owner.name)
+            try context.audit(db, action, target: "credential:\(owner.name)/\(before.name)",
+                              before: CredentialInfo(before, provider: owner.name), after: info)
+            return info
+        }
+    }
+}

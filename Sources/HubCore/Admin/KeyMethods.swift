@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+
+/// A new API key: `secret` is shown this once and stored nowhere.
+public struct CreatedAPIKey: Codable, Sendable, Equatable {
+    public var key: APIKey
+    public var userName: String
+    public var secret: String
+}
+
+/// An API key with its owner's name, for lists.
+public struct APIKeyInfo: Codable, Sendable, Equatable, FetchableRecord {
+    public var key: APIKey
+    public var userName: String
+
+    public init(row: Row) throws {
+        key = try APIKey(row: row)
+        userName = row["user_name"]
+    }
+}
+
+extension Admin {
+    /// `keys.create`: a new key for a user; the secret is in the result and nowhere else.
+    public struct KeysCreate: AdminMethod {
+        public static let name = "keys.create"
+        public var user: String
+        public var name: String
+        public init(user: String, name: String) { self.user = user; self.name = name }
+
+        public func run(_ context: AdminContext) throws -> CreatedAPIKey {
+            let name = try Validate.name(self.name, of: "key")
+            let secret = APIKeySecret.generate()
+            return try context.write { db in
+                let owner = try Lookup.user(db, user)
+                var key = APIKey(id: nil, userId: owner.id!, name: name, hash: APIKeySecret.hash(secret),
+                                 prefix: APIKeySecret.visiblePrefix(of: secret), createdAt: Date(),
+                                 lastUsedAt: nil, revokedAt: nil)
+                try key.insert(db)
+                try context.audit(db, Self.name, target: "user:\(owner.name)", before: APIKey?.none, after: key)
+                return CreatedAPIKey(key: key, userName: owner.name, secret: secret)
+            }
+        }
+    }
+
+    /// `keys.list`: keys of one user, or of everyone.
+    public struct KeysList: AdminMethod {
+        public static let name = "keys.list"
+        public static let mutates = false
+        public var user: String?
+        public init(user: String? = nil) { self.user = user }
+
+        public func run(_ context: AdminContext) throws -> [APIKeyInfo] {
+            try context.read { db in
+                var sql = "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id"
+                var arguments: StatementArguments = []
+                if let user {
+                    sql += " WHERE k.user_id = ?"
+                    arguments = [try Lookup.user(db, user).id]
+                }
+                return try APIKeyInfo.fetchAll(db, sql: sql + " ORDER BY k.id", arguments: arguments)
+            }
+        }
+    }
+
+    /// `keys.revoke`: a key named by id or by its visible prefix stops working at once.
+    public struct KeysRevoke: AdminMethod {
+        public static let name = "keys.revoke"
+        public var key: String
+        public init(key: String) { self.key = key }
+
+        public func run(_ context: AdminContext) throws -> APIKey {
+            try context.write { db in
+                let reference = key.trimmingSpaces
+                let matches = if let id = Int64(reference) {
+                    try APIKey.filter(key: id).fetchAll(db)
+                } else {
+                    try APIKey.filter(Column("prefix").like("\(reference)%")).fetchAll(db)
+                }
+                guard let before = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
+                guard matches.count == 1 else {
+                    throw HubError.invalid("'\(reference)' matches \(matches.count) keys: give more of the prefix or the id")
+                }
+                guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
+                var after = before
+                after.revokedAt = Date()
+                try after.update(db, columns: ["revoked_at"])
+                try context.audit(db, Self.name, target: "key:\(before.prefix)", before: before, after: after)
+                return after
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+
+/// What switching the deployment mode would change, computed from the live database.
+public struct ModeSwitchPreview: Codable, Sendable, Equatable {
+    public var from: DeploymentMode
+    public var to: DeploymentMode
+    /// Active users in all.
+    public var activeUsers: Int
+    /// Active users whose balance is zero or less: refused once credits are enforced.
+    public var usersWithoutBalance: Int
+    /// Credits held by all users: untouched by a switch either way.
+    public var outstandingCredits: Amount
+    /// Models with a current rate.
+    public var pricedModels: Int
+    /// Models called in the last 30 days that have no current rate (`provider/model`).
+    public var modelsWithoutRate: [String]
+    /// The consequences in words, one line each, as the console shows them before confirming.
+    public var consequences: [String]
+}
+
+extension Admin {
+    /// `mode.get`: the mode and the service-provider settings.
+    public struct ModeGet: AdminMethod {
+        public static let name = "mode.get"
+        public static let mutates = false
+        public init() {}
+        public func run(_ context: AdminContext) throws -> HubSettings {
+            try context.read(Settings.current)
+        }
+    }
+
+    /// `mode.preview`: what `mode.set` to `mode` would change. Changes nothing.
+    public struct ModePreview: AdminMethod {
+        public static let name = "mode.preview"
+        public static let mutates = false
+        public var mode: DeploymentMode
+        public init(mode: DeploymentMode) { self.mode = mode }
+        public func run(_ context: AdminContext) throws -> ModeSwitchPreview {
+            try context.read { db in try Settings.preview(db, to: mode) }
+        }
+    }
+
+    /// `mode.set`: switches the deployment mode. Never touches a balance; audited.
+    public struct ModeSet: AdminMethod {
+        public static let name = "mode.set"
+        public var mode: DeploymentMode
+        public init(mode: DeploymentMode) { self.mode = mode }
+        public func run(_ context: AdminContext) throws -> HubSettings {
+            try context.write { db in
+                let before = try Settings.current(db)
+                guard before.mode != mode else { return before }
+                var after = before
+                after.mode = mode
+                after.updatedAt = Date()
+                try after.update(db)
+                try context.audit(db, "mode.set", target: "settings", before: before, after: after)
+                return after
+            }
+        }
+    }
+
+    /// `settings.get`: same as `mode.get`, under the name scripts look for.
+    public struct SettingsGet: AdminMethod {
+        public static let name = "settings.get"
+        public static let mutates = false
+        public init() {}
+        public func run(_ context: AdminContext) throws -> HubSettings {
+            try context.read(Settings.current)
+        }
+    }
+
+    /// `settings.set`: changes the service-provider settings given; the others stay.
+    public struct SettingsSet: AdminMethod {
+        public static let name = "settings.set"
+        public var starterCreditsEnabled: Bool?
+        public var starterCredits: Amount?
+        /// An http(s) URL, or the empty string to remove it.
+        public var paymentLink: String?
+        public var lowBalanceThreshold: Amount?
+        public var allowUnpricedModels: Bool?
+
+        public init(
+            starterCreditsEnabled: Bool? = nil, starterCredits: Amount? = nil, paymentLink: String? = nil,
+            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil
+        ) {
+            self.starterCreditsEnabled = starterCreditsEnabled
+            self.starterCredits = starterCredits
+            self.paymentLink = paymentLink
+            self.lowBalanceThreshold = lowBalanceThreshold
+            self.allowUnpricedModels = allowUnpricedModels
+        }
+
+        public func run(_ context: AdminContext) throws -> HubSettings {
+            let starter = try starterCredits.map { amount throws(HubError) in try Validate.nonNegative(amount, "starter credits") }
+            let threshold = try lowBalanceThreshold.map { amount throws(HubError) in try Validate.nonNegative(amount, "low-balance threshold") }
+            let link: String?? = try paymentLink.map { text throws(HubError) in
+                text.trimmingSpaces.isEmpty ? String?.none : try Validate.url(text)
+            }
+            return try context.write { db in
+                let before = try Settings.current(db)
+                var after = before
+                if let starterCreditsEnabled { after.starterCreditsEnabled = starterCreditsEnabled }
+                if let starter { after.starterCredits = starter }
+                if let link { after.paymentLink = link }
+                if let threshold { after.lowBalanceThreshold = threshold }
+                if let allowUnpricedModels { after.allowUnpricedModels = allowUnpricedModels }
+                guard after != before else { return before }
+                after.updatedAt = Date()
+                try after.update(db)
+                try context.audit(db, "settings.set", target: "settings", before: before, after: after)
+                return after
+            }
+        }
+    }
+}
+
+enum Settings {
+    static func current(_ db: Database) throws -> HubSettings {
+        guard let settings = try HubSettings.fetchOne(db) else {
+            throw HubError(.storage, "the settings row is missing: the database was not created by `aigne-hub init`")
+        }
+        return settings
+    }
+
+    static func preview(_ db: Database, to target: DeploymentMode) throws -> ModeSwitchPreview {
+        let settings = try current(db)
+        let active = User.filter(Column("status") == UserStatus.active.rawValue)
+        let activeUsers = try active.fetchCount(db)
+        let withoutBalance = try active.filter(Column("balance") <= 0).fetchCount(db)
+        let outstanding = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(balance), 0) FROM users") ?? .zero
+        let priced = try ModelRate.filter(Column("valid_to") == nil).fetchCount(db)
+        let since = Date().addingTimeInterval(-30 * 86_400)
+        let unpriced = try String.fetchAll(db, sql: """
+            SELECT DISTINCT p.name || '/' || e.model
+            FROM usage_events e JOIN providers p ON p.id = e.provider_id
+            WHERE e.created_at >= ?
+              AND NOT EXISTS (SELECT 1 FROM model_rates r
+                              WHERE r.provider_id = e.provider_id AND r.model = e.model AND r.valid_to IS NULL)
+            ORDER BY 1
+            """, arguments: [since])
+
+        var lines: [String] = []
+        if settings.mode == target {
+            lines.append("The hub is already in \(target.rawValue) mode: nothing changes.")
+        } else if target == .serviceProvider {
+            lines.append("Every call will be priced and charged to the caller's balance; a call is refused (402) when the balance cannot cover it.")
+            lines.append("\(withoutBalance) of \(activeUsers) active users have a zero balance and will be refused.")
+            if settings.allowUnpricedModels {
+                lines.append("Models without a rate stay callable, free of charge (allow_unpriced_models is on).")
+            } else {
+                lines.append("\(unpriced.count) models used in the last 30 days have no rate and will be refused\(unpriced.isEmpty ? "." : ": " + unpriced.prefix(5).joined(separator: ", "))\(unpriced.count > 5 ? ", …" : "")")
+            }
+            lines.append(settings.starterCreditsEnabled
+                ? "New users will receive \(settings.starterCredits) starter credits."
+                : "Starter credits are off: new users start at 0.")
+            lines.append("Requests already in flight finish under enterprise mode.")
+        } else {
+            lines.append("Credit checks stop: every active user may call every model; usage is tracked with its estimated cost.")
+            lines.append("Balances are kept as they are (\(outstanding) credits in all) and come back into force if the mode is switched back.")
+            lines.append("Starter credits, the payment link and low-balance notices are no longer applied.")
+        }
+        return ModeSwitchPreview(
+            from: settings.mode, to: target, activeUsers: activeUsers, usersWithoutBalance: withoutBalance,
+            outstandingCredits: outstanding, pricedModels: priced, modelsWithoutRate: unpriced, consequences: lines)
+    }
+}

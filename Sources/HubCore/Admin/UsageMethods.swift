@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+
+/// How usage is grouped in a summary.
+public enum UsageGrouping: String, Codable, Sendable, CaseIterable {
+    case user, model, provider
+}
+
+/// Usage totals of one group over a time range.
+public struct UsageSummaryRow: Codable, Sendable, Equatable, FetchableRecord {
+    /// The user name, `provider/model`, or provider name; `-` when unknown (e.g. a refused key).
+    public var group: String
+    public var requests: Int
+    public var errors: Int
+    public var tokensIn: Int64
+    public var tokensOut: Int64
+    public var creditsCharged: Amount
+    public var providerCost: Amount
+    public var averageLatencyMs: Double
+
+    public init(row: Row) throws {
+        group = row["grp"] ?? "-"
+        requests = row["requests"]
+        errors = row["errors"]
+        tokensIn = row["tokens_in"]
+        tokensOut = row["tokens_out"]
+        creditsCharged = row["credits_charged"]
+        providerCost = row["provider_cost"]
+        averageLatencyMs = row["avg_latency"] ?? 0
+    }
+}
+
+extension Admin {
+    /// `usage.summary`: totals by user, model or provider over [since, until).
+    public struct UsageSummary: AdminMethod {
+        public static let name = "usage.summary"
+        public static let mutates = false
+        public var by: UsageGrouping?
+        public var since: Date?
+        public var until: Date?
+
+        public init(by: UsageGrouping? = nil, since: Date? = nil, until: Date? = nil) {
+            self.by = by; self.since = since; self.until = until
+        }
+
+        public func run(_ context: AdminContext) throws -> [UsageSummaryRow] {
+            let since = since ?? Date().addingTimeInterval(-86_400)
+            let until = until ?? Date().addingTimeInterval(1)
+            guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
+            let group = switch by ?? .user {
+            case .user: "u.name"
+            case .model: "p.name || '/' || e.model"
+            case .provider: "p.name"
+            }
+            return try context.read { db in
+                try UsageSummaryRow.fetchAll(db, sql: """
+                    SELECT \(group) AS grp, COUNT(*) AS requests,
+                           SUM(CASE WHEN e.status >= 400 THEN 1 ELSE 0 END) AS errors,
+                           SUM(e.tokens_in) AS tokens_in, SUM(e.tokens_out) AS tokens_out,
+                           SUM(e.credits_charged) AS credits_charged, SUM(e.provider_cost) AS provider_cost,
+                           AVG(e.latency_ms) AS avg_latency
+                    FROM usage_events e
+                    LEFT JOIN users u ON u.id = e.user_id
+                    LEFT JOIN providers p ON p.id = e.provider_id
+                    WHERE e.created_at >= ? AND e.created_at < ?
+                    GROUP BY grp ORDER BY credits_charged DESC, requests DESC
+                    """, arguments: [since, until])
+            }
+        }
+    }
+
+    /// `usage.recent`: the newest usage events, of one user or all.
+    public struct UsageRecent: AdminMethod {
+        public static let name = "usage.recent"
+        public static let mutates = false
+        public var user: String?
+        public var limit: Int?
+        /// Only events with an id above this one (for polling).
+        public var afterId: Int64?
+
+        public init(user: String? = nil, limit: Int? = nil, afterId: Int64? = nil) {
+            self.user = user; self.limit = limit; self.afterId = afterId
+        }
+
+        public func run(_ context: AdminContext) throws -> [UsageEvent] {
+            let limit = try Validate.limit(limit, default: 50)
+            return try context.read { db in
+                var request = UsageEvent.order(Column("id").desc).limit(limit)
+                if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
+                if let afterId { request = request.filter(Column("id") > afterId) }
+                return try request.fetchAll(db)
+            }
+        }
+    }
+
+    /// `audit.list`: admin changes, newest first.
+    public struct AuditList: AdminMethod {
+        public static let name = "audit.list"
+        public static let mutates = false
+        public var limit: Int?
+        public var action: String?
+        public var target: String?
+
+        public init(limit: Int? = nil, action: String? = nil, target: String? = nil) {
+            self.limit = limit; self.action = action; self.target = target
+        }
+
+        public func run(_ context: AdminContext) throws -> [AuditEntry] {
+            let limit = try Validate.limit(limit, default: 50)
+            return try context.read { db in
+                var request = AuditEntry.order(Column("id").desc).limit(limit)
+                if let action { request = request.filter(Column("action").like("\(action)%")) }
+                if let target { request = request.filter(Column("target").like("%\(target)%")) }
+                return try request.fetchAll(db)
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import GRDB
+
+/// A user with what a support agent needs at a glance.
+public struct UserDetail: Codable, Sendable, Equatable {
+    public var user: User
+    public var keys: [APIKey]
+    public var recentLedger: [LedgerEntry]
+    /// Credits charged for usage since the first of this month (UTC).
+    public var spendThisMonth: Amount
+    public var requestsThisMonth: Int
+}
+
+extension Admin {
+    /// `users.add`: creates a user; in service-provider mode with starter credits on, grants them.
+    public struct UsersAdd: AdminMethod {
+        public static let name = "users.add"
+        public var name: String
+        public var email: String?
+        public init(name: String, email: String? = nil) { self.name = name; self.email = email }
+
+        public func run(_ context: AdminContext) throws -> User {
+            let name = try Validate.name(self.name, of: "user")
+            let email = email?.trimmingSpaces
+            if let email, !email.isEmpty, !(email.contains("@") && !email.contains(" ")) {
+                throw HubError.invalid("'\(email)' is not an email address")
+            }
+            return try context.write { db in
+                if try User.filter(Column("name") == name).fetchOne(db) != nil {
+                    throw HubError(.alreadyExists, "a user named '\(name)' already exists")
+                }
+                var user = User(id: nil, name: name, email: email?.isEmpty == true ? nil : email,
+                                status: .active, balance: .zero, createdAt: Date())
+                try user.insert(db)
+                try context.audit(db, "users.add", target: "user:\(name)", before: User?.none, after: user)
+                let settings = try Settings.current(db)
+                if settings.mode == .serviceProvider, settings.starterCreditsEnabled, settings.starterCredits.isPositive {
+                    let entry = try Ledger.post(
+                        db, userId: user.id!, kind: .grant, amount: settings.starterCredits, actor: context.actor,
+                        reason: "starter credits", idempotencyKey: "starter:\(user.id!)")
+                    user.balance = entry.balanceAfter
+                }
+                return user
+            }
+        }
+    }
+
+    /// `users.list`: users by name, optionally filtered by a substring of name or email and by status.
+    public struct UsersList: AdminMethod {
+        public static let name = "users.list"
+        public static let mutates = false
+        public var filter: String?
+        public var status: UserStatus?
+        public var limit: Int?
+        public init(filter: String? = nil, status: UserStatus? = nil, limit: Int? = nil) {
+            self.filter = filter; self.status = status; self.limit = limit
+        }
+
+        public func run(_ context: AdminContext) throws -> [User] {
+            let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
+            return try context.read { db in
+                var request = User.order(Column("name").collating(.nocase))
+                if let filter, !filter.isEmpty {
+                    let pattern = "%\(filter)%"
+                    request = request.filter(Column("name").like(pattern) || Column("email").like(pattern))
+                }
+                if let status { request = request.filter(Column("status") == status.rawValue) }
+                return try request.limit(limit).fetchAll(db)
+            }
+        }
+    }
+
+    /// `users.show`: one user with keys, the last 20 ledger entries and this month's spend.
+    public struct UsersShow: AdminMethod {
+        public static let name = "users.show"
+        public static let mutates = false
+        public var user: String
+        public init(user: String) { self.user = user }
+
+        public func run(_ context: AdminContext) throws -> UserDetail {
+            try context.read { db in
+                let user = try Lookup.user(db, self.user)
+                let keys = try APIKey.filter(Column("user_id") == user.id).order(Column("id")).fetchAll(db)
+                let ledger = try LedgerEntry.filter(Column("user_id") == user.id)
+                    .order(Column("id").desc).limit(20).fetchAll(db)
+                let month = Calendar.utc.dateInterval(of: .month, for: Date())!.start
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT COALESCE(SUM(credits_charged), 0) AS spend, COUNT(*) AS requests
+                    FROM usage_events WHERE user_id = ? AND created_at >= ?
+                    """, arguments: [user.id, month])!
+                return UserDetail(user: user, keys: keys, recentLedger: ledger,
+                                  spendThisMonth: row["spend"], requestsThisMonth: row["requests"])
+            }
+        }
+    }
+
+    /// `users.suspend`: a suspended user's keys are refused until `users.resume`.
+    public struct UsersSuspend: AdminMethod {
+        public static let name = "users.suspend"
+        public var user: String
+        public var reason: String?
+        public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
+        public func run(_ context: AdminContext) throws -> User {
+            try UserStatusChange.apply(.suspended, to: user, reason: reason, context, action: Self.name)
+        }
+    }
+
+    /// `users.resume`: lifts a suspension.
+    public struct UsersResume: AdminMethod {
+        public static let name = "users.resume"
+        public var user: String
+        public var reason: String?
+        public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
+        public func run(_ context: AdminContext) throws -> User {
+            try UserStatusChange.apply(.active, to: user, reason: reason, context, action: Self.name)
+        }
+    }
+
+    /// `users.grant`: adds credits (kind grant, purchase or refund) with a required reason.
+    public struct UsersGrant: AdminMethod {
+        public static let name = "users.grant"
+        public var user: String
+        public var amount: Amount
+        public var reason: String
+        public var kind: LedgerKind?
+        public var idempotencyKey: String?
+
+        public init(user: String, amount: Amount, reason: String, kind: LedgerKind? = nil, idempotencyKey: String? = nil) {
+            self.user = user; self.amount = amount; self.reason = reason; self.kind = kind
+            self.idempotencyKey = idempotencyKey
+        }
+
+        public func run(_ context: AdminContext) throws -> LedgerEntry {
+            let kind = kind ?? .grant
+            guard [.grant, .purchase, .refund].contains(kind) else {
+                throw HubError.invalid("a grant is of kind grant, purchase or refund, not \(kind.rawValue)")
+            }
+            return try BalanceChange.apply(
+                kind: kind, amount: try Validate.positive(amount, "the amount"), user: user,
+                reason: reason, idempotencyKey: idempotencyKey, context, action: Self.name)
+        }
+    }
+
+    /// `users.deduct`: takes credits away (an adjustment); refused if the balance would go below zero.
+    public struct UsersDeduct: AdminMethod {
+        public static let name = "users.deduct"
+        public var user: String
+        public var amount: Amount
+        public var reason: String
+        public var idempotencyKey: String?
+
+        public init(user: String, amount: Amount, reason: String, idempotencyKey: String? = nil) {
+            self.user = user; self.amount = amount; self.reason = reason; self.idempotencyKey = idempotencyKey
+        }
+
+        public func run(_ context: AdminContext) throws -> LedgerEntry {
+            try BalanceChange.apply(
+                kind: .adjustment, amount: try Validate.positive(amount, "the amount").negated, user: user,
+                reason: reason, idempotencyKey: idempotencyKey, context, action: Self.name)
+        }
+    }
+
+    /// `users.ledger`: a user's ledger, newest first.
+    public struct UsersLedger: AdminMethod {
+        public static let name = "users.ledger"
+        public static let mutates = false
+        public var user: String
+        public var limit: Int?
+        public init(user: String, limit: Int? = nil) { self.user = user; self.limit = limit }
+
+        public func run(_ context: AdminContext) throws -> [LedgerEntry] {
+            let limit = try Validate.limit(limit, default: 100, max: 100_000)
+            return try context.read { db in
+                let user = try Lookup.user(db, self.user)
+                return try LedgerEntry.filter(Column("user_id") == user.id)
+                    .order(Column("id").desc).limit(limit).fetchAll(db)
+            }
+        }
+    }
+}
+
+private enum UserStatusChange {
+    static func apply(_ status: UserStatus, to reference: String, reason: String?, _ context: AdminContext,
+                      action: String) throws -> User {
+        try context.write { db in
+            let before = try Lookup.user(db, reference)
+            guard before.status != status else {
+                throw HubError(.failedPrecondition, "\(before.name) is already \(status.rawValue)")
+            }
+            var after = before
+            after.status = status
+            try after.update(db, columns: ["status"])
+            struct Change: Encodable { var user: User; var reason: String? }
+            try context.audit(db, action, target: "user:\(before.name)",
+                              before: Change(user: before, reason: nil), after: Change(user: after, reason: reason))
+            return after
+        }
+    }
+}
+
+private enum BalanceChange {
+    static func apply(kind: LedgerKind, amount: Amount, user reference: String, reason: String,
+                      idempotencyKey: String?, _ context: AdminContext, action: String) throws -> LedgerEntry {
+        let reason = try Validate.reason(reason)
+        return try context.write { db in
+            let user = try Lookup.user(db, reference)
+            let entry = try Ledger.post(db, userId: user.id!, kind: kind, amount: amount, actor: context.actor,
+                                        reason: reason, idempotencyKey: idempotencyKey)
+            try context.audit(db, action, target: "user:\(user.name)", before: user, after: entry)
+            return entry
+        }
+    }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+}

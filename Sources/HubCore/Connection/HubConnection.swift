@@ -1,0 +1,46 @@
+import Foundation
+
+/// Where a ``HubConnection`` reaches the hub.
+public enum HubEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The admin socket of a running hub.
+    case socket(String)
+    /// The hub's database file, opened directly (the hub may be stopped).
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .socket(let path): "socket \(path)"
+        case .database(let path): "database \(path)"
+        }
+    }
+}
+
+/// One async admin API over a running hub's admin socket or over its database directly.
+/// The CLI and the console use nothing else to administer a hub.
+public protocol HubConnection: Sendable {
+    var endpoint: HubEndpoint { get }
+    /// Runs one admin operation; failures are ``HubError``s with the same codes on every endpoint.
+    func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result
+}
+
+/// A ``HubConnection`` that runs each operation in-process against the database.
+public struct DatabaseConnection: HubConnection {
+    public let service: AdminService
+    public let actor: String
+
+    public init(service: AdminService, actor: String) {
+        self.service = service
+        self.actor = actor
+    }
+
+    /// Opens the hub database in `directory`, acting as the current OS user via `surface`.
+    public static func open(_ directory: DataDirectory, surface: String) throws(HubError) -> DatabaseConnection {
+        DatabaseConnection(service: try AdminService.open(directory), actor: AdminActor.osUser(via: surface))
+    }
+
+    public var endpoint: HubEndpoint { .database(service.store.directory.databaseURL.path) }
+
+    public func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
+        try service.perform(method, actor: actor)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+
+// The records of the store, one per table, with Swift names for the snake_case columns.
+// Money is `Amount` (INTEGER nano-units); times are `Date`.
+
+/// Shared GRDB conventions: snake_case columns, Swift camelCase properties.
+public protocol HubRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {}
+
+extension HubRecord {
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+}
+
+/// The `settings` row: the deployment mode and the service-provider options.
+public struct HubSettings: HubRecord, Equatable {
+    public static let databaseTableName = "settings"
+    var id: Int64 = 1
+    public var mode: DeploymentMode
+    public var starterCreditsEnabled: Bool
+    public var starterCredits: Amount
+    public var paymentLink: String?
+    public var lowBalanceThreshold: Amount
+    public var allowUnpricedModels: Bool
+    public var updatedAt: Date
+}
+
+public struct Provider: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "providers"
+    public var id: Int64?
+    public var name: String
+    public var kind: ProviderKind
+    public var displayName: String
+    public var baseURL: String
+    public var enabled: Bool
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind, displayName, enabled, createdAt
+        case baseURL = "baseUrl"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A provider credential as stored: the secret only in sealed form.
+struct StoredCredential: HubRecord, Equatable {
+    static let databaseTableName = "credentials"
+    var id: Int64?
+    var providerId: Int64
+    var name: String
+    var sealedSecret: Data
+    var secretHint: String
+    var weight: Int
+    var enabled: Bool
+    var lastError: String?
+    var lastUsedAt: Date?
+    var createdAt: Date
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One row of rate history. The current rate of a (provider, model, type) has `validTo == nil`.
+public struct ModelRate: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "model_rates"
+    public var id: Int64?
+    public var providerId: Int64
+    public var model: String
+    public var type: ModelType
+    public var inputRate: Amount
+    public var outputRate: Amount
+    public var cachedInputRate: Amount?
+    public var imageRate: Amount
+    public var inputCost: Amount
+    public var outputCost: Amount
+    public var cachedInputCost: Amount?
+    public var imageCost: Amount
+    public var validFrom: Date
+    public var validTo: Date?
+
+    /// What the hub charges, in credits.
+    public var rate: ModelPrice {
+        ModelPrice(inputPerMillion: inputRate, outputPerMillion: outputRate,
+                   cachedInputPerMillion: cachedInputRate, perImage: imageRate)
+    }
+
+    /// What the provider costs, in USD.
+    public var cost: ModelPrice {
+        ModelPrice(inputPerMillion: inputCost, outputPerMillion: outputCost,
+                   cachedInputPerMillion: cachedInputCost, perImage: imageCost)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct User: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "users"
+    public var id: Int64?
+    public var name: String
+    public var email: String?
+    public var status: UserStatus
+    public var balance: Amount
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A client API key. Only the SHA-256 of the secret is stored; `prefix` lets a person recognise it.
+public struct APIKey: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "api_keys"
+    public var id: Int64?
+    public var userId: Int64
+    public var name: String
+    var hash: String
+    public var prefix: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    public var isRevoked: Bool { revokedAt != nil }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One movement of a balance. Append-only; `balanceAfter` is the balance once it was applied.
+public struct LedgerEntry: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "ledger"
+    public var id: Int64?
+    public var userId: Int64
+    public var kind: LedgerKind
+    public var amount: Amount
+    public var balanceAfter: Amount
+    public var actor: String
+    public var reason: String
+    public var idempotencyKey: String
+    public var requestId: String?
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One client request, successful or not, as metered by the gateway.
+public struct UsageEvent: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "usage_events"
+    public var id: Int64?
+    public var requestId: String
+    public var userId: Int64?
+    public var apiKeyId: Int64?
+    public var providerId: Int64?
+    public var model: String
+    public var tokensIn: Int64
+    public var tokensOut: Int64
+    public var tokensCached: Int64
+    public var providerCost: Amount
+    public var creditsCharged: Amount
+    public var latencyMs: Double
+    public var ttfbMs: Double?
+    public var status: Int
+    public var error: String?
+    public var usageSource: UsageSource
+    public var streamed: Bool
+    public var createdAt: Date
+
+    public init(
+        id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
+        model: String, tokensIn: Int64 = 0, tokensOut: Int64 = 0, tokensCached: Int64 = 0,
+        providerCost: Amount = .zero, creditsCharged: Amount = .zero, latencyMs: Double = 0,
+        ttfbMs: Double? = nil, status: Int, error: String? = nil, usageSource: UsageSource = .upstream,
+        streamed: Bool = false, createdAt: Date = Date()
+    ) {
+        self.id = id; self.requestId = requestId; self.userId = userId; self.apiKeyId = apiKeyId
+        self.providerId = providerId; self.model = model; self.tokensIn = tokensIn
+        self.tokensOut = tokensOut; self.tokensCached = tokensCached; self.providerCost = providerCost
+        self.creditsCharged = creditsCharged; self.latencyMs = latencyMs; self.ttfbMs = ttfbMs
+        self.status = status; self.error = error; self.usageSource = usageSource
+        self.streamed = streamed; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One admin change: who did what to which thing, with the state before and after (JSON).
+public struct AuditEntry: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "audit_log"
+    public var id: Int64?
+    public var actor: String
+    public var action: String
+    public var target: String
+    public var before: String?
+    public var after: String?
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Where a hub keeps its state: `hub.sqlite`, `secret.key` and, while it runs, `admin.sock`.
+///
+/// Resolved from `--data-dir`, else `AIGNE_HUB_HOME`, else `$XDG_DATA_HOME/aigne-hub`, else
+/// `~/.local/share/aigne-hub`. Nothing outside this directory is needed to move a hub.
+public struct DataDirectory: Sendable, Hashable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url.standardizedFileURL }
+
+    public init(path: String) { self.init(url: URL(fileURLWithPath: path)) }
+
+    /// Applies the resolution order above to an explicit choice and the process environment.
+    public static func resolve(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> DataDirectory {
+        if let explicit, !explicit.isEmpty { return DataDirectory(path: explicit) }
+        if let home = environment["AIGNE_HUB_HOME"], !home.isEmpty { return DataDirectory(path: home) }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
+            return DataDirectory(url: URL(fileURLWithPath: xdg).appendingPathComponent("aigne-hub"))
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return DataDirectory(url: URL(fileURLWithPath: home).appendingPathComponent(".local/share/aigne-hub"))
+    }
+
+    public var databaseURL: URL { url.appendingPathComponent("hub.sqlite") }
+    public var secretKeyURL: URL { url.appendingPathComponent("secret.key") }
+    public var adminSocketURL: URL { url.appendingPathComponent("admin.sock") }
+
+    public var path: String { url.path }
+
+    /// True when `init` has been run here.
+    public var isInitialized: Bool { FileManager.default.fileExists(atPath: databaseURL.path) }
+
+    /// Creates the directory with mode 0700 if it does not exist.
+    public func create() throws(HubError) {
+        do {
+            try FileManager.default.createDirectory(
+                at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw HubError(.storage, "cannot create data directory \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import HubCore
+
+/// Options every admin verb takes: where the hub is, and how to print.
+struct HubOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The hub's data directory.", valueName: "dir"))
+    var dataDir: String?
+
+    @Flag(name: .long, help: "Print the result as JSON (field names as in the schema).")
+    var json = false
+
+    var directory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
+
+    func connect() throws(HubError) -> any HubConnection {
+        try DatabaseConnection.open(directory, surface: "cli")
+    }
+
+    /// Runs `method` on the hub and prints its result: JSON with `--json`, else `render`'s text.
+    func run<M: AdminMethod>(_ method: M, render: (M.Result) -> String) async throws {
+        let result = try await connect().call(method)
+        if json {
+            let data = try HubJSON.encoder(pretty: true).encode(result)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let text = render(result)
+            if !text.isEmpty { print(text) }
+        }
+    }
+}
+
+// MARK: - Argument types: parse errors name the value and say what is expected, on one line.
+
+enum Parse {
+    static func amount(_ text: String) throws(HubError) -> Amount { try Amount(parsing: text) }
+    static func mode(_ text: String) throws(HubError) -> DeploymentMode { try DeploymentMode(parsing: text) }
+    static func unit(_ text: String) throws(HubError) -> PriceUnit { try PriceUnit(parsing: text) }
+
+    static func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ what: String) throws(HubError) -> T
+    where T.RawValue == String {
+        guard let value = T(rawValue: text.lowercased()) else {
+            throw HubError.invalid("unknown \(what) '\(text)': use \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// `24h`, `7d`, `30m`, `2026-11-01`, or an ISO-8601 time; relative ones count back from now.
+    static func time(_ text: String) throws(HubError) -> Date {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
+        if let unit = text.last.flatMap({ units[$0] }), let count = Double(text.dropLast()), count >= 0 {
+            return Date().addingTimeInterval(-count * unit)
+        }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return day }
+        throw HubError.invalid("'\(text)' is not a time: use 24h, 7d, 2026-11-01 or 2026-11-01T09:00:00Z")
+    }
+}

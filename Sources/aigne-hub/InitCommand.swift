@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import HubCore
+
+/// `aigne-hub init`: creates a data directory with its database and secret key.
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a new hub: its database and its secret key (mode 0600).",
+        discussion: "Refuses to touch a directory that already holds a hub.")
+
+    @Option(name: .long, help: ArgumentHelp("Where to create the hub.", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("enterprise or service-provider.", valueName: "mode"), transform: Parse.mode)
+    var mode: DeploymentMode = .enterprise
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() async throws {
+        let directory = DataDirectory.resolve(explicit: dataDir)
+        try HubStore.initialize(directory, mode: mode)
+        if json {
+            struct Created: Encodable { var dataDir: String; var mode: DeploymentMode }
+            print(String(decoding: try HubJSON.encoder(pretty: true).encode(Created(dataDir: directory.path, mode: mode)), as: UTF8.self))
+        } else {
+            print("Created a hub in \(directory.path) (mode: \(mode.rawValue)).")
+            print("Keep \(directory.secretKeyURL.lastPathComponent) safe: without it, stored provider secrets cannot be opened.")
+        }
+    }
+}
+
+/// `aigne-hub admin`: every admin operation, for scripts.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin",
+        abstract: "Administer a hub: mode, users, keys, providers, credentials, rates, usage, audit.",
+        subcommands: [
+            ModeCommand.self, SettingsCommand.self, UsersCommand.self, KeysCommand.self,
+            ProvidersCommand.self, CredentialsCommand.self, RatesCommand.self, UsageCommand.self,
+            AuditCommand.self,
+        ])
+}
