@@ -21,6 +21,9 @@ public protocol HubConnection: Sendable {
     var endpoint: HubEndpoint { get }
     /// Runs one admin operation; failures are ``HubError``s with the same codes on every endpoint.
     func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result
+    /// `usage.subscribe`: every usage event, ledger change and admin change as it happens, and a
+    /// `stats` tick each second, until the stream is cancelled or the hub drops the subscriber.
+    func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error>
 }
 
 /// A ``HubConnection`` that runs each operation in-process against the database.
@@ -42,5 +45,9 @@ public struct DatabaseConnection: HubConnection {
 
     public func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
         try service.perform(method, actor: actor)
+    }
+
+    public func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
+        DatabaseFeed(store: service.store).notifications()
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A live notification from a hub: what `usage.subscribe` streams.
+public enum HubNotification: Sendable, Equatable {
+    /// A request was metered (success or failure).
+    case usage(UsageEvent)
+    /// A balance moved.
+    case ledger(LedgerEntry)
+    /// An admin change (mode, settings, users, keys, providers, credentials, rates).
+    case config(AuditEntry)
+    /// The once-a-second summary.
+    case stats(LiveStats)
+    /// The subscriber fell behind and is being dropped; no more notifications follow.
+    case dropped(reason: String)
+}
+
+/// Throughput and latency of one provider or model over the stats window.
+public struct GroupStats: Codable, Sendable, Equatable {
+    public var requests: Int
+    public var errors: Int
+    public var requestsPerSecond: Double
+    public var latencyP50Ms: Double
+
+    public init(requests: Int, errors: Int, requestsPerSecond: Double, latencyP50Ms: Double) {
+        self.requests = requests
+        self.errors = errors
+        self.requestsPerSecond = requestsPerSecond
+        self.latencyP50Ms = latencyP50Ms
+    }
+}
+
+/// The once-a-second `stats` tick: traffic over the last ``window`` seconds.
+public struct LiveStats: Codable, Sendable, Equatable {
+    public static let window: TimeInterval = 10
+
+    public var time: Date
+    public var requestsPerSecond: Double
+    public var tokensPerSecond: Double
+    /// Credits charged per minute (a rate, for display; the ledger holds the exact charges).
+    public var creditsPerMinute: Amount
+    /// Failed requests ÷ requests, 0...1.
+    public var errorRate: Double
+    public var latencyP50Ms: Double
+    public var latencyP95Ms: Double
+    public var latencyP99Ms: Double
+    /// Requests being served now; nil when the source cannot know (a stopped hub).
+    public var inFlight: Int?
+    public var byProvider: [String: GroupStats]
+    public var byModel: [String: GroupStats]
+
+    public init(
+        time: Date, requestsPerSecond: Double = 0, tokensPerSecond: Double = 0, creditsPerMinute: Amount = .zero,
+        errorRate: Double = 0, latencyP50Ms: Double = 0, latencyP95Ms: Double = 0, latencyP99Ms: Double = 0,
+        inFlight: Int? = nil, byProvider: [String: GroupStats] = [:], byModel: [String: GroupStats] = [:]
+    ) {
+        self.time = time
+        self.requestsPerSecond = requestsPerSecond
+        self.tokensPerSecond = tokensPerSecond
+        self.creditsPerMinute = creditsPerMinute
+        self.errorRate = errorRate
+        self.latencyP50Ms = latencyP50Ms
+        self.latencyP95Ms = latencyP95Ms
+        self.latencyP99Ms = latencyP99Ms
+        self.inFlight = inFlight
+        self.byProvider = byProvider
+        self.byModel = byModel
+    }
+}
