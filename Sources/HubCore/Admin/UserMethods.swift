@@ -83,10 +83,10 @@ extension Admin {
                 let keys = try APIKey.filter(Column("user_id") == user.id).order(Column("id")).fetchAll(db)
                 let ledger = try LedgerEntry.filter(Column("user_id") == user.id)
                     .order(Column("id").desc).limit(20).fetchAll(db)
-                let month = Calendar.utc.dateInterval(of: .month, for: Date())!.start
+                let month = UsageRollup.day(Calendar.utc.dateInterval(of: .month, for: Date())!.start)
                 let row = try Row.fetchOne(db, sql: """
-                    SELECT COALESCE(SUM(credits_charged), 0) AS spend, COUNT(*) AS requests
-                    FROM usage_events WHERE user_id = ? AND created_at >= ?
+                    SELECT COALESCE(SUM(credits_charged), 0) AS spend, COALESCE(SUM(requests), 0) AS requests
+                    FROM usage_daily WHERE user_id = ? AND day >= ?
                     """, arguments: [user.id, month])!
                 return UserDetail(user: user, keys: keys, recentLedger: ledger,
                                   spendThisMonth: row["spend"], requestsThisMonth: row["requests"])

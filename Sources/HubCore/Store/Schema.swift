@@ -9,6 +9,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: core tables", migrate: createCoreTables)
+        migrator.registerMigration("v2: daily usage rollup", migrate: createDailyRollup)
         return migrator
     }
 
@@ -148,5 +149,42 @@ enum Schema {
             t.column("created_at", .datetime).notNull()
         }
         try db.create(index: "audit_log_time", on: "audit_log", columns: ["created_at"])
+    }
+
+    /// `usage_daily`: per UTC day, user, provider and model, the sums of `usage_events`, kept by a
+    /// trigger in the same transaction as each insert. Consoles and summaries over long ranges read
+    /// this instead of scanning millions of events.
+    private static func createDailyRollup(_ db: Database) throws {
+        try db.create(table: "usage_daily") { t in
+            t.column("day", .text).notNull()                 // YYYY-MM-DD (UTC)
+            t.column("user_id", .integer).notNull()          // 0 when the event had no user
+            t.column("provider_id", .integer).notNull()      // 0 when the event had no provider
+            t.column("model", .text).notNull()
+            t.column("requests", .integer).notNull()
+            t.column("errors", .integer).notNull()
+            t.column("tokens_in", .integer).notNull()
+            t.column("tokens_out", .integer).notNull()
+            t.column("credits_charged", .integer).notNull()
+            t.column("provider_cost", .integer).notNull()
+            t.column("latency_ms_sum", .double).notNull()
+            t.primaryKey(["day", "user_id", "provider_id", "model"])
+        }
+        try db.create(index: "usage_daily_user", on: "usage_daily", columns: ["user_id", "day"])
+        try db.execute(sql: """
+            CREATE TRIGGER usage_daily_rollup AFTER INSERT ON usage_events
+            BEGIN
+              INSERT INTO usage_daily (day, user_id, provider_id, model, requests, errors, tokens_in, tokens_out,
+                                       credits_charged, provider_cost, latency_ms_sum)
+              VALUES (substr(NEW.created_at, 1, 10), COALESCE(NEW.user_id, 0), COALESCE(NEW.provider_id, 0), NEW.model,
+                      1, NEW.status >= 400, NEW.tokens_in, NEW.tokens_out, NEW.credits_charged, NEW.provider_cost,
+                      NEW.latency_ms)
+              ON CONFLICT (day, user_id, provider_id, model) DO UPDATE SET
+                requests = requests + 1, errors = errors + excluded.errors,
+                tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out,
+                credits_charged = credits_charged + excluded.credits_charged,
+                provider_cost = provider_cost + excluded.provider_cost,
+                latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum;
+            END;
+            """)
     }
 }
