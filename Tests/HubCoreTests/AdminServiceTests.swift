@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import Testing
+@testable import HubCore
+
+@Suite("Admin service")
+struct AdminServiceTests {
+    @Test("mode preview counts users without balance, outstanding credits and unpriced models in use")
+    func modePreviewNumbers() throws {
+        let hub = try TemporaryHub()
+        for name in ["alice", "bob", "carol", "dave"] { try hub.run(Admin.UsersAdd(name: name)) }
+        try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 10), reason: "x"))
+        try hub.run(Admin.UsersGrant(user: "bob", amount: Amount(nanos: 1), reason: "x"))
+        try hub.run(Admin.UsersSuspend(user: "dave"))
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        try hub.run(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(nanos: 2_500_000_000), output: Amount(units: 10)))
+        try hub.store.write { db in
+            for (index, model) in ["gpt-4o", "gpt-4o-mini", "o3", "o3"].enumerated() {
+                var event = UsageEvent(requestId: "r\(index)", userId: 1, apiKeyId: nil, providerId: 1, model: model, status: 200)
+                try event.insert(db)
+            }
+        }
+        let before = try hub.snapshot()
+        let preview = try hub.run(Admin.ModePreview(mode: .serviceProvider))
+        #expect(preview.from == .enterprise && preview.to == .serviceProvider)
+        #expect(preview.activeUsers == 3)
+        #expect(preview.usersWithoutBalance == 1)                  // carol (dave is suspended)
+        #expect(preview.outstandingCredits == Amount(nanos: 10_000_000_001))
+        #expect(preview.pricedModels == 1)
+        #expect(preview.modelsWithoutRate == ["openai/gpt-4o-mini", "openai/o3"])
+        #expect(preview.consequences.contains("1 of 3 active users have a zero balance and will be refused."))
+        #expect(try hub.snapshot() == before, "a preview changes nothing")
+
+        let settings = try hub.run(Admin.ModeSet(mode: .serviceProvider))
+        #expect(settings.mode == .serviceProvider)
+        #expect(try hub.run(Admin.UsersShow(user: "alice")).user.balance == Amount(units: 10), "mode.set never touches balances")
+        let audit = try hub.run(Admin.AuditList(action: "mode.set"))
+        #expect(audit.count == 1)
+        #expect(audit[0].before?.contains(#""mode":"enterprise""#) == true)
+        #expect(audit[0].after?.contains(#""mode":"service-provider""#) == true)
+    }
+
+    @Test("new users get starter credits only in service-provider mode with them switched on")
+    func starterCredits() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5)))
+        #expect(try hub.run(Admin.UsersAdd(name: "early")).balance == .zero)
+        try hub.run(Admin.ModeSet(mode: .serviceProvider))
+        let user = try hub.run(Admin.UsersAdd(name: "王小明", email: "xm@example.com"))
+        #expect(user.balance == Amount(units: 5))
+        let ledger = try hub.run(Admin.UsersLedger(user: "王小明"))
+        #expect(ledger.map(\.kind) == [.grant] && ledger[0].reason == "starter credits")
+        #expect(try hub.ledgerViolations() == [])
+    }
+
+    @Test("provider secrets are sealed: the database files never hold them in clear")
+    func secretsAreSealed() throws {
+        let hub = try TemporaryHub()
+        let secret = "sk-proj-VerySecret-\(UUID().uuidString)"
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        let info = try hub.run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: secret))
+        #expect(info.secretMasked == "sk-…\(secret.suffix(4))")
+        let files = try FileManager.default.contentsOfDirectory(atPath: hub.directory.path).filter { $0.hasPrefix("hub.sqlite") }
+        #expect(files.contains("hub.sqlite"))
+        for file in files {
+            let bytes = try Data(contentsOf: hub.directory.url.appendingPathComponent(file))
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds the secret in clear")
+            #expect(bytes.range(of: Data("VerySecret".utf8)) == nil, "\(file) holds part of the secret in clear")
+        }
+        let audit = try hub.run(Admin.AuditList())
+        #expect(!audit.contains { ($0.after ?? "").contains("VerySecret") })
+        let sealed = try hub.store.read { db in try StoredCredential.fetchOne(db)!.sealedSecret }
+        #expect(try hub.service.sealer.unseal(sealed) == secret)
+    }
+
+    @Test("a wrong secret key is a clear error when the hub opens")
+    func wrongKeyIsRefused() throws {
+        let hub = try TemporaryHub()
+        let otherKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+        let sealer = try SecretSealer.load(for: hub.directory, environment: [SecretSealer.environmentVariable: otherKey])
+        #expect(throws: HubError(.secretKey, "the secret key does not match this hub's database (wrong secret.key or AIGNE_HUB_SECRET_KEY)")) {
+            try hub.store.verify(sealer)
+        }
+        #expect(throws: HubError.self) {
+            try SecretSealer.load(for: hub.directory, environment: [SecretSealer.environmentVariable: "not-base64!"])
+        }
+        let mode = try FileManager.default.attributesOfItem(atPath: hub.directory.secretKeyURL.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test("API keys are stored only as hashes, shown once, and revocable by prefix")
+    func apiKeys() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.UsersAdd(name: "alice"))
+        let created = try hub.run(Admin.KeysCreate(user: "alice", name: "ci"))
+        #expect(created.secret.hasPrefix("ahk_") && created.secret.count == 52)
+        let stored = try hub.store.read { db in try APIKey.fetchOne(db)! }
+        #expect(stored.hash == APIKeySecret.hash(created.secret))
+        let dump = try hub.snapshot().joined(separator: "\n")
+        #expect(!dump.contains(created.secret))
+        let revoked = try hub.run(Admin.KeysRevoke(key: created.key.prefix))
+        #expect(revoked.isRevoked)
+        #expect(throws: HubError(.failedPrecondition, "key \(created.key.prefix) is already revoked")) {
+            try hub.run(Admin.KeysRevoke(key: "\(created.key.id!)"))
+        }
+    }
+
+    @Test("rates keep their history; remove closes the current rate")
+    func rateHistory() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1/"))
+        try hub.run(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(nanos: 2_500_000_000), output: Amount(units: 10),
+                                   costInput: Amount(units: 2), costOutput: Amount(units: 8)))
+        let second = try hub.run(Admin.RatesSet(model: "openai/gpt-4o", per: .thousand, output: Amount(nanos: 12_000_000)))
+        #expect(second.rate.outputRate == Amount(units: 12))
+        #expect(second.rate.inputRate == Amount(nanos: 2_500_000_000), "prices not given are kept")
+        #expect(second.marginPercent == "45.0")   // (2.5 + 12) / (2 + 8) − 1
+        #expect(try hub.run(Admin.RatesHistory(model: "openai/gpt-4o")).map(\.rate.outputRate) == [Amount(units: 12), Amount(units: 10)])
+        try hub.run(Admin.RatesRemove(model: "openai/gpt-4o"))
+        #expect(try hub.run(Admin.RatesList()).isEmpty)
+        #expect(try hub.run(Admin.RatesHistory(model: "openai/gpt-4o")).count == 2)
+        #expect(throws: HubError.self) { try hub.run(Admin.RatesSet(model: "gpt-4o", input: Amount(units: 1))) }
+        #expect(throws: HubError.self) { try hub.run(Admin.RatesSet(model: "openai/gpt-4o")) }
+    }
+
+    @Test("removing a provider removes its credentials and rates, keeps usage, and is audited")
+    func providerRemovalCascades() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"))
+        try hub.run(Admin.CredentialsAdd(provider: "deepseek", name: "a", secret: "sk-aaaaaaaaaaaaaaaa"))
+        try hub.run(Admin.RatesSet(model: "deepseek/chat", input: Amount(units: 1)))
+        try hub.store.write { db in
+            var event = UsageEvent(requestId: "r", userId: nil, apiKeyId: nil, providerId: 1, model: "chat", status: 200)
+            try event.insert(db)
+        }
+        try hub.run(Admin.ProvidersRemove(provider: "deepseek"))
+        let counts = try hub.store.read { db in
+            (try StoredCredential.fetchCount(db), try ModelRate.fetchCount(db), try UsageEvent.fetchOne(db)?.providerId)
+        }
+        #expect(counts.0 == 0 && counts.1 == 0)
+        #expect(counts.2 == nil, "the usage event stays, without its provider")
+        #expect(try hub.run(Admin.AuditList(action: "providers.remove")).count == 1)
+    }
+
+    @Test("bad input is refused with a message naming the problem, and changes nothing")
+    func badInputChangesNothing() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.UsersAdd(name: "alice"))
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        let before = try hub.snapshot()
+        let cases: [(String, () throws -> Void)] = [
+            ("unknown user 'bob'", { try hub.run(Admin.UsersGrant(user: "bob", amount: Amount(units: 1), reason: "x")) }),
+            ("the amount must be greater than zero, got -5", { try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: -5), reason: "x")) }),
+            ("a reason is required", { try hub.run(Admin.UsersDeduct(user: "alice", amount: Amount(units: 1), reason: "  ")) }),
+            ("a user named 'ALICE' already exists", { try hub.run(Admin.UsersAdd(name: "ALICE")) }),
+            ("user name '123' is all digits: digits are read as an id", { try hub.run(Admin.UsersAdd(name: "123")) }),
+            ("'ftp://x' is not an http(s) URL", { try hub.run(Admin.ProvidersAdd(name: "x", kind: .anthropic, baseUrl: "ftp://x")) }),
+            ("unknown provider 'nope'", { try hub.run(Admin.CredentialsAdd(provider: "nope", name: "a", secret: "s")) }),
+            ("the secret is empty", { try hub.run(Admin.CredentialsAdd(provider: "openai", name: "a", secret: " ")) }),
+            ("weight must be between 0 and 10000", { try hub.run(Admin.CredentialsAdd(provider: "openai", name: "a", secret: "s", weight: -1)) }),
+            ("limit must be between 1 and 10000", { try hub.run(Admin.AuditList(limit: 0)) }),
+            ("'x' is not an email address", { try hub.run(Admin.UsersAdd(name: "eve", email: "x")) }),
+        ]
+        for (message, operation) in cases {
+            #expect(throws: HubError.self, "\(message)") { try operation() }
+            do { try operation() } catch let error as HubError { #expect(error.message == message) }
+        }
+        #expect(try hub.snapshot() == before)
+    }
+}
