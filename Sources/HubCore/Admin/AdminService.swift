@@ -73,24 +73,24 @@ public enum AdminActor {
 enum Lookup {
     /// A user named by id (all digits) or by name (case-insensitive).
     static func user(_ db: Database, _ reference: String) throws -> User {
-        let reference = reference.trimmingSpaces
-        let found = if let id = Int64(reference) {
-            try User.fetchOne(db, key: id)
-        } else {
-            try User.filter(Column("name") == reference).fetchOne(db)
-        }
-        guard let found else { throw HubError.notFound("unknown user '\(reference)'") }
-        return found
+        try byIdOrName(db, reference, "user")
     }
 
+    /// A provider named by id or by name (case-insensitive).
     static func provider(_ db: Database, _ reference: String) throws -> Provider {
+        try byIdOrName(db, reference, "provider")
+    }
+
+    private static func byIdOrName<R: FetchableRecord & TableRecord>(
+        _ db: Database, _ reference: String, _ what: String
+    ) throws -> R {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) {
-            try Provider.fetchOne(db, key: id)
+            try R.fetchOne(db, key: id)
         } else {
-            try Provider.filter(Column("name") == reference).fetchOne(db)
+            try R.filter(Column("name") == reference).fetchOne(db)
         }
-        guard let found else { throw HubError.notFound("unknown provider '\(reference)'") }
+        guard let found else { throw HubError.notFound("unknown \(what) '\(reference)'") }
         return found
     }
 

@@ -20,7 +20,7 @@ public struct ModeSwitchPreview: Codable, Sendable, Equatable {
 }
 
 extension Admin {
-    /// `mode.get`: the mode and the service-provider settings.
+    /// `mode.get`: the mode and the service-provider settings (`aigne-hub admin settings get` too).
     public struct ModeGet: AdminMethod {
         public static let name = "mode.get"
         public static let mutates = false
@@ -57,16 +57,6 @@ extension Admin {
                 try context.audit(db, "mode.set", target: "settings", before: before, after: after)
                 return after
             }
-        }
-    }
-
-    /// `settings.get`: same as `mode.get`, under the name scripts look for.
-    public struct SettingsGet: AdminMethod {
-        public static let name = "settings.get"
-        public static let mutates = false
-        public init() {}
-        public func run(_ context: AdminContext) throws -> HubSettings {
-            try context.read(Settings.current)
         }
     }
 
