@@ -167,4 +167,14 @@ struct AdminServiceTests {
         }
         #expect(try hub.snapshot() == before)
     }
+
+    @Test("list filters match user text literally: % and _ are not wildcards")
+    func filtersAreLiteral() throws {
+        let hub = try TemporaryHub()
+        for name in ["ann_b", "annxb", "100%club", "王小明"] { try hub.run(Admin.UsersAdd(name: name)) }
+        #expect(try hub.run(Admin.UsersList(filter: "n_b")).map(\.name) == ["ann_b"])
+        #expect(try hub.run(Admin.UsersList(filter: "%")).map(\.name) == ["100%club"])
+        #expect(try hub.run(Admin.UsersList(filter: "小")).map(\.name) == ["王小明"])
+        #expect(try hub.run(Admin.UsersList(status: .suspended)).isEmpty)
+    }
 }

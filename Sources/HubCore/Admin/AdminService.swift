@@ -109,6 +109,20 @@ enum Lookup {
     }
 }
 
+/// LIKE patterns that match user text literally (its `%` and `_` are escaped).
+enum Pattern {
+    static let escape = "\\"
+
+    static func containing(_ text: String) -> String { "%" + literal(text) + "%" }
+    static func startingWith(_ text: String) -> String { literal(text) + "%" }
+
+    private static func literal(_ text: String) -> String {
+        text.replacingOccurrences(of: escape, with: escape + escape)
+            .replacingOccurrences(of: "%", with: escape + "%")
+            .replacingOccurrences(of: "_", with: escape + "_")
+    }
+}
+
 // MARK: - Validation shared by the operations
 
 enum Validate {

@@ -74,7 +74,7 @@ extension Admin {
                 let matches = if let id = Int64(reference) {
                     try APIKey.filter(key: id).fetchAll(db)
                 } else {
-                    try APIKey.filter(Column("prefix").like("\(reference)%")).fetchAll(db)
+                    try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
                 }
                 guard let before = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
                 guard matches.count == 1 else {

@@ -109,8 +109,8 @@ extension Admin {
             let limit = try Validate.limit(limit, default: 50)
             return try context.read { db in
                 var request = AuditEntry.order(Column("id").desc).limit(limit)
-                if let action { request = request.filter(Column("action").like("\(action)%")) }
-                if let target { request = request.filter(Column("target").like("%\(target)%")) }
+                if let action { request = request.filter(Column("action").like(Pattern.startingWith(action), escape: Pattern.escape)) }
+                if let target { request = request.filter(Column("target").like(Pattern.containing(target), escape: Pattern.escape)) }
                 return try request.fetchAll(db)
             }
         }

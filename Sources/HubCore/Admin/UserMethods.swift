@@ -61,8 +61,9 @@ extension Admin {
             return try context.read { db in
                 var request = User.order(Column("name").collating(.nocase))
                 if let filter, !filter.isEmpty {
-                    let pattern = "%\(filter)%"
-                    request = request.filter(Column("name").like(pattern) || Column("email").like(pattern))
+                    let pattern = Pattern.containing(filter)
+                    request = request.filter(Column("name").like(pattern, escape: Pattern.escape)
+                        || Column("email").like(pattern, escape: Pattern.escape))
                 }
                 if let status { request = request.filter(Column("status") == status.rawValue) }
                 return try request.limit(limit).fetchAll(db)
