@@ -177,4 +177,36 @@ struct AdminServiceTests {
         #expect(try hub.run(Admin.UsersList(filter: "小")).map(\.name) == ["王小明"])
         #expect(try hub.run(Admin.UsersList(status: .suspended)).isEmpty)
     }
+
+    @Test("usage summaries over whole days (read from the rollup) equal summaries over raw events")
+    func rollupMatchesEvents() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.UsersAdd(name: "alice"))
+        try hub.run(Admin.UsersAdd(name: "bob"))
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        let day = Calendar.utc.startOfDay(for: Date()).addingTimeInterval(-3 * 86_400)
+        var random = SeededGenerator(seed: 7)
+        try hub.store.write { db in
+            for index in 0..<600 {
+                var event = UsageEvent(
+                    requestId: "r\(index)", userId: [1, 2, nil][index % 3], apiKeyId: nil, providerId: index % 5 == 0 ? nil : 1,
+                    model: ["gpt-4o", "o3"][index % 2], tokensIn: Int64(random.next() % 1_000), tokensOut: Int64(random.next() % 500),
+                    providerCost: Amount(nanos: Int64(random.next() % 1_000_000)), creditsCharged: Amount(nanos: Int64(random.next() % 2_000_000)),
+                    latencyMs: Double(random.next() % 100), status: index % 7 == 0 ? 502 : 200,
+                    createdAt: day.addingTimeInterval(Double(random.next() % (3 * 86_400))))
+                try event.insert(db)
+            }
+        }
+        for grouping in UsageGrouping.allCases {
+            let rollup = try hub.run(Admin.UsageSummary(by: grouping, since: day, until: day.addingTimeInterval(3 * 86_400)))
+            let events = try hub.run(Admin.UsageSummary(by: grouping, since: day.addingTimeInterval(-0.5), until: day.addingTimeInterval(3 * 86_400 - 0.5)))
+            #expect(rollup.map(\.group) == events.map(\.group))
+            #expect(rollup.map(\.requests) == events.map(\.requests) && rollup.map(\.requests).reduce(0, +) == 600)
+            #expect(rollup.map(\.errors) == events.map(\.errors))
+            #expect(rollup.map(\.creditsCharged) == events.map(\.creditsCharged))
+            #expect(rollup.map(\.providerCost) == events.map(\.providerCost))
+            #expect(rollup.map(\.tokensOut) == events.map(\.tokensOut))
+            for (a, b) in zip(rollup, events) { #expect(abs(a.averageLatencyMs - b.averageLatencyMs) < 1e-9) }
+        }
+    }
 }

@@ -120,15 +120,7 @@ enum Settings {
         let withoutBalance = try active.filter(Column("balance") <= 0).fetchCount(db)
         let outstanding = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(balance), 0) FROM users") ?? .zero
         let priced = try ModelRate.filter(Column("valid_to") == nil).fetchCount(db)
-        let since = Date().addingTimeInterval(-30 * 86_400)
-        let unpriced = try String.fetchAll(db, sql: """
-            SELECT DISTINCT p.name || '/' || e.model
-            FROM usage_events e JOIN providers p ON p.id = e.provider_id
-            WHERE e.created_at >= ?
-              AND NOT EXISTS (SELECT 1 FROM model_rates r
-                              WHERE r.provider_id = e.provider_id AND r.model = e.model AND r.valid_to IS NULL)
-            ORDER BY 1
-            """, arguments: [since])
+        let unpriced = try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
 
         var lines: [String] = []
         if settings.mode == target {

@@ -47,25 +47,48 @@ extension Admin {
             let since = since ?? Date().addingTimeInterval(-86_400)
             let until = until ?? Date().addingTimeInterval(1)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
-            let group = switch by ?? .user {
+            let grouping = by ?? .user
+            return try context.read { db in
+                if Self.isWholeDay(since), Self.isWholeDay(until) {
+                    return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup),
+                                                        arguments: [UsageRollup.day(since), UsageRollup.day(until)])
+                }
+                return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .events), arguments: [since, until])
+            }
+        }
+
+        private enum Source { case events, rollup }
+
+        /// Whole-day ranges read the `usage_daily` rollup (cheap at any volume); others scan events by time.
+        private static func sql(_ grouping: UsageGrouping, table: Source) -> String {
+            let group = switch grouping {
             case .user: "u.name"
             case .model: "p.name || '/' || e.model"
             case .provider: "p.name"
             }
-            return try context.read { db in
-                try UsageSummaryRow.fetchAll(db, sql: """
-                    SELECT \(group) AS grp, COUNT(*) AS requests,
-                           SUM(CASE WHEN e.status >= 400 THEN 1 ELSE 0 END) AS errors,
-                           SUM(e.tokens_in) AS tokens_in, SUM(e.tokens_out) AS tokens_out,
-                           SUM(e.credits_charged) AS credits_charged, SUM(e.provider_cost) AS provider_cost,
-                           AVG(e.latency_ms) AS avg_latency
-                    FROM usage_events e
-                    LEFT JOIN users u ON u.id = e.user_id
-                    LEFT JOIN providers p ON p.id = e.provider_id
-                    WHERE e.created_at >= ? AND e.created_at < ?
-                    GROUP BY grp ORDER BY credits_charged DESC, requests DESC
-                    """, arguments: [since, until])
+            let (from, range, requests, errors, latency) = switch table {
+            case .events:
+                ("usage_events e", "e.created_at >= ? AND e.created_at < ?", "COUNT(*)",
+                 "SUM(CASE WHEN e.status >= 400 THEN 1 ELSE 0 END)", "AVG(e.latency_ms)")
+            case .rollup:
+                ("usage_daily e", "e.day >= ? AND e.day < ?", "SUM(e.requests)", "SUM(e.errors)",
+                 "SUM(e.latency_ms_sum) / SUM(e.requests)")
             }
+            return """
+                SELECT \(group) AS grp, \(requests) AS requests, \(errors) AS errors,
+                       SUM(e.tokens_in) AS tokens_in, SUM(e.tokens_out) AS tokens_out,
+                       SUM(e.credits_charged) AS credits_charged, SUM(e.provider_cost) AS provider_cost,
+                       \(latency) AS avg_latency
+                FROM \(from)
+                LEFT JOIN users u ON u.id = e.user_id
+                LEFT JOIN providers p ON p.id = e.provider_id
+                WHERE \(range)
+                GROUP BY grp ORDER BY credits_charged DESC, requests DESC
+                """
+        }
+
+        private static func isWholeDay(_ date: Date) -> Bool {
+            Calendar.utc.startOfDay(for: date) == date
         }
     }
 

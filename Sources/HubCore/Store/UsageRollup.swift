@@ -16,4 +16,16 @@ public enum UsageRollup {
             """, arguments: [month])
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["user_id"], $0["spend"]) })
     }
+
+    /// `provider/model` of the models called since `since` (whole days) that have no current rate.
+    public static func unpricedModels(_ db: Database, since: Date) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT DISTINCT p.name || '/' || d.model
+            FROM usage_daily d JOIN providers p ON p.id = d.provider_id
+            WHERE d.day >= ?
+              AND NOT EXISTS (SELECT 1 FROM model_rates r
+                              WHERE r.provider_id = d.provider_id AND r.model = d.model AND r.valid_to IS NULL)
+            ORDER BY 1
+            """, arguments: [day(since)])
+    }
 }
