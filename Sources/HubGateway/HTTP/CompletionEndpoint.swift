@@ -14,7 +14,7 @@ extension Gateway {
         do {
             body = try await request.body.collect(upTo: options.maxBodyBytes)
         } catch {
-            let failure = (error as? HTTPError)?.status == .contentTooLarge
+            let failure = error is NIOTooManyBytesError
                 ? APIError.tooLarge(options.maxBodyBytes) : APIError.badRequest("the request body could not be read")
             return await refuse(meter, failure)
         }
