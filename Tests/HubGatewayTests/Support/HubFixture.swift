@@ -75,11 +75,11 @@ final class HubFixture: @unchecked Sendable {
     }
 
     /// Waits (up to `seconds`) until `condition` holds; returns whether it did.
-    func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         return try condition()
     }
