@@ -1,0 +1,53 @@
+import HubCore
+import Logging
+import ServiceLifecycle
+
+/// Keeps the gateway's memory in step with the database, whoever writes it (the CLI, the console,
+/// another hub): every `interval` it compares the ``ChangeMarker`` and reloads the configuration
+/// when it moved, and tails the ledger for balance changes. Both are single indexed reads.
+final class ConfigWatcher: Service {
+    let store: HubStore
+    let sealer: SecretSealer
+    let config: ConfigHolder
+    let credits: CreditBook
+    let balancer: CredentialBalancer
+    let interval: Duration
+    let logger: Logger
+
+    init(store: HubStore, sealer: SecretSealer, config: ConfigHolder, credits: CreditBook,
+         balancer: CredentialBalancer, interval: Duration, logger: Logger) {
+        self.store = store; self.sealer = sealer; self.config = config; self.credits = credits
+        self.balancer = balancer; self.interval = interval; self.logger = logger
+    }
+
+    /// Loads the configuration and every balance, for start-up.
+    static func initialState(store: HubStore, sealer: SecretSealer) throws(HubError)
+        -> (snapshot: ConfigSnapshot, balances: [BalanceFeed.Update], ledgerId: Int64) {
+        let catalog = try GatewayCatalog.load(store, sealer: sealer)
+        let balances = try BalanceFeed.all(store)
+        return (ConfigSnapshot(catalog), balances.updates, balances.lastLedgerId)
+    }
+
+    func run() async throws {
+        var ledgerId = try BalanceFeed.all(store).lastLedgerId
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let marker = try ChangeMarker.read(store)
+                if marker != config.snapshot.catalog.marker {
+                    let catalog = try GatewayCatalog.load(store, sealer: sealer)
+                    config.replace(ConfigSnapshot(catalog))
+                    await balancer.configurationChanged()
+                    logger.info("configuration reloaded", metadata: ["audit_id": "\(catalog.marker.auditId)"])
+                }
+                let updates = try BalanceFeed.since(ledgerId, store)
+                if let last = updates.last {
+                    await credits.apply(updates)
+                    ledgerId = last.ledgerId
+                }
+            } catch {
+                logger.error("cannot refresh the configuration: \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import HubCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// How `aigne-hub serve` behaves; every field has the default the command line shows.
+public struct GatewayOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8090
+    /// Largest client request body accepted (413 beyond).
+    public var maxBodyBytes = 4 << 20
+    /// Largest non-streamed upstream answer accepted.
+    public var maxUpstreamBodyBytes = 64 << 20
+    /// Output tokens reserved when a request sets no `max_tokens`.
+    public var defaultMaxTokens: Int64 = 4_096
+    /// Upstream attempts per request, failover included.
+    public var maxAttempts = 3
+    public var connectTimeout: Duration = .seconds(5)
+    /// Longest silence from an upstream (before its headers, or between chunks).
+    public var readTimeout: Duration = .seconds(120)
+    /// Longest a whole upstream call may take.
+    public var upstreamDeadline: TimeAmount = .minutes(15)
+    /// How long to keep reading an upstream stream after its client went away, to learn its usage.
+    public var drainTimeout: Duration = .seconds(30)
+    /// How often the database is checked for changes made by other processes.
+    public var refreshInterval: Duration = .milliseconds(250)
+    /// How long shutdown waits for in-flight requests.
+    public var shutdownGrace: Duration = .seconds(60)
+
+    public init() {}
+}
+
+/// The running hub's shared parts: configuration snapshot, credits, routing state, usage writer,
+/// metrics and the upstream HTTP client. One per process; every request handler uses it.
+public final class Gateway: Sendable {
+    let options: GatewayOptions
+    let store: HubStore
+    let sealer: SecretSealer
+    let config: ConfigHolder
+    let credits = CreditBook()
+    let balancer = CredentialBalancer()
+    let metrics = GatewayMetrics()
+    let writer: UsageWriter
+    let client: HTTPClient
+    let logger: Logger
+    private let inFlightCount = Atomic<Int>(0)
+
+    /// Opens the hub in `directory` and loads its configuration and balances.
+    public init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
+        let service = try AdminService.open(directory)
+        store = service.store
+        sealer = service.sealer
+        self.options = options
+        self.logger = logger
+        let initial = try ConfigWatcher.initialState(store: store, sealer: sealer)
+        config = ConfigHolder(initial.snapshot)
+        writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger)
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        await credits.apply(initial.balances)
+    }
+
+    /// Requests being served now (streams still draining included): for stats and shutdown.
+    public var inFlight: @Sendable () -> Int {
+        { [self] in inFlightCount.load(ordering: .relaxed) }
+    }
+
+    func began() { inFlightCount.add(1, ordering: .relaxed) }
+
+    /// Hands the request's usage to the writer and counts it out.
+    func finish(_ meter: Meter, status: Int, error: String?) async {
+        await writer.submit(meter.record(status: status, error: error), hold: meter.hold)
+        inFlightCount.subtract(1, ordering: .relaxed)
+    }
+
+    func shutdownClient() async {
+        try? await client.shutdown()
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        self = .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}

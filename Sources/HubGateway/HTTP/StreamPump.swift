@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import HubCore
+import Hummingbird
+import NIOCore
+
+/// Streaming answers: a pump task reads the upstream, translates its events and hands them to the
+/// client's response through a buffer. If the client goes away, the pump keeps reading (up to the
+/// drain timeout) to learn the real usage, then meters and bills it: never nothing, never twice.
+extension Gateway {
+    func stream(_ upstream: HTTPClientResponse, translator: any StreamTranslator, promptEstimate: Int64,
+                meter: Meter) -> Response {
+        let (events, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        Task {
+            await pump(upstream, translator: translator, into: continuation, promptEstimate: promptEstimate, meter: meter)
+        }
+        var headers = Self.headers(meter, contentType: "text/event-stream")
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: events))
+    }
+
+    private func pump(_ upstream: HTTPClientResponse, translator: any StreamTranslator,
+                      into client: AsyncStream<ByteBuffer>.Continuation, promptEstimate: Int64, meter: Meter) async {
+        var meter = meter
+        var translator = translator
+        var parser = SSEParser()
+        var clientGone = false
+        var drainDeadline: ContinuousClock.Instant?
+        var failure: String?
+        func send(_ buffer: ByteBuffer) {
+            guard !clientGone else { return }
+            if meter.firstByte == nil { meter.firstByte = .now }
+            if case .terminated = client.yield(buffer) {
+                clientGone = true
+                drainDeadline = .now + options.drainTimeout
+            }
+        }
+        do {
+            reading: for try await chunk in upstream.body {
+                for event in parser.feed(chunk) {
+                    for out in translator.translate(event) { send(out) }
+                    if translator.finished { break reading }
+                }
+                if let drainDeadline, ContinuousClock.now > drainDeadline {
+                    failure = "client went away; the upstream was still streaming after the drain timeout"
+                    break
+                }
+            }
+            if failure == nil && !translator.finished { failure = "the upstream stream ended before it was complete" }
+        } catch {
+            failure = "the upstream stream failed: \(error)"
+        }
+        if let failure {
+            send(SSEParser.encode(data: APIError.badGateway(failure).json))
+        } else {
+            send(ByteBuffer(string: "data: [DONE]\n\n"))
+        }
+        client.finish()
+        if let usage = translator.usage {
+            meter.usage = usage
+            meter.usageSource = failure == nil ? .upstream : .partial
+        } else {
+            meter.usage = TokenUsage(input: promptEstimate, output: translator.contentEvents)
+            meter.usageSource = failure == nil ? .estimated : .partial
+        }
+        let note = clientGone ? "client disconnected mid-stream" : nil
+        let error = [failure, note].compactMap { $0 }.joined(separator: "; ")
+        await finish(meter, status: failure == nil ? (clientGone ? 499 : 200) : 502, error: error.isEmpty ? nil : error)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import HubCore
+
+/// What the gateway learns about one request as it goes, turned into its usage event at the end.
+struct Meter: Sendable {
+    let requestId: String
+    let started: ContinuousClock.Instant
+    let createdAt = Date()
+    var userId: Int64?
+    var apiKeyId: Int64?
+    var providerId: Int64?
+    var model = ""
+    var streamed = false
+    var firstByte: ContinuousClock.Instant?
+    var usage = TokenUsage()
+    var usageSource = UsageSource.upstream
+    var rate: ModelRate?
+    /// Whether the request is charged (service-provider mode, successful, priced).
+    var charges = false
+    /// Credits reserved for the request.
+    var hold = Amount.zero
+
+    init(requestId: String, started: ContinuousClock.Instant) {
+        self.requestId = requestId
+        self.started = started
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    /// The usage record of the request, finished now with `status` and `error`.
+    func record(status: Int, error: String?) -> UsageRecord {
+        let now = ContinuousClock.now
+        let success = status < 400 || (streamed && firstByte != nil)
+        let cost = rate.map { $0.cost.cost(of: usage) } ?? .zero
+        let charge = charges && success ? (rate.map { $0.rate.cost(of: usage) } ?? .zero) : .zero
+        let event = UsageEvent(
+            requestId: requestId, userId: userId, apiKeyId: apiKeyId, providerId: providerId, model: model,
+            tokensIn: usage.input, tokensOut: usage.output, tokensCached: usage.cachedInput,
+            providerCost: success ? cost : .zero, creditsCharged: .zero,
+            latencyMs: Self.milliseconds(now - started), ttfbMs: firstByte.map { Self.milliseconds($0 - started) },
+            status: status, error: error.map { String($0.prefix(1_000)) }, usageSource: usageSource,
+            streamed: streamed, createdAt: createdAt)
+        return UsageRecord(event: event, charge: charge)
+    }
+}
+
+/// Request ids: `req_` and 24 random hex digits.
+enum RequestID {
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt32
+        return "req_" + hex(high, 16) + hex(UInt64(low), 8)
+    }
+
+    private static func hex(_ value: UInt64, _ digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: digits - text.count) + text
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// The built `aigne-hub` binary, next to the test bundle's build products.
+enum Binary {
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var path: String {
+        get throws {
+            if let explicit = ProcessInfo.processInfo.environment["AIGNE_HUB_BIN"] { return explicit }
+            let candidates = [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("aigne-hub").path,
+                              packageRoot.appendingPathComponent(".build/debug/aigne-hub").path]
+            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                throw TestFailure("the aigne-hub binary is missing (looked in \(candidates)): run `swift build` first")
+            }
+            return found
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `aigne-hub` to completion and returns its standard output; throws on a non-zero exit.
+@discardableResult
+func runHub(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Binary.path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw TestFailure("aigne-hub \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+    }
+    return String(decoding: output, as: UTF8.self)
+}
+
+/// A long-running `aigne-hub` (serve or mock-upstream) whose address is read from its first line.
+final class Spawned: @unchecked Sendable {
+    // @unchecked: `process` and `log` are set once in init and only read afterwards; Process is thread-safe for
+    // terminate/waitUntilExit.
+    let process = Process()
+    let url: String
+    let logURL: URL
+
+    init(_ arguments: [String], logName: String) throws {
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let out = Pipe()
+        process.executableURL = URL(fileURLWithPath: try Binary.path)
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: logURL)
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("\n") && Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: "http://") else {
+            process.terminate()
+            throw TestFailure("\(arguments.first ?? "") did not start: \(text) \((try? String(contentsOf: logURL, encoding: .utf8)) ?? "")")
+        }
+        url = String(text[range.lowerBound...].prefix { !$0.isWhitespace })
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
