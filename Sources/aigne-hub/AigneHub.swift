@@ -11,8 +11,11 @@ struct AigneHub: AsyncParsableCommand {
             The data directory holds the hub's database and secret key. It is --data-dir if given, \
             else $AIGNE_HUB_HOME, else $XDG_DATA_HOME/aigne-hub, else ~/.local/share/aigne-hub.
             """,
-        version: "0.1.0",
-        subcommands: [InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self]
+        version: HubVersion.current,
+        subcommands: [
+            InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self,
+            AdminSocketCommand.self, ConsoleCommand.self,
+        ]
     )
 }
 

@@ -7,13 +7,48 @@ struct HubOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The hub's data directory.", valueName: "dir"))
     var dataDir: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Talk to a running hub through this admin socket (default: the data directory's admin.sock if a hub answers there).",
+        valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "Open this hub database directly (hub.sqlite or its directory), whether or not the hub runs.", valueName: "path"))
+    var database: String?
+
     @Flag(name: .long, help: "Print the result as JSON (field names as in the schema).")
     var json = false
 
     var directory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
 
-    func connect() throws(HubError) -> any HubConnection {
-        try DatabaseConnection.open(directory, surface: "cli")
+    /// The hub: `--socket`, else `--db`, else the data directory's socket when a hub answers on
+    /// it, else its database. `surface` names the caller in the audit log for direct database use.
+    func connect(surface: String = "cli") throws(HubError) -> any HubConnection {
+        switch (socket, database) {
+        case (let socket?, nil):
+            return HubConnections.socket(socket)
+        case (nil, let database?):
+            return try HubConnections.database(try Self.dataDirectory(ofDatabase: database), surface: surface)
+        case (nil, nil):
+            return try HubConnections.open(dataDirectory: directory, surface: surface)
+        case (_?, _?):
+            throw HubError.invalid("give --socket or --db, not both")
+        }
+    }
+
+    /// `--db` names hub.sqlite or the directory holding it (its secret key lives beside it).
+    static func dataDirectory(ofDatabase path: String) throws(HubError) -> DataDirectory {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HubError(.storage, "no hub database at \(path)")
+        }
+        if isDirectory.boolValue { return DataDirectory(path: path) }
+        let url = URL(fileURLWithPath: path)
+        let directory = DataDirectory(url: url.deletingLastPathComponent())
+        guard url.standardizedFileURL == directory.databaseURL else {
+            throw HubError.invalid("--db takes a hub's \(directory.databaseURL.lastPathComponent) or its data directory, not \(path)")
+        }
+        return directory
     }
 
     /// Runs `method` on the hub and prints its result: JSON with `--json`, else `render`'s text.

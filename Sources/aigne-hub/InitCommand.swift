@@ -37,7 +37,7 @@ struct AdminCommand: AsyncParsableCommand {
         commandName: "admin",
         abstract: "Administer a hub: mode, users, keys, providers, credentials, rates, usage, audit.",
         subcommands: [
-            ModeCommand.self, SettingsCommand.self, UsersCommand.self, KeysCommand.self,
+            StatusCommand.self, ModeCommand.self, SettingsCommand.self, UsersCommand.self, KeysCommand.self,
             ProvidersCommand.self, CredentialsCommand.self, RatesCommand.self, UsageCommand.self,
             AuditCommand.self,
         ])

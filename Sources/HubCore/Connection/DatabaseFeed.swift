@@ -7,10 +7,13 @@ import GRDB
 public struct DatabaseFeed: Sendable {
     public let store: HubStore
     public var pollInterval: Duration
+    /// Requests being served now, for the stats tick; nil when unknown (no hub in this process).
+    public var inFlight: (@Sendable () -> Int)?
 
-    public init(store: HubStore, pollInterval: Duration = .milliseconds(250)) {
+    public init(store: HubStore, pollInterval: Duration = .milliseconds(250), inFlight: (@Sendable () -> Int)? = nil) {
         self.store = store
         self.pollInterval = pollInterval
+        self.inFlight = inFlight
     }
 
     /// Notifications from now on (nothing from before the call), until the stream is cancelled.
@@ -67,7 +70,7 @@ public struct DatabaseFeed: Sendable {
                 }
             }
             if ContinuousClock.now >= nextTick {
-                continuation.yield(.stats(window.tick()))
+                continuation.yield(.stats(window.tick(inFlight: inFlight?())))
                 nextTick = nextTick.advanced(by: .seconds(1))
             }
             try await Task.sleep(for: pollInterval)

@@ -1,0 +1,21 @@
+/// Opens a ``HubConnection``: to a running hub's admin socket, or to its database directly.
+public enum HubConnections {
+    /// The admin socket when a hub answers on `admin.sock` in `dataDirectory`, else the database
+    /// (the hub may be stopped); the same admin API either way. `surface` names the caller in the
+    /// audit log when the database is used (`"alice (uid 1000) via cli"`); over the socket, the
+    /// hub records the peer's uid itself.
+    public static func open(dataDirectory: DataDirectory, surface: String) throws(HubError) -> any HubConnection {
+        let socket = dataDirectory.adminSocketURL.path
+        if AdminSocketProbe.answers(at: socket) { return SocketConnection(path: socket) }
+        return try database(dataDirectory, surface: surface)
+    }
+
+    /// The admin socket at `path`, whether or not a hub answers there yet (calls fail with
+    /// `unavailable` while none does).
+    public static func socket(_ path: String) -> SocketConnection { SocketConnection(path: path) }
+
+    /// The database of the hub in `dataDirectory`, opened in-process.
+    public static func database(_ dataDirectory: DataDirectory, surface: String) throws(HubError) -> DatabaseConnection {
+        try DatabaseConnection.open(dataDirectory, surface: surface)
+    }
+}

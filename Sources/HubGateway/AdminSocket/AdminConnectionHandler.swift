@@ -1,0 +1,218 @@
+import Foundation
+import HubCore
+import NIOCore
+import NIOPosix
+
+/// One admin-socket connection: checks the peer, answers its requests one at a time in order
+/// (the blocking work runs on a thread pool, never on the event loop), and streams
+/// notifications while it is subscribed.
+///
+/// Backpressure: a client that does not read its responses stops being read from (at most
+/// `requestBacklog` lines wait); a subscriber's notifications wait in a queue of at most
+/// `subscriberQueueLimit` while its socket is full, and beyond that the subscriber is sent a
+/// `subscription.dropped` notice and disconnected. Nothing waits on the client elsewhere.
+final class AdminConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = LineFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Limits: Sendable {
+        var requestBacklog: Int
+        var subscriberQueueLimit: Int
+        /// How long a dropped subscriber has to take its notice before the connection is closed.
+        var dropGrace: TimeAmount
+    }
+
+    private let router: AdminRequestRouter
+    private let fanout: NotificationFanout
+    private let policy: AdminPeerPolicy
+    private let threadPool: NIOThreadPool
+    private let limits: Limits
+
+    /// Set once the peer is admitted: who is acting, for the audit log.
+    private var actor: String?
+    private var requests = CircularBuffer<LineFrame>()
+    private var busy = false
+    private var readHeld = false
+    private var inputClosed = false
+    private var closing = false
+    private var subscription: Int?
+    private var notifications = CircularBuffer<ByteBuffer>()
+
+    init(router: AdminRequestRouter, fanout: NotificationFanout, policy: AdminPeerPolicy,
+         threadPool: NIOThreadPool, limits: Limits) {
+        self.router = router
+        self.fanout = fanout
+        self.policy = policy
+        self.threadPool = threadPool
+        self.limits = limits
+    }
+
+    // MARK: - Lifecycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        PeerCredentials.of(context.channel).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let peer) where self.policy.allows(peer):
+                self.actor = AdminActor.osUser(uid: peer.uid, via: "socket")
+                self.pump(context)
+            case .success(let peer):
+                self.fail(context, RPCFailure(self.policy.refusal(of: peer), id: nil))
+            case .failure(let error):
+                self.fail(context, RPCFailure(HubError(.permissionDenied, "cannot read the peer's credentials: \(error)"), id: nil))
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        unsubscribe()
+        closing = true
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent {
+            inputClosed = true
+            pump(context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        unsubscribe()
+        closing = true
+        context.close(promise: nil)
+    }
+
+    // MARK: - Requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        requests.append(unwrapInboundIn(data))
+        pump(context)
+    }
+
+    /// Holds reading while too many requests wait (the client is not reading our responses).
+    func read(context: ChannelHandlerContext) {
+        if requests.count >= limits.requestBacklog {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            while context.channel.isWritable, let line = notifications.popFirst() {
+                context.write(wrapOutboundOut(line), promise: nil)
+            }
+            context.flush()
+            pump(context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Starts the next request when the peer is admitted, none is running and the peer reads.
+    private func pump(_ context: ChannelHandlerContext) {
+        guard let actor, !closing, !busy else { return }
+        if readHeld, requests.count < limits.requestBacklog / 2 {
+            readHeld = false
+            context.read()
+        }
+        guard context.channel.isWritable, let frame = requests.popFirst() else {
+            if inputClosed, requests.isEmpty, subscription == nil { close(context) }
+            return
+        }
+        guard case .line(let buffer) = frame else {
+            let limit = AdminWire.maxRequestLine
+            fail(context, RPCFailure.invalidRequest("the request line is longer than \(limit) bytes: closing the connection", id: nil))
+            return
+        }
+        let line = Data(buffer.readableBytesView)
+        guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else {
+            return pump(context)   // blank lines are ignored
+        }
+        busy = true
+        let router = self.router
+        threadPool.runIfActive(eventLoop: context.eventLoop) { router.route(line, actor: actor) }
+            .assumeIsolated().whenComplete { result in
+                self.busy = false
+                guard !self.closing else { return }
+                switch result {
+                case .success(let outcome):
+                    self.apply(outcome.subscription, context)
+                    if let response = outcome.response {
+                        context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+                    }
+                    self.pump(context)
+                case .failure(let error):   // the thread pool is shutting down
+                    self.fail(context, RPCFailure(HubError(.unavailable, "the hub is shutting down: \(error)"), id: nil))
+                }
+            }
+    }
+
+    /// Writes an error response (id null) and closes the connection once it is sent.
+    private func fail(_ context: ChannelHandlerContext, _ failure: RPCFailure) {
+        guard !closing else { return }
+        closing = true
+        unsubscribe()
+        let line = context.channel.allocator.buffer(bytes: AdminWire.errorLine(failure))
+        closeAfter(context.writeAndFlush(wrapOutboundOut(line)), context)
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        closing = true
+        context.close(promise: nil)
+    }
+
+    /// Closes when `write` is done, or after the grace period if the peer does not read.
+    private func closeAfter(_ write: EventLoopFuture<Void>, _ context: ChannelHandlerContext) {
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.dropGrace) { context.close(promise: nil) }
+        write.assumeIsolated().whenComplete { _ in
+            timer.cancel()
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Subscription
+
+    private func apply(_ change: AdminRequestRouter.SubscriptionChange?, _ context: ChannelHandlerContext) {
+        switch change {
+        case .subscribe? where subscription == nil:
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            subscription = fanout.add { line in
+                loop.execute { bound.value.handler.deliver(line, bound.value.context) }
+            }
+        case .unsubscribe?:
+            unsubscribe()
+            notifications.removeAll()
+        default:
+            break
+        }
+    }
+
+    private func unsubscribe() {
+        if let subscription { fanout.remove(subscription) }
+        subscription = nil
+    }
+
+    /// A notification for this subscriber, on its event loop.
+    private func deliver(_ line: ByteBuffer, _ context: ChannelHandlerContext) {
+        guard subscription != nil, !closing else { return }
+        if notifications.isEmpty, context.channel.isWritable {
+            context.writeAndFlush(wrapOutboundOut(line), promise: nil)
+            return
+        }
+        notifications.append(line)
+        guard notifications.count > limits.subscriberQueueLimit else { return }
+        // Too slow: tell it why and let it go, without waiting for it.
+        unsubscribe()
+        notifications.removeAll()
+        closing = true
+        let reason = "the subscriber fell more than \(limits.subscriberQueueLimit) notifications behind"
+        let notice = context.channel.allocator.buffer(bytes: AdminWire.notificationLine(.dropped(reason: reason)))
+        closeAfter(context.writeAndFlush(wrapOutboundOut(notice)), context)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import HubCore
+
+/// One call of the conformance script and the outcome it must have on every endpoint.
+struct ScriptStep: Sendable {
+    let method: String
+    /// nil: must succeed; else the HubError code it must fail with.
+    let expected: HubError.Code?
+    let run: @Sendable (any HubConnection, TestHub) async throws(HubError) -> Data
+}
+
+/// What one endpoint answered to one step, with what legitimately differs between runs
+/// (times, actors, random key secrets, live fields) normalised away.
+struct TranscriptLine: Sendable, Equatable, CustomStringConvertible {
+    let method: String
+    let outcome: String
+    let code: HubError.Code?
+    var description: String { "\(method) → \(outcome)" }
+}
+
+enum ConformanceScript {
+    static func step<M: AdminMethod>(_ method: M, _ expected: HubError.Code? = nil) -> ScriptStep {
+        ScriptStep(method: M.name, expected: expected) { connection, _ throws(HubError) in
+            let result = try await connection.call(method)
+            return (try? HubJSON.encoder().encode(result)) ?? Data("unencodable".utf8)
+        }
+    }
+
+    /// Usage events written the way the gateway writes them (not an admin method).
+    static let seedUsage = ScriptStep(method: "(gateway writes usage)", expected: nil) { _, hub throws(HubError) in
+        do {
+            try hub.insertUsage(3, userId: 1, providerId: 1, at: Date().addingTimeInterval(-3_600), requestPrefix: "a")
+            try hub.insertUsage(2, userId: 2, providerId: 1, model: "gpt-4o-mini", at: Date().addingTimeInterval(-600),
+                                requestPrefix: "b")
+        } catch {
+            throw HubError(.storage, "\(error)")
+        }
+        return Data("{}".utf8)
+    }
+
+    /// Every admin method, with successes and each kind of refusal.
+    static let steps: [ScriptStep] = {
+        typealias A = Admin
+        let week = Date().addingTimeInterval(-7 * 86_400)
+        return [
+            step(A.HubStatus()),
+            step(A.ModeGet()),
+            step(A.SettingsGet()),
+            step(A.ModePreview(mode: .serviceProvider)),
+            step(A.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(nanos: 5_000_000_000),
+                               paymentLink: "https://pay.example.com/buy")),
+            step(A.SettingsSet(paymentLink: "ftp://pay.example.com"), .invalidArgument),
+            step(A.SettingsSet(lowBalanceThreshold: Amount(nanos: -1)), .invalidArgument),
+            step(A.ModeSet(mode: .serviceProvider)),
+            step(A.UsersAdd(name: "alice", email: "alice@example.com")),
+            step(A.UsersAdd(name: "bob")),
+            step(A.UsersAdd(name: "李小龙", email: "li@example.com")),
+            step(A.UsersAdd(name: "Alice"), .alreadyExists),
+            step(A.UsersAdd(name: "  "), .invalidArgument),
+            step(A.UsersAdd(name: "carol", email: "not-an-email"), .invalidArgument),
+            step(A.UsersList()),
+            step(A.UsersList(filter: "ali", status: .active, limit: 10)),
+            step(A.UsersList(limit: 0), .invalidArgument),
+            step(A.UsersGrant(user: "alice", amount: Amount(nanos: 100_000_000_000), reason: "top-up", idempotencyKey: "grant-1")),
+            step(A.UsersGrant(user: "alice", amount: Amount(nanos: 100_000_000_000), reason: "again", idempotencyKey: "grant-1"), .duplicate),
+            step(A.UsersGrant(user: "alice", amount: Amount(nanos: -1), reason: "negative"), .invalidArgument),
+            step(A.UsersGrant(user: "alice", amount: Amount(nanos: 1), reason: "usage?", kind: .usage), .invalidArgument),
+            step(A.UsersGrant(user: "nobody", amount: Amount(nanos: 1), reason: "x"), .notFound),
+            step(A.UsersDeduct(user: "bob", amount: Amount(nanos: 1_000_000_000_000), reason: "too much"), .insufficientBalance),
+            step(A.UsersDeduct(user: "alice", amount: Amount(nanos: 10_000_000_000), reason: "correction", idempotencyKey: "deduct-1")),
+            step(A.UsersDeduct(user: "alice", amount: Amount(nanos: 1), reason: " "), .invalidArgument),
+            step(A.UsersShow(user: "alice")),
+            step(A.UsersShow(user: "3")),
+            step(A.UsersShow(user: "nobody"), .notFound),
+            step(A.UsersLedger(user: "alice")),
+            step(A.UsersLedger(user: "nobody"), .notFound),
+            step(A.UsersSuspend(user: "bob", reason: "abuse report")),
+            step(A.UsersSuspend(user: "bob"), .failedPrecondition),
+            step(A.UsersResume(user: "2", reason: "cleared")),
+            step(A.UsersResume(user: "bob"), .failedPrecondition),
+            step(A.KeysCreate(user: "alice", name: "laptop")),
+            step(A.KeysCreate(user: "alice", name: "ci")),
+            step(A.KeysCreate(user: "nobody", name: "x"), .notFound),
+            step(A.KeysCreate(user: "alice", name: ""), .invalidArgument),
+            step(A.KeysList()),
+            step(A.KeysList(user: "alice")),
+            step(A.KeysRevoke(key: "1")),
+            step(A.KeysRevoke(key: "1"), .failedPrecondition),
+            step(A.KeysRevoke(key: "ahk_"), .invalidArgument),
+            step(A.KeysRevoke(key: "999"), .notFound),
+            step(A.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1/")),
+            step(A.ProvidersAdd(name: "anthropic", kind: .anthropic, baseUrl: "https://api.anthropic.com", enabled: false)),
+            step(A.ProvidersAdd(name: "OpenAI", kind: .openAICompatible, baseUrl: "https://x.example.com"), .alreadyExists),
+            step(A.ProvidersAdd(name: "bad", kind: .gemini, baseUrl: "not a url"), .invalidArgument),
+            step(A.ProvidersAdd(name: "a/b", kind: .gemini, baseUrl: "https://x.example.com"), .invalidArgument),
+            seedUsage,
+            step(A.ProvidersList()),
+            step(A.ProvidersUpdate(provider: "openai", displayName: "OpenAI")),
+            step(A.ProvidersUpdate(provider: "nobody", name: "x"), .notFound),
+            step(A.ProvidersDisable(provider: "openai")),
+            step(A.ProvidersEnable(provider: "openai")),
+            step(A.ProvidersEnable(provider: "missing"), .notFound),
+            step(A.CredentialsAdd(provider: "openai", name: "main", secret: "sk-test-1234567890abcdef", weight: 50)),
+            step(A.CredentialsAdd(provider: "openai", name: "main", secret: "sk-other-0987654321"), .alreadyExists),
+            step(A.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-x", weight: 20_000), .invalidArgument),
+            step(A.CredentialsList()),
+            step(A.CredentialsList(provider: "openai")),
+            step(A.CredentialsDisable(provider: "openai", credential: "main")),
+            step(A.CredentialsEnable(provider: "openai", credential: "1")),
+            step(A.CredentialsDisable(provider: "openai", credential: "nope"), .notFound),
+            step(A.RatesSet(model: "openai/gpt-4o", input: Amount(nanos: 2_500_000_000), output: Amount(nanos: 10_000_000_000),
+                            costInput: Amount(nanos: 2_000_000_000), costOutput: Amount(nanos: 8_000_000_000))),
+            step(A.RatesSet(model: "openai/gpt-4o", output: Amount(nanos: 12_000_000_000))),
+            step(A.RatesSet(model: "gpt-4o", input: Amount(nanos: 1)), .invalidArgument),
+            step(A.RatesSet(model: "openai/gpt-4o"), .invalidArgument),
+            step(A.RatesSet(model: "missing/gpt-4o", input: Amount(nanos: 1)), .notFound),
+            step(A.RatesList()),
+            step(A.RatesList(provider: "openai")),
+            step(A.RatesHistory(model: "openai/gpt-4o")),
+            step(A.ModePreview(mode: .enterprise)),
+            step(A.UsageSummary()),
+            step(A.UsageSummary(by: .model, since: week)),
+            step(A.UsageSummary(by: .provider, since: week)),
+            step(A.UsageSummary(since: Date(), until: week), .invalidArgument),
+            step(A.UsageRecent()),
+            step(A.UsersShow(user: "alice")),
+            step(A.UsageRecent(user: "alice", limit: 2)),
+            step(A.UsageRecent(user: "nobody"), .notFound),
+            step(A.RatesRemove(model: "openai/gpt-4o")),
+            step(A.RatesRemove(model: "openai/gpt-4o"), .notFound),
+            step(A.CredentialsRemove(provider: "openai", credential: "main")),
+            step(A.CredentialsRemove(provider: "openai", credential: "main"), .notFound),
+            step(A.ProvidersRemove(provider: "anthropic")),
+            step(A.ProvidersRemove(provider: "anthropic"), .notFound),
+            step(A.ModeSet(mode: .enterprise)),
+            step(A.AuditList(limit: 100)),
+            step(A.AuditList(action: "users.", target: "alice")),
+            step(A.AuditList(limit: 0), .invalidArgument),
+            step(A.HubStatus()),
+        ]
+    }()
+
+    /// Runs every step against `connection` on `hub`.
+    static func transcript(_ connection: any HubConnection, hub: TestHub) async -> [TranscriptLine] {
+        var lines: [TranscriptLine] = []
+        for step in steps {
+            do {
+                let data = try await step.run(connection, hub)
+                lines.append(TranscriptLine(method: step.method, outcome: "ok " + Normalise.json(data), code: nil))
+            } catch {
+                lines.append(TranscriptLine(method: step.method, outcome: "error \(error.code.rawValue): \(Normalise.text(error.message))",
+                                            code: error.code))
+            }
+        }
+        return lines
+    }
+}
+
+/// Replaces what legitimately differs between two runs of the script.
+enum Normalise {
+    private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
+                                            "time"]
+    /// `hub.status` fields only a running hub knows (absent when the database answers).
+    private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
+                                           "data_dir"]
+
+    static func json(_ data: Data) -> String {
+        guard let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            return String(decoding: data, as: UTF8.self)
+        }
+        let normalised = walk(value, key: nil)
+        let out = (try? JSONSerialization.data(withJSONObject: normalised, options: [.sortedKeys, .fragmentsAllowed])) ?? Data()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func text(_ text: String) -> String {
+        text.replacingOccurrences(of: #"ahk_[0-9a-f]+"#, with: "ahk_…", options: .regularExpression)
+    }
+
+    private static func walk(_ value: Any, key: String?) -> Any {
+        if let key {
+            if times.contains(key), !(value is NSNull) { return "<time>" }
+            switch key {
+            case "actor": return "<actor>"
+            case "hash", "secret": return "<secret>"
+            case "idempotency_key" where (value as? String)?.count == 36: return "<uuid>"
+            case "before", "after":
+                // Audit snapshots are JSON text: normalise inside them too.
+                if let text = value as? String { return json(Data(text.utf8)) }
+            default: break
+            }
+        }
+        switch value {
+        case let object as [String: Any]:
+            return Dictionary(uniqueKeysWithValues: object.filter { !live.contains($0.key) }.map { ($0.key, walk($0.value, key: $0.key)) })
+        case let array as [Any]:
+            return array.map { walk($0, key: nil) }
+        case let text as String:
+            return self.text(text)
+        default:
+            return value
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import HubCore
+import HubGateway
+import Logging
+
+/// A fresh hub in a temporary directory (real SQLite file, real secret key).
+struct TestHub: Sendable {
+    let directory: DataDirectory
+    let service: AdminService
+
+    var store: HubStore { service.store }
+    var socketPath: String { directory.adminSocketURL.path }
+
+    static func create(mode: DeploymentMode = .enterprise) throws -> TestHub {
+        // Short: a Unix socket path must fit in 108 bytes.
+        let url = URL(fileURLWithPath: "/tmp/ahs-\(UUID().uuidString.prefix(12).lowercased())")
+        let directory = DataDirectory(url: url)
+        let (store, sealer) = try HubStore.initialize(directory, mode: mode, environment: [:])
+        return TestHub(directory: directory, service: AdminService(store: store, sealer: sealer))
+    }
+
+    /// Usage events as the gateway would write them; returns their ids.
+    @discardableResult
+    func insertUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
+                     at time: Date = Date(), requestPrefix: String = UUID().uuidString) throws -> [Int64] {
+        try store.write { db in
+            try (0..<count).map { index in
+                var event = UsageEvent(
+                    requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
+                    model: model, tokensIn: 100 + Int64(index), tokensOut: 50, creditsCharged: Amount(nanos: 1_000),
+                    latencyMs: 120 + Double(index % 50), status: index % 10 == 9 ? 502 : 200, createdAt: time)
+                try event.insert(db)
+                return event.id!
+            }
+        }
+    }
+
+    /// Every row of every table, in rowid order: compare before and after to prove nothing changed.
+    func tableContents() throws -> [String: [[DatabaseValue]]] {
+        try store.read { db in
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                """)
+            var contents: [String: [[DatabaseValue]]] = [:]
+            for table in tables {
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY rowid")
+                contents[table] = rows.map { Array($0.databaseValues) }
+            }
+            return contents
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory.url) }
+}
+
+/// An admin socket server running in this process, on a hub's data directory.
+struct RunningServer: Sendable {
+    let path: String
+    private let task: Task<Void, any Error>
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test.admin-socket")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Starts the server and waits until it answers `hub.status`.
+    static func start(
+        _ hub: TestHub, inFlight: (@Sendable () -> Int)? = nil,
+        configure: (inout AdminSocketServer.Configuration) -> Void = { _ in }
+    ) async throws -> RunningServer {
+        var configuration = AdminSocketServer.Configuration(directory: hub.directory)
+        configuration.pollInterval = .milliseconds(50)
+        configure(&configuration)
+        let server = AdminSocketServer(service: hub.service, configuration: configuration, inFlight: inFlight, logger: quietLogger)
+        let task = Task { try await server.run() }
+        let running = RunningServer(path: configuration.socketPath, task: task)
+        for _ in 0..<500 {
+            if AdminSocketProbe.accepts(at: running.path) { return running }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        task.cancel()
+        try await task.value   // surfaces why it did not start
+        throw HubError(.unavailable, "the admin socket server did not start on \(running.path)")
+    }
+
+    /// Stops the server (closing every connection) and waits for it to finish.
+    func stop() async throws {
+        task.cancel()
+        try await task.value
+    }
+}
+
+/// Runs `body` with a fresh hub and a server on it; always stops the server and removes the hub.
+func withServer<T>(
+    mode: DeploymentMode = .enterprise, inFlight: (@Sendable () -> Int)? = nil,
+    configure: (inout AdminSocketServer.Configuration) -> Void = { _ in },
+    _ body: (TestHub, RunningServer) async throws -> T
+) async throws -> T {
+    let hub = try TestHub.create(mode: mode)
+    defer { hub.remove() }
+    let server = try await RunningServer.start(hub, inFlight: inFlight, configure: configure)
+    do {
+        let result = try await body(hub, server)
+        try await server.stop()
+        return result
+    } catch {
+        try? await server.stop()
+        throw error
+    }
+}
