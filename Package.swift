@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // Pinned: a looser requirement resolves to 4.x, which these machines serve too.
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .target(
@@ -24,16 +25,33 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(name: "CNCurses", providers: [.apt(["libncurses-dev"])]),
+        .target(
+            name: "CNCursesShim",
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        .target(
+            name: "HubConsole",
+            dependencies: [
+                "HubCore", "CNCurses", "CNCursesShim",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "aigne-hub",
             dependencies: [
                 "HubCore",
+                "HubConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "HubCoreTests",
             dependencies: ["HubCore"]
+        ),
+        .testTarget(
+            name: "HubConsoleTests",
+            dependencies: ["HubConsole", "HubCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]
