@@ -37,7 +37,7 @@ public enum Admin {
         CredentialsAdd.self, CredentialsList.self, CredentialsEnable.self, CredentialsDisable.self,
         CredentialsRemove.self,
         RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
-        UsageSummary.self, UsageRecent.self, AuditList.self,
+        UsageSummary.self, UsageRecent.self, AuditList.self, ConsoleUsers.self, ConsoleProviders.self, ConsoleUnpriced.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

@@ -1,0 +1,102 @@
+import Foundation
+import HubCore
+
+/// Hub answers and notifications, folded into the state.
+extension ConsoleState {
+    public mutating func apply(_ event: HubEvent) -> [Effect] {
+        switch event {
+        case .settings(let settings): data.settings = settings
+        case .providers(let providers): data.providers = providers
+        case .credentials(let credentials): data.credentials = credentials
+        case .users(let users): data.users = users
+        case .userDetail(let detail): data.userDetail = detail
+        case .rates(let rates): data.rates = rates
+        case .unpriced(let models): data.unpriced = models
+        case .preview(let preview):
+            guard !readOnly else { return [] }
+            confirm(strings(.confirmModeTitle, preview.from.rawValue, preview.to.rawValue),
+                    preview.consequences.map { "• " + $0 } + ["", strings(.typeToConfirm, preview.to.rawValue)],
+                    .setMode(preview.to), requiredWord: preview.to.rawValue)
+            return []
+        case .history(let model, let rates):
+            modal = .message(title: strings(.historyTitle, model), lines: rates.map { info in
+                let until = info.rate.validTo.map { Self.shortTime($0) } ?? strings(.current)
+                return "\(Self.shortTime(info.rate.validFrom)) → \(until)  \(info.rate.inputRate)/\(info.rate.outputRate)  \(strings(.margin)) \(info.marginPercent.map { $0 + "%" } ?? "–")"
+            })
+            return []
+        case .performed(let mutation):
+            setStatus("✓ " + describe(mutation), .ok)
+            return mutation.reloads.map(Effect.load)
+        case .createdKey(let created):
+            modal = .message(title: strings(.keyCreatedTitle, created.userName),
+                             lines: [created.secret, "", strings(.keyShownOnce)])
+            return [.load(.userDetail(created.userName))]
+        case .failed(let message):
+            setStatus("✗ " + message, .error)
+            return []
+        case .notification(let notification):
+            return apply(notification)
+        case .themeChanged(let theme):
+            themeName = theme.name
+            setStatus("✓ " + strings(.themeSet, theme.name), .ok)
+            return []
+        case .tick(let date):
+            now = date
+            return []
+        }
+        data.updatedAt = now
+        return []
+    }
+
+    private mutating func apply(_ notification: HubNotification) -> [Effect] {
+        switch notification {
+        case .config(let entry):
+            let area = entry.action.split(separator: ".").first.map(String.init) ?? ""
+            switch area {
+            case "mode", "settings": return [.load(.settings)]
+            case "users", "keys": return [.load(.users)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+            case "providers", "credentials": return [.load(.providers), .load(.credentials)]
+            case "rates": return [.load(.rates), .load(.unpriced)]
+            default: return []
+            }
+        case .stats:
+            statsTicks += 1
+            data.live.apply(notification)
+            // Balances move with every charged call: refresh the visible user list every 5 s.
+            if pane == .users, statsTicks % 5 == 0 { return [.load(.users)] }
+        case .dropped(let reason):
+            setStatus("✗ " + strings(.liveDropped, reason), .error)
+        case .usage, .ledger:
+            data.live.apply(notification)
+        }
+        return []
+    }
+
+    /// The status-line text of a completed change.
+    func describe(_ mutation: Mutation) -> String {
+        switch mutation {
+        case .setMode(let mode): strings(.doneMode, mode.rawValue)
+        case .setting: strings(.doneSetting)
+        case .addUser(let name, _): strings(.doneAddUser, name)
+        case .grant(let user, let amount, _): strings(.doneGrant, amount.description, user)
+        case .deduct(let user, let amount, _): strings(.doneDeduct, amount.description, user)
+        case .suspend(let user): strings(.doneSuspend, user)
+        case .resume(let user): strings(.doneResume, user)
+        case .createKey(let user, _): strings(.doneCreateKey, user)
+        case .revokeKey(_, let prefix): strings(.doneRevoke, prefix)
+        case .addProvider(let name, _, _): strings(.doneAddProvider, name)
+        case .setProviderEnabled(let name, let on): strings(on ? .doneEnabled : .doneDisabled, name)
+        case .removeProvider(let name): strings(.doneRemoved, name)
+        case .addCredential(let provider, let name, _, _): strings(.doneAddCredential, "\(provider)/\(name)")
+        case .setCredentialEnabled(let provider, let name, let on): strings(on ? .doneEnabled : .doneDisabled, "\(provider)/\(name)")
+        case .removeCredential(let provider, let name): strings(.doneRemoved, "\(provider)/\(name)")
+        case .setRate(let change): strings(.doneRate, change.model)
+        case .removeRate(let model, _): strings(.doneRemoved, model)
+        }
+    }
+
+    static func shortTime(_ date: Date) -> String {
+        String(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false)).prefix(16))
+            .replacingOccurrences(of: "T", with: " ")
+    }
+}

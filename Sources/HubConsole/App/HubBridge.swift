@@ -1,0 +1,67 @@
+import HubCore
+
+/// Carries out the state machine's loads and changes over a ``HubConnection`` and reports each
+/// outcome as a ``HubEvent``. Hub errors become `.failed` events (shown in the status line).
+struct HubBridge: Sendable {
+    let connection: any HubConnection
+    let readOnly: Bool
+
+    func load(_ query: Query) async -> HubEvent {
+        do throws(HubError) {
+            switch query {
+            case .settings: return .settings(try await connection.call(Admin.ModeGet()))
+            case .providers: return .providers(try await connection.call(Admin.ConsoleProviders()))
+            case .credentials: return .credentials(try await connection.call(Admin.CredentialsList()))
+            case .users: return .users(try await connection.call(Admin.ConsoleUsers()))
+            case .userDetail(let user): return .userDetail(try await connection.call(Admin.UsersShow(user: user)))
+            case .rates: return .rates(try await connection.call(Admin.RatesList()))
+            case .unpriced: return .unpriced(try await connection.call(Admin.ConsoleUnpriced()))
+            case .modePreview(let mode): return .preview(try await connection.call(Admin.ModePreview(mode: mode)))
+            case .rateHistory(let model): return .history(model: model, try await connection.call(Admin.RatesHistory(model: model)))
+            }
+        } catch {
+            return .failed(error.message)
+        }
+    }
+
+    func perform(_ mutation: Mutation) async -> HubEvent {
+        // The state machine never asks in read-only mode; this is the second lock on the door.
+        guard !readOnly else { return .failed("read-only: \(mutation) refused") }
+        do throws(HubError) {
+            switch mutation {
+            case .setMode(let mode): _ = try await connection.call(Admin.ModeSet(mode: mode))
+            case .setting(let change): _ = try await connection.call(change.method)
+            case .addUser(let name, let email): _ = try await connection.call(Admin.UsersAdd(name: name, email: email))
+            case .grant(let user, let amount, let reason):
+                _ = try await connection.call(Admin.UsersGrant(user: user, amount: amount, reason: reason))
+            case .deduct(let user, let amount, let reason):
+                _ = try await connection.call(Admin.UsersDeduct(user: user, amount: amount, reason: reason))
+            case .suspend(let user): _ = try await connection.call(Admin.UsersSuspend(user: user))
+            case .resume(let user): _ = try await connection.call(Admin.UsersResume(user: user))
+            case .createKey(let user, let name):
+                return .createdKey(try await connection.call(Admin.KeysCreate(user: user, name: name)))
+            case .revokeKey(let id, _): _ = try await connection.call(Admin.KeysRevoke(key: String(id)))
+            case .addProvider(let name, let kind, let baseURL):
+                _ = try await connection.call(Admin.ProvidersAdd(name: name, kind: kind, baseUrl: baseURL))
+            case .setProviderEnabled(let name, let on):
+                if on { _ = try await connection.call(Admin.ProvidersEnable(provider: name)) } else {
+                    _ = try await connection.call(Admin.ProvidersDisable(provider: name))
+                }
+            case .removeProvider(let name): _ = try await connection.call(Admin.ProvidersRemove(provider: name))
+            case .addCredential(let provider, let name, let secret, let weight):
+                _ = try await connection.call(Admin.CredentialsAdd(provider: provider, name: name, secret: secret, weight: weight))
+            case .setCredentialEnabled(let provider, let credential, let on):
+                if on { _ = try await connection.call(Admin.CredentialsEnable(provider: provider, credential: credential)) } else {
+                    _ = try await connection.call(Admin.CredentialsDisable(provider: provider, credential: credential))
+                }
+            case .removeCredential(let provider, let credential):
+                _ = try await connection.call(Admin.CredentialsRemove(provider: provider, credential: credential))
+            case .setRate(let change): _ = try await connection.call(change.method)
+            case .removeRate(let model, let type): _ = try await connection.call(Admin.RatesRemove(model: model, type: type))
+            }
+            return .performed(mutation)
+        } catch {
+            return .failed(error.message)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Dispatch
+import Foundation
+import HubCore
+import Synchronization
+
+/// Events from hub tasks and signal handlers to the UI thread.
+final class Mailbox: Sendable {
+    private let events = Mutex<[HubEvent]>([])
+    private let quit = Atomic<Bool>(false)
+
+    func post(_ event: HubEvent) { events.withLock { $0.append(event) } }
+    func drain() -> [HubEvent] { events.withLock { queue in defer { queue.removeAll(keepingCapacity: true) }; return queue } }
+    func requestQuit() { quit.store(true, ordering: .relaxed) }
+    var quitRequested: Bool { quit.load(ordering: .relaxed) }
+}
+
+/// The UI thread: reads keys, folds hub events into the state, renders at most ~10 frames a
+/// second for data (at once for keys), and paints through ``CursesTerminal``.
+///
+/// `@unchecked Sendable`: it is created on the caller's task and then handed to exactly one thread,
+/// the UI thread, which is the only one that touches it afterwards (other threads reach it only
+/// through `mailbox`, which is itself thread-safe).
+final class UILoop: @unchecked Sendable {
+    let mailbox = Mailbox()
+    private let bridge: HubBridge
+    private var state: ConsoleState
+    private var theme: Theme
+    private let themes: ThemeLibrary
+    private let terminal: CursesTerminal
+    private let log: TimingLog?
+    private var loaded: Set<String> = []
+    private var signals: [any DispatchSourceSignal] = []
+
+    init(bridge: HubBridge, state: ConsoleState, theme: Theme, themes: ThemeLibrary, forceMono: Bool, log: TimingLog?) throws {
+        self.bridge = bridge
+        self.state = state
+        self.theme = theme
+        self.themes = themes
+        self.log = log
+        terminal = try CursesTerminal(forceMono: forceMono)
+        if terminal.depth == .mono, !forceMono, let mono = try? themes.load("mono") { self.theme = mono }
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { [mailbox] in mailbox.requestQuit() }
+            source.resume()
+            signals.append(source)
+        }
+    }
+
+    func run() {
+        defer {
+            terminal.stop()
+            signals.forEach { $0.cancel() }
+        }
+        dispatch(state.start())
+        render()
+        log?.record("first paint")
+        var lastFrame = ContinuousClock.now
+        var lastTick = Date()
+        var dirty = false
+        while !mailbox.quitRequested {
+            if let key = terminal.readKey(timeoutMs: 50) {
+                if key == .resize { terminal.invalidate() }
+                let effects = state.handle(key)
+                if effects.contains(.quit) { return }
+                dispatch(effects)
+                render()
+                lastFrame = .now
+                continue
+            }
+            for event in mailbox.drain() {
+                note(event)
+                dispatch(state.apply(event))
+                dirty = true
+            }
+            if Date().timeIntervalSince(lastTick) >= 1 {
+                lastTick = Date()
+                _ = state.apply(.tick(lastTick))
+                dirty = true
+            }
+            if dirty, ContinuousClock.now - lastFrame >= .milliseconds(100) {
+                render()
+                lastFrame = .now
+                dirty = false
+            }
+        }
+    }
+
+    private func render() {
+        _ = state.apply(.tick(Date()))
+        let size = terminal.size
+        terminal.paint(ConsoleView.render(state, theme: theme, width: size.width, height: size.height))
+    }
+
+    private func dispatch(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .load(let query):
+                Task { [bridge, mailbox] in mailbox.post(await bridge.load(query)) }
+            case .perform(let mutation):
+                Task { [bridge, mailbox] in mailbox.post(await bridge.perform(mutation)) }
+            case .setTheme(let name):
+                do {
+                    theme = try themes.load(name)
+                    terminal.invalidate()
+                    mailbox.post(.themeChanged(theme))
+                } catch {
+                    mailbox.post(.failed(error.message))
+                }
+            case .quit:
+                mailbox.requestQuit()
+            }
+        }
+    }
+
+    /// Records when the first data arrives and when every pane has its data (for the benchmark).
+    private func note(_ event: HubEvent) {
+        guard let log else { return }
+        let kind: String? = switch event {
+        case .settings: "settings"
+        case .users: "users"
+        case .providers: "providers"
+        case .credentials: "credentials"
+        case .rates: "rates"
+        case .unpriced: "unpriced"
+        default: nil
+        }
+        guard let kind, loaded.insert(kind).inserted else { return }
+        if kind == "settings" {
+            render()
+            log.record("first frame with data (mode pane)")
+        }
+        if loaded.count == 6 {
+            render()
+            log.record("all panes loaded")
+        }
+    }
+}
