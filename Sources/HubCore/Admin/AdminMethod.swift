@@ -28,7 +28,7 @@ public struct Done: Codable, Sendable, Equatable {
 public enum Admin {
     /// Every operation, by protocol name: the dispatch table of the admin socket.
     public static let methods: [any AdminMethod.Type] = [
-        ModeGet.self, ModePreview.self, ModeSet.self, SettingsSet.self,
+        ModeGet.self, ModePreview.self, ModeSet.self, SettingsGet.self, SettingsSet.self,
         UsersAdd.self, UsersList.self, UsersShow.self, UsersSuspend.self, UsersResume.self,
         UsersGrant.self, UsersDeduct.self, UsersLedger.self,
         KeysCreate.self, KeysList.self, KeysRevoke.self,

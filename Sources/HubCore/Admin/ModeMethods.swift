@@ -60,6 +60,14 @@ extension Admin {
         }
     }
 
+    /// `settings.get`: the same as `mode.get`, under the name scripts of the settings look for.
+    public struct SettingsGet: AdminMethod {
+        public static let name = "settings.get"
+        public static let mutates = false
+        public init() {}
+        public func run(_ context: AdminContext) throws -> HubSettings { try ModeGet().run(context) }
+    }
+
     /// `settings.set`: changes the service-provider settings given; the others stay.
     public struct SettingsSet: AdminMethod {
         public static let name = "settings.set"

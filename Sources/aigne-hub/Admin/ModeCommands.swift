@@ -39,7 +39,7 @@ struct SettingsCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the settings.")
         @OptionGroup var hub: HubOptions
-        func run() async throws { try await hub.run(Admin.ModeGet(), render: Render.settings) }
+        func run() async throws { try await hub.run(Admin.SettingsGet(), render: Render.settings) }
     }
 
     struct Set: AsyncParsableCommand {
