@@ -191,4 +191,18 @@ import HubCore
         #expect(driver.state.data.live.tail.count == 1)
         #expect(driver.screen().text.contains("⏸ PAUSED"))
     }
+
+    @Test func editingAProviderShowsTheChangeFirst() async throws {
+        let hub = try TestHub.make()
+        defer { hub.remove() }
+        var driver = await Driver(hub: hub)
+        await driver.press(.character("2"), .character("j"), .character("e"), .tab, .ctrl("u"))
+        await driver.type("https://proxy.example/v1")
+        await driver.press(.enter, .enter)
+        guard case .confirm(let confirm)? = driver.state.modal else { Issue.record("no confirmation"); return }
+        #expect(confirm.lines == ["base URL: https://api.openai.com/v1 → https://proxy.example/v1"])
+        await driver.press(.enter)
+        #expect(driver.performed == [.updateProvider("openai", kind: .openAICompatible, baseURL: "https://proxy.example/v1", displayName: "openai")])
+        #expect(driver.state.data.providers.first { $0.info.provider.name == "openai" }?.info.provider.baseURL == "https://proxy.example/v1")
+    }
 }

@@ -16,11 +16,17 @@ extension ConsoleState {
         case .switchMode:
             guard let settings = data.settings else { return [] }
             let target: DeploymentMode = settings.mode == .enterprise ? .serviceProvider : .enterprise
+            setStatus(strings(.loading), .ok)
             return [.load(.modePreview(target))]
         case .editSetting:
             editSetting()
         case .addProvider:
             form(.addProvider, .formAddProvider, [(.fieldName, ""), (.fieldKind, ProviderKind.openAICompatible.rawValue), (.fieldBaseURL, "https://")])
+        case .editProvider:
+            guard let provider = selectedProvider?.info.provider, !credentialsFocused else { return [] }
+            form(.editProvider(provider), .formEditProvider,
+                 [(.fieldKind, provider.kind.rawValue), (.fieldBaseURL, provider.baseURL), (.fieldDisplayName, provider.displayName)],
+                 titleArgument: provider.name)
         case .addCredential:
             guard let provider = selectedProvider else { return [] }
             let name = provider.info.provider.name

@@ -85,6 +85,7 @@ extension ConsoleState {
         case .createKey(let user, _): strings(.doneCreateKey, user)
         case .revokeKey(_, let prefix): strings(.doneRevoke, prefix)
         case .addProvider(let name, _, _): strings(.doneAddProvider, name)
+        case .updateProvider(let name, _, _, _): strings(.doneUpdated, name)
         case .setProviderEnabled(let name, let on): strings(on ? .doneEnabled : .doneDisabled, name)
         case .removeProvider(let name): strings(.doneRemoved, name)
         case .addCredential(let provider, let name, _, _): strings(.doneAddCredential, "\(provider)/\(name)")

@@ -43,6 +43,8 @@ struct HubBridge: Sendable {
             case .revokeKey(let id, _): _ = try await connection.call(Admin.KeysRevoke(key: String(id)))
             case .addProvider(let name, let kind, let baseURL):
                 _ = try await connection.call(Admin.ProvidersAdd(name: name, kind: kind, baseUrl: baseURL))
+            case .updateProvider(let name, let kind, let baseURL, let displayName):
+                _ = try await connection.call(Admin.ProvidersUpdate(provider: name, kind: kind, baseUrl: baseURL, displayName: displayName))
             case .setProviderEnabled(let name, let on):
                 if on { _ = try await connection.call(Admin.ProvidersEnable(provider: name)) } else {
                     _ = try await connection.call(Admin.ProvidersDisable(provider: name))

@@ -19,6 +19,7 @@ public enum Mutation: Sendable, Equatable {
     case createKey(user: String, name: String)
     case revokeKey(id: Int64, prefix: String)
     case addProvider(name: String, kind: ProviderKind, baseURL: String)
+    case updateProvider(String, kind: ProviderKind, baseURL: String, displayName: String)
     case setProviderEnabled(String, Bool)
     case removeProvider(String)
     case addCredential(provider: String, name: String, secret: String, weight: Int?)
@@ -35,7 +36,7 @@ public enum Mutation: Sendable, Equatable {
         case .grant(let user, _, _), .deduct(let user, _, _): [.users, .userDetail(user)]
         case .createKey(let user, _): [.userDetail(user)]
         case .revokeKey: [.users]
-        case .addProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
+        case .addProvider, .updateProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
         case .addCredential, .setCredentialEnabled, .removeCredential: [.providers, .credentials]
         case .setRate, .removeRate: [.rates, .unpriced]
         }

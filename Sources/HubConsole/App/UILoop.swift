@@ -14,8 +14,8 @@ final class Mailbox: Sendable {
     var quitRequested: Bool { quit.load(ordering: .relaxed) }
 }
 
-/// The UI thread: reads keys, folds hub events into the state, renders at most ~10 frames a
-/// second for data (at once for keys), and paints through ``CursesTerminal``.
+/// The UI thread: reads keys, folds hub events into the state, renders data changes at up to 5 frames a
+/// second (keys at once), and paints through ``CursesTerminal``.
 ///
 /// `@unchecked Sendable`: it is created on the caller's task and then handed to exactly one thread,
 /// the UI thread, which is the only one that touches it afterwards (other threads reach it only
@@ -30,6 +30,8 @@ final class UILoop: @unchecked Sendable {
     private let log: TimingLog?
     private var loaded: Set<String> = []
     private var signals: [any DispatchSourceSignal] = []
+    /// Data-driven redraws: at most 5 a second, so every 4 Hz batch of the live feed gets its frame.
+    static let dataFrameInterval = Duration.milliseconds(200)
 
     init(bridge: HubBridge, state: ConsoleState, theme: Theme, themes: ThemeLibrary, forceMono: Bool, log: TimingLog?) throws {
         self.bridge = bridge
@@ -79,7 +81,7 @@ final class UILoop: @unchecked Sendable {
                 _ = state.apply(.tick(lastTick))
                 dirty = true
             }
-            if dirty, ContinuousClock.now - lastFrame >= .milliseconds(100) {
+            if dirty, ContinuousClock.now - lastFrame >= Self.dataFrameInterval {
                 render()
                 lastFrame = .now
                 dirty = false
