@@ -130,6 +130,11 @@ import HubCore
         await driver.press(.escape)  // clears the filter
         #expect(driver.state.visibleUsers.count == 3)
         await driver.press(.character(":"))
+        await driver.type("user nobody")
+        await driver.press(.enter)
+        #expect(driver.state.status?.text == "✗ no user named 'nobody'")
+        #expect(driver.state.openUser == nil)
+        await driver.press(.character(":"))
         await driver.type("user alice")
         await driver.press(.enter)
         #expect(driver.state.openUser == "alice")

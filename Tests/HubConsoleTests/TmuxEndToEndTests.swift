@@ -37,7 +37,8 @@ import Testing
     @Test func switchModeThroughThePreviewResizeAndQuit() throws {
         let hub = try CLIHub()
         defer { hub.remove() }
-        let terminal = try Tmux(command: hub.consoleCommand)
+        // A shipped theme by name: found from the binary in .build/debug without any environment.
+        let terminal = try Tmux(command: hub.consoleCommand + " --theme solarized")
         defer { terminal.kill() }
         try terminal.waitFor("mode: enterprise")
         try terminal.send("m")

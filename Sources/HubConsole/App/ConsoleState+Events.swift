@@ -26,7 +26,9 @@ extension ConsoleState {
             return []
         case .performed(let mutation):
             setStatus("✓ " + describe(mutation), .ok)
-            return mutation.reloads.map(Effect.load)
+            var reloads = mutation.reloads
+            if let openUser, !reloads.contains(.userDetail(openUser)) { reloads.append(.userDetail(openUser)) }
+            return reloads.map(Effect.load)
         case .createdKey(let created):
             modal = .message(title: strings(.keyCreatedTitle, created.userName),
                              lines: [created.secret, "", strings(.keyShownOnce)])

@@ -204,6 +204,10 @@ public struct ConsoleState: Sendable {
         case .pane(let target):
             pane = target
         case .user(let name):
+            guard data.users.contains(where: { $0.user.name.lowercased() == name.lowercased() }) else {
+                setStatus("✗ " + strings(.noSuchUser, name), .error)
+                return []
+            }
             pane = .users
             openUser = name
             keySelection = 0

@@ -36,4 +36,5 @@ public enum Phrase: String, CaseIterable, Sendable {
     case confirmEditTitle
     case doneUpdated
     case helpSearch
+    case noSuchUser
 }

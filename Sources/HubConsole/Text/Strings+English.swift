@@ -206,5 +206,6 @@ extension Strings {
         .confirmEditTitle: "Change {1}?",
         .doneUpdated: "updated {1}",
         .helpSearch: "search (filter)",
+        .noSuchUser: "no user named '{1}'",
     ]
 }

@@ -206,5 +206,6 @@ extension Strings {
         .confirmEditTitle: "變更 {1}？",
         .doneUpdated: "已更新 {1}",
         .helpSearch: "搜尋（篩選）",
+        .noSuchUser: "沒有名為「{1}」的使用者",
     ]
 }
