@@ -144,6 +144,8 @@ import HubCore
         #expect(driver.state.handle(.character(":")) == [])
         for key in Key.typing("theme light") { _ = driver.state.handle(key) }
         #expect(driver.state.handle(.enter) == [.setTheme("light")])
+        for key in [Key.character(":")] + Key.typing("lang zh-TW") + [.enter] { _ = driver.state.handle(key) }
+        #expect(driver.state.strings.language == .traditionalChinese)
         #expect(driver.state.handle(.character("q")) == [.quit])
     }
 

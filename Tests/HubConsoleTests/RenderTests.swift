@@ -122,4 +122,57 @@ import HubCore
         #expect(text.contains("餘額 25 → 35"))
         #expect(text.contains("原因：客服補償"))
     }
+
+    @Test func modePaneSnapshot80x24() async throws {
+        let hub = try TestHub.make()
+        defer { hub.remove() }
+        let driver = await Driver(hub: hub)
+        let screen = lines(driver.screen(width: 80, height: 24))
+        #expect(screen[1] == "[1 Mode]  2 Providers   3 Users   4 Pricing   5 Live")
+        #expect(screen[3] == " Deployment mode: ◆ enterprise (enterprise)")
+        #expect(screen[4] == "   Usage is tracked with its cost for chargeback; nobody is refused for")
+        #expect(screen[5] == "   credits.")
+        #expect(screen[10] == " ›starter credits on         ✗ off")
+        #expect(screen[14] == "  allow unpriced models      ✗ off")
+        #expect(screen[22] == " m switch mode  Enter edit setting  / filter  : command                 ? help")
+    }
+
+    @Test func livePaneShowsTheTailWithCJKNamesAligned() async throws {
+        let hub = try TestHub.make()
+        defer { hub.remove() }
+        var driver = await Driver(hub: hub, language: .traditionalChinese)
+        await driver.press(.character("5"))
+        let now = Date()
+        for (index, user) in [1, 2, 1].enumerated() {
+            let event = UsageEvent(requestId: "r\(index)", userId: Int64(user), apiKeyId: nil, providerId: 1, model: "gpt-4o",
+                                   tokensIn: 100, tokensOut: 20, creditsCharged: Amount(nanos: 2_000_000), latencyMs: 300,
+                                   status: index == 2 ? 502 : 200, createdAt: now)
+            _ = driver.state.apply(.notification(.usage(event)))
+        }
+        for rate in [10.0, 20.0] {
+            _ = driver.state.apply(.notification(.stats(LiveStats(time: now, requestsPerSecond: rate, latencyP50Ms: 300,
+                                                                  latencyP95Ms: 450, latencyP99Ms: 500))))
+        }
+        let screen = driver.screen(width: 120, height: 40)
+        let text = lines(screen)
+        #expect(text[2].hasPrefix(" 請求/秒           20.0 ▲ ") && text[2].hasSuffix("▅█ ▶ 即時"))
+        #expect(text[6] == " 延遲 p50 300 · p95 450 · p99 500 ms")
+        #expect(text[8].hasPrefix(" 王小明  2"))
+        let rows = (0..<screen.height).filter { screen.row($0).contains("openai/gpt-4o") }
+        #expect(rows.count == 3)
+        let statusColumns = rows.map { y in (0..<screen.width).first { screen.cell(x: $0, y: y).text == "✓" || screen.cell(x: $0, y: y).text == "✗" } }
+        #expect(Set(statusColumns).count == 1, "the status column lines up under CJK and Latin names")
+        #expect(screen.row(rows[0]).contains("✗ 502") && screen.row(rows[0]).contains("王小明"))
+    }
+
+    @Test func helpFitsAt80x24InBothLanguages() async throws {
+        let hub = try TestHub.make()
+        defer { hub.remove() }
+        for language in Language.allCases {
+            var driver = await Driver(hub: hub, language: language)
+            await driver.press(.character("3"), .character("?"))
+            let text = driver.screen(width: 80, height: 24).text
+            #expect(text.contains(":quit") && text.contains(driver.state.strings(.closeHint)))
+        }
+    }
 }
