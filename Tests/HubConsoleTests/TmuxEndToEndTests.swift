@@ -69,6 +69,9 @@ import Testing
         let result = try hub.cli("console", "--theme", "no-such-theme")
         #expect(result.status == 1)
         #expect(result.errors.contains("no theme named 'no-such-theme'"))
+        let notATerminal = try hub.cli("console")
+        #expect(notATerminal.status == 1)
+        #expect(notATerminal.errors == "aigne-hub: the console needs a terminal: standard input and output must be a tty\n")
     }
 }
 
