@@ -72,6 +72,8 @@ final class UILoop: @unchecked Sendable {
     private let log: TimingLog?
     private var loaded: Set<String> = []
     private var signals: [any DispatchSourceSignal] = []
+    /// The dispositions the signals had before, restored on exit (the demo's own handlers keep working).
+    private var previousHandlers: [(Int32, (@convention(c) (Int32) -> Void)?)] = []
     /// Data-driven redraws: at most 5 a second, so every 4 Hz batch of the live feed gets its frame.
     static let dataFrameInterval = Duration.milliseconds(200)
 
@@ -84,7 +86,7 @@ final class UILoop: @unchecked Sendable {
         terminal = try CursesTerminal(forceMono: forceMono)
         if terminal.depth == .mono, !forceMono, let mono = try? themes.load("mono") { self.theme = mono }
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
+            previousHandlers.append((signalNumber, signal(signalNumber, SIG_IGN)))
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler { [mailbox] in mailbox.requestQuit() }
             source.resume()
@@ -96,6 +98,7 @@ final class UILoop: @unchecked Sendable {
         defer {
             terminal.stop()
             signals.forEach { $0.cancel() }
+            for (signalNumber, handler) in previousHandlers { signal(signalNumber, handler) }
         }
         dispatch(state.start())
         render()
