@@ -212,4 +212,23 @@ import HubCore
         #expect(driver.performed == [.updateProvider("openai", kind: .openAICompatible, baseURL: "https://proxy.example/v1", displayName: "openai")])
         #expect(driver.state.data.providers.first { $0.info.provider.name == "openai" }?.info.provider.baseURL == "https://proxy.example/v1")
     }
+
+    @Test func aFilterOnAFullUserListAsksTheHubToSearch() async throws {
+        let hub = try TestHub.make()
+        defer { hub.remove() }
+        var driver = await Driver(hub: hub)
+        await driver.press(.character("3"))
+        // Pretend the first page was full: the filter must then go to the hub, not only to the page.
+        driver.state.data.users = Array(repeating: driver.state.data.users[0], count: ConsoleState.userListLimit)
+        #expect(driver.state.handle(.character("/")) == [])
+        for key in Key.typing("小明") { _ = driver.state.handle(key) }
+        #expect(driver.state.handle(.enter) == [.load(.userSearch("小明"))])
+        await driver.run([.load(.userSearch("小明"))])
+        #expect(driver.state.visibleUsers.map(\.user.name) == ["王小明"])
+        #expect(driver.state.usersQuery == .userSearch("小明"))
+        #expect(driver.state.handle(.escape) == [.load(.users)])
+        await driver.run([.load(.users)])
+        #expect(driver.state.data.users.count == 3)
+        #expect(driver.state.usersQuery == .users)
+    }
 }

@@ -8,7 +8,9 @@ extension ConsoleState {
         case .settings(let settings): data.settings = settings
         case .providers(let providers): data.providers = providers
         case .credentials(let credentials): data.credentials = credentials
-        case .users(let users): data.users = users
+        case .users(let users):
+            data.users = users
+            if filters[.users] == nil { searchedUsers = false }
         case .userDetail(let detail): data.userDetail = detail
         case .rates(let rates): data.rates = rates
         case .unpriced(let models): data.unpriced = models
@@ -26,7 +28,7 @@ extension ConsoleState {
             return []
         case .performed(let mutation):
             setStatus("✓ " + describe(mutation), .ok)
-            var reloads = mutation.reloads
+            var reloads = mutation.reloads.map { $0 == .users ? usersQuery : $0 }
             if let openUser, !reloads.contains(.userDetail(openUser)) { reloads.append(.userDetail(openUser)) }
             return reloads.map(Effect.load)
         case .createdKey(let created):
@@ -56,7 +58,7 @@ extension ConsoleState {
             let area = entry.action.split(separator: ".").first.map(String.init) ?? ""
             switch area {
             case "mode", "settings": return [.load(.settings)]
-            case "users", "keys": return [.load(.users)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+            case "users", "keys": return [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
             case "providers", "credentials": return [.load(.providers), .load(.credentials)]
             case "rates": return [.load(.rates), .load(.unpriced)]
             default: return []
@@ -65,7 +67,7 @@ extension ConsoleState {
             statsTicks += 1
             data.live.apply(notification)
             // Balances move with every charged call: refresh the visible user list every 5 s.
-            if pane == .users, statsTicks % 5 == 0 { return [.load(.users)] }
+            if pane == .users, statsTicks % 5 == 0 { return [.load(usersQuery)] }
         case .dropped(let reason):
             setStatus("✗ " + strings(.liveDropped, reason), .error)
         case .usage, .ledger:

@@ -4,6 +4,8 @@ import HubCore
 /// A read the console asks of the hub.
 public enum Query: Sendable, Equatable {
     case settings, providers, credentials, users, userDetail(String), rates, unpriced
+    /// Users whose name or email contains the text (the hub searches all of them).
+    case userSearch(String)
     case modePreview(DeploymentMode)
     case rateHistory(String)
 }
