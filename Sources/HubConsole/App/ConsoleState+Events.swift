@@ -23,7 +23,9 @@ extension ConsoleState {
         case .history(let model, let rates):
             modal = .message(title: strings(.historyTitle, model), lines: rates.map { info in
                 let until = info.rate.validTo.map { Self.shortTime($0) } ?? strings(.current)
-                return "\(Self.shortTime(info.rate.validFrom)) → \(until)  \(info.rate.inputRate)/\(info.rate.outputRate)  \(strings(.margin)) \(info.marginPercent.map { $0 + "%" } ?? "–")"
+                let margin = info.marginPercent.map { $0 + "%" } ?? "–"
+                return "\(Self.shortTime(info.rate.validFrom)) → \(until)  \(info.rate.inputRate)/\(info.rate.outputRate)  "
+                    + "\(strings(.margin)) \(margin)"
             })
             return []
         case .performed(let mutation):
