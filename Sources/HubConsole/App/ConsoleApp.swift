@@ -68,7 +68,7 @@ struct TimingLog: Sendable {
     func record(_ what: String) {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
-        let line = what + String(format: " %.1f ms\n", ms)
+        let line = what + String(format: " %.1f ms (wall clock %.3f)\n", ms, Date().timeIntervalSince1970)
         if let handle = FileHandle(forWritingAtPath: path) ?? {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)

@@ -16,11 +16,18 @@ extension ConsoleState {
         case .switchMode:
             guard let settings = data.settings else { return [] }
             let target: DeploymentMode = settings.mode == .enterprise ? .serviceProvider : .enterprise
+            setStatus(strings(.loading), .ok)
             return [.load(.modePreview(target))]
         case .editSetting:
             editSetting()
         case .addProvider:
-            form(.addProvider, .formAddProvider, [(.fieldName, ""), (.fieldKind, ProviderKind.openAICompatible.rawValue), (.fieldBaseURL, "https://")])
+            form(.addProvider, .formAddProvider,
+                 [(.fieldName, ""), (.fieldKind, ProviderKind.openAICompatible.rawValue), (.fieldBaseURL, "https://")])
+        case .editProvider:
+            guard let provider = selectedProvider?.info.provider, !credentialsFocused else { return [] }
+            form(.editProvider(provider), .formEditProvider,
+                 [(.fieldKind, provider.kind.rawValue), (.fieldBaseURL, provider.baseURL), (.fieldDisplayName, provider.displayName)],
+                 titleArgument: provider.name)
         case .addCredential:
             guard let provider = selectedProvider else { return [] }
             let name = provider.info.provider.name
@@ -52,7 +59,8 @@ extension ConsoleState {
                 return []
             }
             let key = detail.keys[max(0, min(detail.keys.count - 1, keySelection))]
-            confirm(strings(.confirmRevokeTitle, key.prefix), [strings(.effectRevoke, key.name, detail.user.name)], .revokeKey(id: key.id ?? 0, prefix: key.prefix))
+            confirm(strings(.confirmRevokeTitle, key.prefix), [strings(.effectRevoke, key.name, detail.user.name)],
+                    .revokeKey(id: key.id ?? 0, prefix: key.prefix))
         case .setRate, .editRate:
             openRateForm(prefill: action == .editRate || { if case .unpriced = selectedPricingRow { true } else { false } }())
         case .rateHistory:

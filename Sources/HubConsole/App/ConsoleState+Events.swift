@@ -8,7 +8,9 @@ extension ConsoleState {
         case .settings(let settings): data.settings = settings
         case .providers(let providers): data.providers = providers
         case .credentials(let credentials): data.credentials = credentials
-        case .users(let users): data.users = users
+        case .users(let users):
+            data.users = users
+            if filters[.users] == nil { searchedUsers = false }
         case .userDetail(let detail): data.userDetail = detail
         case .rates(let rates): data.rates = rates
         case .unpriced(let models): data.unpriced = models
@@ -21,12 +23,16 @@ extension ConsoleState {
         case .history(let model, let rates):
             modal = .message(title: strings(.historyTitle, model), lines: rates.map { info in
                 let until = info.rate.validTo.map { Self.shortTime($0) } ?? strings(.current)
-                return "\(Self.shortTime(info.rate.validFrom)) → \(until)  \(info.rate.inputRate)/\(info.rate.outputRate)  \(strings(.margin)) \(info.marginPercent.map { $0 + "%" } ?? "–")"
+                let margin = info.marginPercent.map { $0 + "%" } ?? "–"
+                return "\(Self.shortTime(info.rate.validFrom)) → \(until)  \(info.rate.inputRate)/\(info.rate.outputRate)  "
+                    + "\(strings(.margin)) \(margin)"
             })
             return []
         case .performed(let mutation):
             setStatus("✓ " + describe(mutation), .ok)
-            return mutation.reloads.map(Effect.load)
+            var reloads = mutation.reloads.map { $0 == .users ? usersQuery : $0 }
+            if let openUser, !reloads.contains(.userDetail(openUser)) { reloads.append(.userDetail(openUser)) }
+            return reloads.map(Effect.load)
         case .createdKey(let created):
             modal = .message(title: strings(.keyCreatedTitle, created.userName),
                              lines: [created.secret, "", strings(.keyShownOnce)])
@@ -54,7 +60,7 @@ extension ConsoleState {
             let area = entry.action.split(separator: ".").first.map(String.init) ?? ""
             switch area {
             case "mode", "settings": return [.load(.settings)]
-            case "users", "keys": return [.load(.users)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+            case "users", "keys": return [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
             case "providers", "credentials": return [.load(.providers), .load(.credentials)]
             case "rates": return [.load(.rates), .load(.unpriced)]
             default: return []
@@ -63,7 +69,7 @@ extension ConsoleState {
             statsTicks += 1
             data.live.apply(notification)
             // Balances move with every charged call: refresh the visible user list every 5 s.
-            if pane == .users, statsTicks % 5 == 0 { return [.load(.users)] }
+            if pane == .users, statsTicks % 5 == 0 { return [.load(usersQuery)] }
         case .dropped(let reason):
             setStatus("✗ " + strings(.liveDropped, reason), .error)
         case .usage, .ledger:
@@ -85,6 +91,7 @@ extension ConsoleState {
         case .createKey(let user, _): strings(.doneCreateKey, user)
         case .revokeKey(_, let prefix): strings(.doneRevoke, prefix)
         case .addProvider(let name, _, _): strings(.doneAddProvider, name)
+        case .updateProvider(let name, _, _, _): strings(.doneUpdated, name)
         case .setProviderEnabled(let name, let on): strings(on ? .doneEnabled : .doneDisabled, name)
         case .removeProvider(let name): strings(.doneRemoved, name)
         case .addCredential(let provider, let name, _, _): strings(.doneAddCredential, "\(provider)/\(name)")

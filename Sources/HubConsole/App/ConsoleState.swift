@@ -51,6 +51,10 @@ public struct ConsoleState: Sendable {
     var status: StatusMessage?
     var commandHistory: [String] = []
     var statsTicks = 0
+    /// True while the user list is the hub's answer to a search rather than the first page.
+    var searchedUsers = false
+    /// Users loaded without a search (the first page, by name).
+    static let userListLimit = 1_000
 
     public init(endpoint: HubEndpoint, readOnly: Bool, strings: Strings, themeName: String, now: Date = Date()) {
         self.endpoint = endpoint
@@ -115,6 +119,7 @@ public struct ConsoleState: Sendable {
             credentialsFocused = false
         } else if !(filters[pane] ?? "").isEmpty {
             filters[pane] = nil
+            if pane == .users, searchedUsers { return [.load(.users)] }
         } else if key == .character("q") {
             return [.quit]
         } else {
@@ -127,7 +132,7 @@ public struct ConsoleState: Sendable {
         switch pane {
         case .mode: [.load(.settings)]
         case .providers: [.load(.providers), .load(.credentials)]
-        case .users: [.load(.users)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+        case .users: [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
         case .pricing: [.load(.rates), .load(.unpriced)]
         case .live: [.load(.users), .load(.providers)]
         }
@@ -171,10 +176,12 @@ public struct ConsoleState: Sendable {
         case (.filter, .escape):
             filters[pane] = nil
             input = nil
+            return searchedUsers ? [.load(.users)] : []
         case (.filter(let field), .enter):
             filters[pane] = field.text.isEmpty ? nil : field.text
             selection[pane] = 0
             input = nil
+            return userSearch(field.text)
         case (.filter(var field), _):
             if field.handle(key) {
                 input = .filter(field)
@@ -199,11 +206,34 @@ public struct ConsoleState: Sendable {
         return []
     }
 
+    /// The user list holds at most ``userListLimit`` users; a plain-text filter on a full list asks the
+    /// hub to search (`console.users` with a filter), so users beyond the first page are found too.
+    private mutating func userSearch(_ text: String) -> [Effect] {
+        guard pane == .users else { return [] }
+        let plain = !text.isEmpty && !text.hasPrefix("!") && text.allSatisfy { !"\\^$.|?*+()[]{}".contains($0) }
+        if plain, data.users.count >= Self.userListLimit || searchedUsers {
+            searchedUsers = true
+            return [.load(.userSearch(text))]
+        }
+        if text.isEmpty, searchedUsers { return [.load(.users)] }
+        return []
+    }
+
+    /// How to reload the user list: the current search, or the first page.
+    var usersQuery: Query {
+        if searchedUsers, let text = filters[.users] { return .userSearch(text) }
+        return .users
+    }
+
     private mutating func runCommand(_ text: String) -> [Effect] {
         switch CommandParser.parse(text) {
         case .pane(let target):
             pane = target
         case .user(let name):
+            guard data.users.contains(where: { $0.user.name.lowercased() == name.lowercased() }) else {
+                setStatus("✗ " + strings(.noSuchUser, name), .error)
+                return []
+            }
             pane = .users
             openUser = name
             keySelection = 0

@@ -40,10 +40,21 @@ enum FormSubmit {
             return .perform(.createKey(user: user, name: try required(form.value(0), .fieldKeyName, t)))
         case .addProvider:
             let name = try required(form.value(0), .fieldName, t)
-            guard let kind = ProviderKind(rawValue: form.value(1).lowercased()) else {
-                throw ConsoleError(t(.badKind, form.value(1), ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))
-            }
+            let kind = try kind(form.value(1), t)
             return .perform(.addProvider(name: name, kind: kind, baseURL: try required(form.value(2), .fieldBaseURL, t)))
+        case .editProvider(let before):
+            let kind = try kind(form.value(0), t)
+            let baseURL = try required(form.value(1), .fieldBaseURL, t)
+            let displayName = form.value(2).isEmpty ? before.displayName : form.value(2)
+            var lines: [String] = []
+            if kind != before.kind { lines.append("\(t(.fieldKind)): " + t(.effectChange, before.kind.rawValue, kind.rawValue)) }
+            if baseURL != before.baseURL { lines.append("\(t(.fieldBaseURL)): " + t(.effectChange, before.baseURL, baseURL)) }
+            if displayName != before.displayName {
+                lines.append("\(t(.fieldDisplayName)): " + t(.effectChange, before.displayName, displayName))
+            }
+            if lines.isEmpty { lines.append(t(.effectChange, "–", "–")) }
+            return .confirm(title: t(.confirmEditTitle, before.name), lines: lines,
+                            .updateProvider(before.name, kind: kind, baseURL: baseURL, displayName: displayName))
         case .addCredential(let provider):
             let name = try required(form.value(0), .fieldName, t)
             let secret = try required(form.fields[1].input.text, .fieldSecret, t)
@@ -71,6 +82,13 @@ enum FormSubmit {
             return .confirm(title: t(.confirmSettingTitle, t(SettingText.label(field))),
                             lines: [t(.effectChange, current.isEmpty ? "–" : current, text.isEmpty ? "–" : text)], .setting(change))
         }
+    }
+
+    private static func kind(_ text: String, _ t: Strings) throws(ConsoleError) -> ProviderKind {
+        guard let kind = ProviderKind(rawValue: text.lowercased()) else {
+            throw ConsoleError(t(.badKind, text, ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")))
+        }
+        return kind
     }
 
     private static func required(_ text: String, _ field: Phrase, _ t: Strings) throws(ConsoleError) -> String {

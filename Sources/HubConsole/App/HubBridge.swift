@@ -12,7 +12,9 @@ struct HubBridge: Sendable {
             case .settings: return .settings(try await connection.call(Admin.ModeGet()))
             case .providers: return .providers(try await connection.call(Admin.ConsoleProviders()))
             case .credentials: return .credentials(try await connection.call(Admin.CredentialsList()))
-            case .users: return .users(try await connection.call(Admin.ConsoleUsers()))
+            case .users: return .users(try await connection.call(Admin.ConsoleUsers(limit: ConsoleState.userListLimit)))
+            case .userSearch(let text):
+                return .users(try await connection.call(Admin.ConsoleUsers(filter: text, limit: ConsoleState.userListLimit)))
             case .userDetail(let user): return .userDetail(try await connection.call(Admin.UsersShow(user: user)))
             case .rates: return .rates(try await connection.call(Admin.RatesList()))
             case .unpriced: return .unpriced(try await connection.call(Admin.ConsoleUnpriced()))
@@ -43,6 +45,8 @@ struct HubBridge: Sendable {
             case .revokeKey(let id, _): _ = try await connection.call(Admin.KeysRevoke(key: String(id)))
             case .addProvider(let name, let kind, let baseURL):
                 _ = try await connection.call(Admin.ProvidersAdd(name: name, kind: kind, baseUrl: baseURL))
+            case .updateProvider(let name, let kind, let baseURL, let displayName):
+                _ = try await connection.call(Admin.ProvidersUpdate(provider: name, kind: kind, baseUrl: baseURL, displayName: displayName))
             case .setProviderEnabled(let name, let on):
                 if on { _ = try await connection.call(Admin.ProvidersEnable(provider: name)) } else {
                     _ = try await connection.call(Admin.ProvidersDisable(provider: name))

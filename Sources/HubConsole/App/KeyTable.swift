@@ -20,7 +20,7 @@ public enum Action: Hashable, Sendable {
     case up, down, top, bottom, pageUp, pageDown, open
     case pause
     case switchMode, editSetting
-    case addProvider, toggleEnabled, remove, addCredential
+    case addProvider, editProvider, toggleEnabled, remove, addCredential
     case addUser, grant, deduct, toggleSuspend, createKey, revokeKey
     case setRate, editRate, rateHistory
 }
@@ -58,6 +58,7 @@ enum KeyTable {
         Binding([.pageUp], .pageUp, .helpPageUp, footer: false),
         Binding([.pageDown], .pageDown, .helpPageDown, footer: false),
         Binding([.character("/"), .function(4)], .filter, .helpFilter),
+        Binding([.function(3)], .filter, .helpSearch, footer: false),
         Binding([.character(":")], .command, .helpCommand),
         Binding([.ctrl("r")], .refresh, .helpRefresh, footer: false),
         Binding([.character("?"), .function(1)], .help, .helpHelp),
@@ -74,7 +75,8 @@ enum KeyTable {
             [Binding([.enter], .open, .helpFocusCredentials),
              Binding([.character("a")], .addProvider, .helpAddProvider, mutates: true),
              Binding([.character("c")], .addCredential, .helpAddCredential, mutates: true),
-             Binding([.character("e")], .toggleEnabled, .helpToggleEnabled, mutates: true),
+             Binding([.character("e")], .editProvider, .helpEditProvider, mutates: true),
+             Binding([.character("t")], .toggleEnabled, .helpToggleEnabled, mutates: true),
              Binding([.character("d")], .remove, .helpRemove, mutates: true)]
         case .users:
             [Binding([.enter], .open, .helpOpenUser),

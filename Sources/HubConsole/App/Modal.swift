@@ -33,6 +33,7 @@ enum FormPurpose: Sendable, Equatable {
     case addUser
     case createKey(user: String)
     case addProvider
+    case editProvider(Provider)
     case addCredential(provider: String)
     case rate
     case setting(SettingField, current: String)

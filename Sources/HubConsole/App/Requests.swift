@@ -4,6 +4,8 @@ import HubCore
 /// A read the console asks of the hub.
 public enum Query: Sendable, Equatable {
     case settings, providers, credentials, users, userDetail(String), rates, unpriced
+    /// Users whose name or email contains the text (the hub searches all of them).
+    case userSearch(String)
     case modePreview(DeploymentMode)
     case rateHistory(String)
 }
@@ -19,6 +21,7 @@ public enum Mutation: Sendable, Equatable {
     case createKey(user: String, name: String)
     case revokeKey(id: Int64, prefix: String)
     case addProvider(name: String, kind: ProviderKind, baseURL: String)
+    case updateProvider(String, kind: ProviderKind, baseURL: String, displayName: String)
     case setProviderEnabled(String, Bool)
     case removeProvider(String)
     case addCredential(provider: String, name: String, secret: String, weight: Int?)
@@ -35,7 +38,7 @@ public enum Mutation: Sendable, Equatable {
         case .grant(let user, _, _), .deduct(let user, _, _): [.users, .userDetail(user)]
         case .createKey(let user, _): [.userDetail(user)]
         case .revokeKey: [.users]
-        case .addProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
+        case .addProvider, .updateProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
         case .addCredential, .setCredentialEnabled, .removeCredential: [.providers, .credentials]
         case .setRate, .removeRate: [.rates, .unpriced]
         }

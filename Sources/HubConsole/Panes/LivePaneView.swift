@@ -17,11 +17,12 @@ enum LivePaneView {
              live.samples.map { Double($0.creditsPerMinute.nanos) / Double(Amount.scale) }),  // display only
             (.liveErrors, String(format: "%.1f", (latest?.errorRate ?? 0) * 100), live.samples.map { $0.errorRate * 100 }),
         ]
-        let labelWidth = 13, valueWidth = 10
+        let labelWidth = 13, valueWidth = 12
         for (index, (label, value, values)) in series.enumerated() {
             let y = rect.y + index
             screen.put(TextFit.pad(t(label), to: labelWidth), x: 1, y: y, style: theme[.tableHeader])
-            screen.put(TextFit.pad(value, to: valueWidth - 1, alignRight: true), x: 1 + labelWidth, y: y, style: theme[.text])
+            screen.put(TextFit.pad(value, to: valueWidth - 3, alignRight: true) + " " + trend(values), x: 1 + labelWidth, y: y,
+                       style: theme[.text])
             let chartWidth = rect.width - labelWidth - valueWidth - 2 - (index == 0 ? DisplayWidth.of(badge) + 1 : 0)
             screen.put(Sparkline.render(values, width: chartWidth), x: 1 + labelWidth + valueWidth, y: y, style: theme[.chart])
         }
@@ -68,6 +69,13 @@ enum LivePaneView {
                 screen.put(TextFit.truncate(line, to: columnWidth - 2), x: x, y: y + 1 + row, style: theme[.text])
             }
         }
+    }
+
+    /// `▲`/`▼` when the last value rose/fell since the tick before (a glyph, not a colour).
+    static func trend(_ values: [Double]) -> String {
+        guard values.count >= 2 else { return " " }
+        let last = values[values.count - 1], previous = values[values.count - 2]
+        return last > previous ? "▲" : last < previous ? "▼" : " "
     }
 
     static func userName(_ id: Int64?, _ state: ConsoleState) -> String {

@@ -14,6 +14,9 @@ final class CursesTerminal {
 
     /// Starts curses; fails when the terminal cannot be used (bad TERM, not a tty).
     init(forceMono: Bool) throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw ConsoleError("the console needs a terminal: standard input and output must be a tty")
+        }
         if setlocale(LC_ALL, "") == nil || !Self.localeIsUTF8 { setlocale(LC_ALL, "C.UTF-8") }
         guard hubcurses_start() == 0 else {
             throw ConsoleError("cannot start the terminal: TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset") is unknown or this is not a terminal")

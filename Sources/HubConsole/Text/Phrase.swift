@@ -30,4 +30,11 @@ public enum Phrase: String, CaseIterable, Sendable {
     case colReason, credentialsOf, statusActive, statusSuspended, statusRevoked, noRate, unpricedCount
     case keysTitle, ledgerTitle, spendMonth, liveRequests, liveTokens, liveCredits, liveErrors, liveLatency
     case liveInFlight, topUsers, topModels, topProviders, recentCalls, pausedBadge, liveBadge, never
+    case helpEditProvider
+    case formEditProvider
+    case fieldDisplayName
+    case confirmEditTitle
+    case doneUpdated
+    case helpSearch
+    case noSuchUser
 }

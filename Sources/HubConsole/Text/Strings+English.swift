@@ -200,5 +200,12 @@ extension Strings {
         .pausedBadge: "⏸ PAUSED",
         .liveBadge: "▶ live",
         .never: "never",
+        .helpEditProvider: "edit",
+        .formEditProvider: "Edit provider {1}",
+        .fieldDisplayName: "display name",
+        .confirmEditTitle: "Change {1}?",
+        .doneUpdated: "updated {1}",
+        .helpSearch: "search (filter)",
+        .noSuchUser: "no user named '{1}'",
     ]
 }

@@ -200,5 +200,12 @@ extension Strings {
         .pausedBadge: "⏸ 已暫停",
         .liveBadge: "▶ 即時",
         .never: "從未",
+        .helpEditProvider: "編輯",
+        .formEditProvider: "編輯供應商 {1}",
+        .fieldDisplayName: "顯示名稱",
+        .confirmEditTitle: "變更 {1}？",
+        .doneUpdated: "已更新 {1}",
+        .helpSearch: "搜尋（篩選）",
+        .noSuchUser: "沒有名為「{1}」的使用者",
     ]
 }

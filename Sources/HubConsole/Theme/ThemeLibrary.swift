@@ -18,7 +18,8 @@ public struct ThemeLibrary: Sendable {
         let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         dirs.append(config.appendingPathComponent("aigne-hub/themes"))
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? ".")
+        var dir = executable.resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
             dirs.append(dir.appendingPathComponent("themes"))
             dirs.append(dir.appendingPathComponent("share/aigne-hub/themes"))

@@ -64,19 +64,24 @@ enum ModalView {
     private static func drawHelp(_ lines: [(key: String, text: String)], title: String, closeHint: String, in area: Rect,
                                  on screen: inout ScreenModel, theme: Theme) {
         let body = Array(lines.dropLast())
-        let columns = body.count + 4 > area.height ? 2 : 1
+        let width = body.count + 6 > area.height ? min(100, area.width) : 64
+        let columns = width == 64 ? 1 : 2
+        let note = ConsoleView.wrap(lines.last?.text ?? "", width: width - 4)
         let perColumn = (body.count + columns - 1) / columns
-        let rect = area.centered(width: columns == 2 ? 100 : 64, height: perColumn + 5)
+        let rect = area.centered(width: width, height: perColumn + 3 + note.count)
         Drawing.box(rect, title: title, on: &screen, theme: theme)
         let columnWidth = (rect.width - 2) / columns
+        let noteY = rect.maxY - 2 - note.count
         for (index, line) in body.enumerated() {
             let x = rect.x + 2 + (index / perColumn) * columnWidth
             let y = rect.y + 1 + index % perColumn
-            guard y < rect.maxY - 3 else { continue }
+            guard y < noteY else { continue }
             screen.put(line.key, x: x, y: y, style: theme[.footerKey], limit: 14)
             screen.put(line.text, x: x + 15, y: y, style: theme[.dialog], limit: columnWidth - 17)
         }
-        screen.put(lines.last?.text ?? "", x: rect.x + 2, y: rect.maxY - 3, style: theme[.dialog], limit: rect.width - 4)
+        for (index, line) in note.enumerated() {
+            screen.put(line, x: rect.x + 2, y: noteY + index, style: theme[.dialog], limit: rect.width - 4)
+        }
         screen.put(closeHint, x: rect.x + 2, y: rect.maxY - 2, style: theme[.textDim], limit: rect.width - 4)
     }
 
