@@ -70,6 +70,7 @@ let package = Package(
                 "HubCore",
                 "HubGateway",
                 "HubConsole",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
