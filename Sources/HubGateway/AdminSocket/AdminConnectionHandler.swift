@@ -9,7 +9,7 @@ import NIOPosix
 ///
 /// Backpressure: a client that does not read its responses stops being read from (at most
 /// `requestBacklog` lines wait); a subscriber's notifications wait in a queue of at most
-/// `subscriberQueueLimit` while its socket is full, and beyond that the subscriber is sent a
+/// `subscriberQueueBytes` while its socket is full, and beyond that the subscriber is sent a
 /// `subscription.dropped` notice and disconnected. Nothing waits on the client elsewhere.
 final class AdminConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = LineFrame
@@ -18,7 +18,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
 
     struct Limits: Sendable {
         var requestBacklog: Int
-        var subscriberQueueLimit: Int
+        var subscriberQueueBytes: Int
         /// How long a dropped subscriber has to take its notice before the connection is closed.
         var dropGrace: TimeAmount
     }
@@ -38,6 +38,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     private var closing = false
     private var subscription: Int?
     private var notifications = CircularBuffer<ByteBuffer>()
+    private var queuedBytes = 0
 
     init(router: AdminRequestRouter, fanout: NotificationFanout, policy: AdminPeerPolicy,
          threadPool: NIOThreadPool, limits: Limits) {
@@ -105,6 +106,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             while context.channel.isWritable, let line = notifications.popFirst() {
+                queuedBytes -= line.readableBytes
                 context.write(wrapOutboundOut(line), promise: nil)
             }
             context.flush()
@@ -188,6 +190,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         case .unsubscribe?:
             unsubscribe()
             notifications.removeAll()
+            queuedBytes = 0
         default:
             break
         }
@@ -206,12 +209,14 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
             return
         }
         notifications.append(line)
-        guard notifications.count > limits.subscriberQueueLimit else { return }
+        queuedBytes += line.readableBytes
+        guard queuedBytes > limits.subscriberQueueBytes else { return }
         // Too slow: tell it why and let it go, without waiting for it.
         unsubscribe()
         notifications.removeAll()
+        queuedBytes = 0
         closing = true
-        let reason = "the subscriber fell more than \(limits.subscriberQueueLimit) notifications behind"
+        let reason = "the subscriber fell more than \(limits.subscriberQueueBytes) bytes of notifications behind"
         let notice = context.channel.allocator.buffer(bytes: AdminWire.notificationLine(.dropped(reason: reason)))
         closeAfter(context.writeAndFlush(wrapOutboundOut(notice)), context)
     }

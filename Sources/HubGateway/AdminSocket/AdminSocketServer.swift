@@ -20,8 +20,12 @@ public struct AdminSocketServer: Service {
     public struct Configuration: Sendable {
         public var socketPath: String
         public var policy: AdminPeerPolicy
-        /// Notifications a subscriber may fall behind before it is dropped.
-        public var subscriberQueueLimit = 4_096
+        /// Bytes of notifications a subscriber may fall behind (beyond what its socket holds)
+        /// before it is dropped. A burst of 5,000 usage events is about 2.5 MB.
+        public var subscriberQueueBytes = 16 << 20
+        /// How long a dropped subscriber has to read what was already sent and the
+        /// `subscription.dropped` notice before its connection is closed anyway.
+        public var dropGrace: Duration = .seconds(10)
         /// Request lines read ahead of their answers, per connection.
         public var requestBacklog = 64
         /// How often the live feed polls the database.
@@ -90,8 +94,8 @@ public struct AdminSocketServer: Service {
         let path = configuration.socketPath
         try SocketFile.clearStale(path)
         let limits = AdminConnectionHandler.Limits(
-            requestBacklog: configuration.requestBacklog, subscriberQueueLimit: configuration.subscriberQueueLimit,
-            dropGrace: .seconds(2))
+            requestBacklog: configuration.requestBacklog, subscriberQueueBytes: configuration.subscriberQueueBytes,
+            dropGrace: TimeAmount(configuration.dropGrace))
         let policy = configuration.policy
         let threadPool = self.threadPool
         let bootstrap = ServerBootstrap(group: group)

@@ -47,6 +47,7 @@ final class NotificationFanout: Sendable {
             do {
                 for try await notification in feed.notifications() { broadcast(notification) }
             } catch {
+                if Task.isCancelled || error is CancellationError { return }
                 logger.warning("admin socket: the live feed failed, restarting: \(error)")
             }
             try? await Task.sleep(for: .seconds(1))
