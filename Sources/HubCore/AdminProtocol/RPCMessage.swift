@@ -104,6 +104,7 @@ public struct RPCFailure: Error, Sendable, Equatable {
 /// Any message a client reads from the socket: a response (`id` with `result` or `error`) or a
 /// notification (`method` and `params`, no `id`).
 public struct RPCIncoming: Decodable, Sendable {
+    /// nil when absent or null.
     public var id: JSONValue?
     public var result: JSONValue?
     public var error: RPCErrorObject?

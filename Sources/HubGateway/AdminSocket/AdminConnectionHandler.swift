@@ -75,7 +75,11 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed? = event as? ChannelEvent {
             inputClosed = true
-            pump(context)
+            if closing {
+                context.close(promise: nil)   // the peer is done reading our last message
+            } else {
+                pump(context)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -168,12 +172,18 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// Closes when `write` is done, or after the grace period if the peer does not read.
+    /// Once `write` is sent, closes our side (the peer reads it, then end of stream) and drains
+    /// the peer's input until it closes too: closing with unread input would reset the
+    /// connection and could destroy the message before the peer reads it. A peer that neither
+    /// reads nor closes is cut off after the grace period.
     private func closeAfter(_ write: EventLoopFuture<Void>, _ context: ChannelHandlerContext) {
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.dropGrace) { context.close(promise: nil) }
-        write.assumeIsolated().whenComplete { _ in
-            timer.cancel()
-            context.close(promise: nil)
+        context.channel.closeFuture.whenComplete { _ in timer.cancel() }
+        write.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success: context.close(mode: .output, promise: nil)
+            case .failure: context.close(promise: nil)
+            }
         }
     }
 

@@ -16,6 +16,8 @@ final class LineSession {
     /// Connects to `path`, runs `body`, closes.
     static func with<T>(_ path: String, _ body: (LineSession) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                // A hub that refuses us answers, then closes its side: read the answer first.
+                .channelOption(.allowRemoteHalfClosure, value: true)
             .connect(unixDomainSocketPath: path) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: 64 << 20)))
