@@ -119,44 +119,59 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    /// Starts the next request when the peer is admitted, none is running and the peer reads.
+    /// Starts the waiting requests when the peer is admitted, none is running and the peer
+    /// reads: up to `batchSize` lines go to the thread pool together (one hop for many small
+    /// requests) and are answered in order.
     private func pump(_ context: ChannelHandlerContext) {
         guard let actor, !closing, !busy else { return }
         if readHeld, requests.count < limits.requestBacklog / 2 {
             readHeld = false
             context.read()
         }
-        guard context.channel.isWritable, let frame = requests.popFirst() else {
+        guard context.channel.isWritable, !requests.isEmpty else {
             if inputClosed, requests.isEmpty, subscription == nil { close(context) }
             return
         }
-        guard case .line(let buffer) = frame else {
-            let limit = AdminWire.maxRequestLine
-            fail(context, RPCFailure.invalidRequest("the request line is longer than \(limit) bytes: closing the connection", id: nil))
-            return
+        var lines: [Data] = []
+        while lines.count < Self.batchSize, case .line(let buffer)? = requests.first {
+            requests.removeFirst()
+            let line = Data(buffer.readableBytesView)
+            if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) { lines.append(line) }   // blank lines are ignored
         }
-        let line = Data(buffer.readableBytesView)
-        guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else {
-            return pump(context)   // blank lines are ignored
+        guard !lines.isEmpty else {
+            if case .tooLong? = requests.first {
+                let limit = AdminWire.maxRequestLine
+                fail(context, RPCFailure.invalidRequest("the request line is longer than \(limit) bytes: closing the connection", id: nil))
+            } else {
+                pump(context)
+            }
+            return
         }
         busy = true
         let router = self.router
-        threadPool.runIfActive(eventLoop: context.eventLoop) { router.route(line, actor: actor) }
+        let batch = lines
+        threadPool.runIfActive(eventLoop: context.eventLoop) { batch.map { router.route($0, actor: actor) } }
             .assumeIsolated().whenComplete { result in
                 self.busy = false
                 guard !self.closing else { return }
                 switch result {
-                case .success(let outcome):
-                    self.apply(outcome.subscription, context)
-                    if let response = outcome.response {
-                        context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+                case .success(let outcomes):
+                    for outcome in outcomes {
+                        self.apply(outcome.subscription, context)
+                        if let response = outcome.response {
+                            context.write(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+                        }
                     }
+                    context.flush()
                     self.pump(context)
                 case .failure(let error):   // the thread pool is shutting down
                     self.fail(context, RPCFailure(HubError(.unavailable, "the hub is shutting down: \(error)"), id: nil))
                 }
             }
     }
+
+    /// Request lines handed to the thread pool at once.
+    private static let batchSize = 32
 
     /// Writes an error response (id null) and closes the connection once it is sent.
     private func fail(_ context: ChannelHandlerContext, _ failure: RPCFailure) {
