@@ -113,6 +113,26 @@ struct PermissionTests {
             #expect(root.status == 0, "\(root)")
         }
     }
+
+    @Test("with an admin group the socket is 0660 and the group's members are admitted")
+    func adminGroup() async throws {
+        let binary = try BuiltBinary.path()
+        let group: UInt32 = 65534   // nogroup
+        try await withServer(configure: { $0.policy.adminGroup = group }) { hub, server in
+            // The group is given right after bind (until then the socket is 0660 root:root).
+            var info = stat()
+            for _ in 0..<100 where lstat(server.path, &info) == 0 && info.st_gid != group {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(info.st_mode & 0o777 == 0o660)
+            #expect(info.st_gid == group)
+            chmod(hub.directory.path, 0o755)
+            let member = try BuiltBinary.run(binary, ["admin", "users", "add", "nina", "--socket", server.path], asUid: 65534)
+            #expect(member.status == 0, "\(member)")
+            let audit = try await HubConnections.socket(server.path).call(Admin.AuditList(limit: 1))
+            #expect(audit.first?.actor == "\(AdminActor.userName(uid: 65534)) (uid 65534) via socket")
+        }
+    }
 }
 
 /// The `aigne-hub` executable built next to the tests.

@@ -110,14 +110,18 @@ public struct AdminSocketServer: Service {
                                                threadPool: threadPool, limits: limits))
                 }
             }
-        // The umask is process-wide: set it only around bind, so the socket is born with its final mode.
+        // The umask is process-wide: set it only around bind, one server at a time, so the socket
+        // is born with its final mode.
+        await UmaskGate.shared.enter()
         let previous = umask(policy.adminGroup == nil ? 0o177 : 0o117)
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
             umask(previous)
+            await UmaskGate.shared.leave()
         } catch {
             umask(previous)
+            await UmaskGate.shared.leave()
             throw HubError(.unavailable, "cannot listen on \(path): \(error)")
         }
         if let group = policy.adminGroup, lchown(path, UInt32.max, group) != 0 {
@@ -125,6 +129,26 @@ public struct AdminSocketServer: Service {
             throw HubError(.permissionDenied, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
         }
         return (channel, SocketFile.inode(path) ?? 0)
+    }
+}
+
+/// Lets one server at a time change the process's umask around its bind (servers in one process,
+/// as in tests, would otherwise restore each other's umask).
+private actor UmaskGate {
+    static let shared = UmaskGate()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }
 
