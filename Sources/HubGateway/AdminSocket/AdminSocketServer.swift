@@ -41,20 +41,27 @@ public struct AdminSocketServer: Service {
     private let service: AdminService
     private let configuration: Configuration
     private let inFlight: (@Sendable () -> Int)?
+    private let notifications: NotificationSource?
     private let logger: Logger
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
 
+    /// Where live notifications come from: called again if a stream fails.
+    public typealias NotificationSource = @Sendable () -> AsyncThrowingStream<HubNotification, any Error>
+
     /// - Parameters:
     ///   - inFlight: requests being served now, for `hub.status` and the stats tick.
+    ///   - notifications: the live notifications shared by every subscriber; by default a
+    ///     ``DatabaseFeed`` polling the hub's database (it sees the writes of every process).
     public init(
         service: AdminService, configuration: Configuration? = nil, inFlight: (@Sendable () -> Int)? = nil,
-        logger: Logger = Logger(label: "aigne-hub.admin-socket"),
+        notifications: NotificationSource? = nil, logger: Logger = Logger(label: "aigne-hub.admin-socket"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool = .singleton
     ) {
         self.service = service
         self.configuration = configuration ?? Configuration(directory: service.store.directory)
         self.inFlight = inFlight
+        self.notifications = notifications
         self.logger = logger
         self.group = group
         self.threadPool = threadPool
@@ -71,10 +78,11 @@ public struct AdminSocketServer: Service {
         let (channel, inode) = try await bind(router: router, fanout: fanout, connections: connections)
         logger.info("admin socket listening on \(configuration.socketPath)")
         let feed = DatabaseFeed(store: service.store, pollInterval: configuration.pollInterval, inFlight: inFlight)
+        let source = notifications ?? { feed.notifications() }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
-                    group.addTask { await fanout.run(feed, logger: logger) }
+                    group.addTask { await fanout.run(source, logger: logger) }
                     try? await channel.closeFuture.get()
                     group.cancelAll()
                 }
