@@ -77,8 +77,9 @@ public struct AdminSocketServer: Service {
         }
         let (channel, inode) = try await bind(router: router, fanout: fanout, connections: connections)
         logger.info("admin socket listening on \(configuration.socketPath)")
-        let feed = DatabaseFeed(store: service.store, pollInterval: configuration.pollInterval, inFlight: inFlight)
-        let source = notifications ?? { feed.notifications() }
+        let source = notifications ?? { [store = service.store, interval = configuration.pollInterval] in
+            DatabaseFeed(store: store, pollInterval: interval, inFlight: inFlight).notifications()
+        }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
