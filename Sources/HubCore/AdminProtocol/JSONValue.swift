@@ -52,9 +52,35 @@ public enum JSONValue: Codable, Sendable, Hashable {
         return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
 
-    /// The value parsed from JSON text, keys verbatim.
+    /// The value parsed from JSON text, keys verbatim. (JSONSerialization, then a walk: several
+    /// times faster than decoding through `Codable`, which matters on the admin socket's hot path.)
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONValue(any: try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+    }
+
+    private struct NotJSON: Error {}
+
+    private init(any value: Any) throws {
+        switch value {
+        case is NSNull:
+            self = .null
+        case let text as String:
+            self = .string(text)
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "c", "B": self = .bool(number.boolValue)
+            case "d", "f", "Q":
+                guard number.doubleValue.isFinite else { throw NotJSON() }
+                self = .number(number.doubleValue)
+            default: self = .integer(number.int64Value)
+            }
+        case let array as [Any]:
+            self = .array(try array.map { try JSONValue(any: $0) })
+        case let object as [String: Any]:
+            self = .object(try object.mapValues { try JSONValue(any: $0) })
+        default:
+            throw NotJSON()
+        }
     }
 
     /// What kind of JSON value this is, for error messages.

@@ -103,7 +103,8 @@ public struct RPCFailure: Error, Sendable, Equatable {
 
 /// Any message a client reads from the socket: a response (`id` with `result` or `error`) or a
 /// notification (`method` and `params`, no `id`).
-public struct RPCIncoming: Decodable, Sendable {
+public struct RPCIncoming: Sendable {
+    /// nil when absent or null.
     public var id: JSONValue?
     public var result: JSONValue?
     public var error: RPCErrorObject?
@@ -114,11 +115,17 @@ public struct RPCIncoming: Decodable, Sendable {
 
     /// Parses one line (keys verbatim).
     public static func parse(_ line: Data) throws(HubError) -> RPCIncoming {
-        do {
-            return try JSONDecoder().decode(RPCIncoming.self, from: line)
-        } catch {
+        guard case .object(let fields)? = try? JSONValue.parse(line) else {
             throw HubError(.internal, "the hub sent a line that is not a JSON-RPC message: \(String(decoding: line.prefix(200), as: UTF8.self))")
         }
+        var message = RPCIncoming(id: fields["id"], result: fields["result"], error: nil, method: nil, params: fields["params"])
+        if message.id == .null { message.id = nil }
+        if case .string(let method)? = fields["method"] { message.method = method }
+        if let error = fields["error"] {
+            message.error = try? JSONDecoder().decode(RPCErrorObject.self, from: error.jsonData)
+            if message.error == nil { throw HubError(.internal, "the hub sent a malformed error: \(error)") }
+        }
+        return message
     }
 
     /// The result decoded as `T`, or the error as a HubError.

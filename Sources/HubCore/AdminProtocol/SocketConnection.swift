@@ -75,7 +75,8 @@ public struct SocketConnection: HubConnection {
                 for try await frame in inbound {
                     guard case .line(let line) = frame else { throw HubError(.internal, "the hub sent an over-long line") }
                     let message = try RPCIncoming.parse(Data(line.readableBytesView))
-                    if message.id == id || (message.id == .null && message.error != nil) { return message }
+                    // An error with a null id answers whatever was sent (e.g. the peer was refused).
+                    if message.id == id || (message.error != nil && (message.id ?? .null) == .null) { return message }
                 }
                 throw HubError(.unavailable, "the hub at \(path) closed the connection without answering")
             }
@@ -88,6 +89,8 @@ public struct SocketConnection: HubConnection {
         let maxLine = maxResponseLine
         do {
             return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                // A hub that refuses us answers, then closes its side: read the answer first.
+                .channelOption(.allowRemoteHalfClosure, value: true)
                 .connect(unixDomainSocketPath: path) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine)))

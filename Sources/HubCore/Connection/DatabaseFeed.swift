@@ -18,10 +18,12 @@ public struct DatabaseFeed: Sendable {
 
     /// Notifications from now on (nothing from before the call), until the stream is cancelled.
     public func notifications() -> AsyncThrowingStream<HubNotification, any Error> {
-        AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
+        // Where "now" is: read before returning, so that a write right after this call is seen.
+        let start = try? cursor()
+        return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
                 do {
-                    try await run(continuation)
+                    try await run(continuation, from: start)
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -33,12 +35,17 @@ public struct DatabaseFeed: Sendable {
 
     private struct Cursor { var usage: Int64; var ledger: Int64; var audit: Int64 }
 
-    private func run(_ continuation: AsyncThrowingStream<HubNotification, any Error>.Continuation) async throws {
-        var cursor = try store.read { db in
+    /// The newest ids now.
+    private func cursor() throws(HubError) -> Cursor {
+        try store.read { db in
             Cursor(usage: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM usage_events") ?? 0,
                    ledger: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0,
                    audit: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM audit_log") ?? 0)
         }
+    }
+
+    private func run(_ continuation: AsyncThrowingStream<HubNotification, any Error>.Continuation, from start: Cursor?) async throws {
+        var cursor = try start ?? self.cursor()
         var window = LiveStatsWindow()
         // Seed the window with the recent past so the first tick is meaningful.
         try store.read { db in

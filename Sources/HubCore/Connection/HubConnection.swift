@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// Where a ``HubConnection`` reaches the hub.
 public enum HubEndpoint: Sendable, Hashable, CustomStringConvertible {
@@ -26,7 +27,9 @@ public protocol HubConnection: Sendable {
     func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error>
 }
 
-/// A ``HubConnection`` that runs each operation in-process against the database.
+/// A ``HubConnection`` that runs each operation in-process against the database, on SwiftNIO's
+/// blocking-work thread pool (a transaction may wait up to the busy timeout for another process's
+/// write: that must not hold one of the few threads async code runs on).
 public struct DatabaseConnection: HubConnection {
     public let service: AdminService
     public let actor: String
@@ -44,7 +47,16 @@ public struct DatabaseConnection: HubConnection {
     public var endpoint: HubEndpoint { .database(service.store.directory.databaseURL.path) }
 
     public func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
-        try service.perform(method, actor: actor)
+        let (service, actor) = (self.service, self.actor)
+        let outcome: Result<M.Result, HubError>
+        do {
+            outcome = try await NIOThreadPool.singleton.runIfActive {
+                Result { () throws(HubError) in try service.perform(method, actor: actor) }
+            }
+        } catch {
+            throw HubError(.unavailable, "cannot run \(M.name): \(error)")
+        }
+        return try outcome.get()
     }
 
     public func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {

@@ -9,7 +9,7 @@ import NIOPosix
 ///
 /// Backpressure: a client that does not read its responses stops being read from (at most
 /// `requestBacklog` lines wait); a subscriber's notifications wait in a queue of at most
-/// `subscriberQueueLimit` while its socket is full, and beyond that the subscriber is sent a
+/// `subscriberQueueBytes` while its socket is full, and beyond that the subscriber is sent a
 /// `subscription.dropped` notice and disconnected. Nothing waits on the client elsewhere.
 final class AdminConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = LineFrame
@@ -18,7 +18,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
 
     struct Limits: Sendable {
         var requestBacklog: Int
-        var subscriberQueueLimit: Int
+        var subscriberQueueBytes: Int
         /// How long a dropped subscriber has to take its notice before the connection is closed.
         var dropGrace: TimeAmount
     }
@@ -38,6 +38,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     private var closing = false
     private var subscription: Int?
     private var notifications = CircularBuffer<ByteBuffer>()
+    private var queuedBytes = 0
 
     init(router: AdminRequestRouter, fanout: NotificationFanout, policy: AdminPeerPolicy,
          threadPool: NIOThreadPool, limits: Limits) {
@@ -74,7 +75,11 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed? = event as? ChannelEvent {
             inputClosed = true
-            pump(context)
+            if closing {
+                context.close(promise: nil)   // the peer is done reading our last message
+            } else {
+                pump(context)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -105,6 +110,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             while context.channel.isWritable, let line = notifications.popFirst() {
+                queuedBytes -= line.readableBytes
                 context.write(wrapOutboundOut(line), promise: nil)
             }
             context.flush()
@@ -113,44 +119,59 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    /// Starts the next request when the peer is admitted, none is running and the peer reads.
+    /// Starts the waiting requests when the peer is admitted, none is running and the peer
+    /// reads: up to `batchSize` lines go to the thread pool together (one hop for many small
+    /// requests) and are answered in order.
     private func pump(_ context: ChannelHandlerContext) {
         guard let actor, !closing, !busy else { return }
         if readHeld, requests.count < limits.requestBacklog / 2 {
             readHeld = false
             context.read()
         }
-        guard context.channel.isWritable, let frame = requests.popFirst() else {
+        guard context.channel.isWritable, !requests.isEmpty else {
             if inputClosed, requests.isEmpty, subscription == nil { close(context) }
             return
         }
-        guard case .line(let buffer) = frame else {
-            let limit = AdminWire.maxRequestLine
-            fail(context, RPCFailure.invalidRequest("the request line is longer than \(limit) bytes: closing the connection", id: nil))
-            return
+        var lines: [Data] = []
+        while lines.count < Self.batchSize, case .line(let buffer)? = requests.first {
+            requests.removeFirst()
+            let line = Data(buffer.readableBytesView)
+            if line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) { lines.append(line) }   // blank lines are ignored
         }
-        let line = Data(buffer.readableBytesView)
-        guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else {
-            return pump(context)   // blank lines are ignored
+        guard !lines.isEmpty else {
+            if case .tooLong? = requests.first {
+                let limit = AdminWire.maxRequestLine
+                fail(context, RPCFailure.invalidRequest("the request line is longer than \(limit) bytes: closing the connection", id: nil))
+            } else {
+                pump(context)
+            }
+            return
         }
         busy = true
         let router = self.router
-        threadPool.runIfActive(eventLoop: context.eventLoop) { router.route(line, actor: actor) }
+        let batch = lines
+        threadPool.runIfActive(eventLoop: context.eventLoop) { batch.map { router.route($0, actor: actor) } }
             .assumeIsolated().whenComplete { result in
                 self.busy = false
                 guard !self.closing else { return }
                 switch result {
-                case .success(let outcome):
-                    self.apply(outcome.subscription, context)
-                    if let response = outcome.response {
-                        context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+                case .success(let outcomes):
+                    for outcome in outcomes {
+                        self.apply(outcome.subscription, context)
+                        if let response = outcome.response {
+                            context.write(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+                        }
                     }
+                    context.flush()
                     self.pump(context)
                 case .failure(let error):   // the thread pool is shutting down
                     self.fail(context, RPCFailure(HubError(.unavailable, "the hub is shutting down: \(error)"), id: nil))
                 }
             }
     }
+
+    /// Request lines handed to the thread pool at once.
+    private static let batchSize = 32
 
     /// Writes an error response (id null) and closes the connection once it is sent.
     private func fail(_ context: ChannelHandlerContext, _ failure: RPCFailure) {
@@ -166,12 +187,18 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// Closes when `write` is done, or after the grace period if the peer does not read.
+    /// Once `write` is sent, closes our side (the peer reads it, then end of stream) and drains
+    /// the peer's input until it closes too: closing with unread input would reset the
+    /// connection and could destroy the message before the peer reads it. A peer that neither
+    /// reads nor closes is cut off after the grace period.
     private func closeAfter(_ write: EventLoopFuture<Void>, _ context: ChannelHandlerContext) {
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.dropGrace) { context.close(promise: nil) }
-        write.assumeIsolated().whenComplete { _ in
-            timer.cancel()
-            context.close(promise: nil)
+        context.channel.closeFuture.whenComplete { _ in timer.cancel() }
+        write.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success: context.close(mode: .output, promise: nil)
+            case .failure: context.close(promise: nil)
+            }
         }
     }
 
@@ -188,6 +215,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         case .unsubscribe?:
             unsubscribe()
             notifications.removeAll()
+            queuedBytes = 0
         default:
             break
         }
@@ -206,12 +234,14 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
             return
         }
         notifications.append(line)
-        guard notifications.count > limits.subscriberQueueLimit else { return }
+        queuedBytes += line.readableBytes
+        guard queuedBytes > limits.subscriberQueueBytes else { return }
         // Too slow: tell it why and let it go, without waiting for it.
         unsubscribe()
         notifications.removeAll()
+        queuedBytes = 0
         closing = true
-        let reason = "the subscriber fell more than \(limits.subscriberQueueLimit) notifications behind"
+        let reason = "the subscriber fell more than \(limits.subscriberQueueBytes) bytes of notifications behind"
         let notice = context.channel.allocator.buffer(bytes: AdminWire.notificationLine(.dropped(reason: reason)))
         closeAfter(context.writeAndFlush(wrapOutboundOut(notice)), context)
     }

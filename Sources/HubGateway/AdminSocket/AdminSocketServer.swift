@@ -20,8 +20,12 @@ public struct AdminSocketServer: Service {
     public struct Configuration: Sendable {
         public var socketPath: String
         public var policy: AdminPeerPolicy
-        /// Notifications a subscriber may fall behind before it is dropped.
-        public var subscriberQueueLimit = 4_096
+        /// Bytes of notifications a subscriber may fall behind (beyond what its socket holds)
+        /// before it is dropped. A burst of 5,000 usage events is about 2.5 MB.
+        public var subscriberQueueBytes = 16 << 20
+        /// How long a dropped subscriber has to read what was already sent and the
+        /// `subscription.dropped` notice before its connection is closed anyway.
+        public var dropGrace: Duration = .seconds(10)
         /// Request lines read ahead of their answers, per connection.
         public var requestBacklog = 64
         /// How often the live feed polls the database.
@@ -37,20 +41,27 @@ public struct AdminSocketServer: Service {
     private let service: AdminService
     private let configuration: Configuration
     private let inFlight: (@Sendable () -> Int)?
+    private let notifications: NotificationSource?
     private let logger: Logger
     private let group: any EventLoopGroup
     private let threadPool: NIOThreadPool
 
+    /// Where live notifications come from: called again if a stream fails.
+    public typealias NotificationSource = @Sendable () -> AsyncThrowingStream<HubNotification, any Error>
+
     /// - Parameters:
     ///   - inFlight: requests being served now, for `hub.status` and the stats tick.
+    ///   - notifications: the live notifications shared by every subscriber; by default a
+    ///     ``DatabaseFeed`` polling the hub's database (it sees the writes of every process).
     public init(
         service: AdminService, configuration: Configuration? = nil, inFlight: (@Sendable () -> Int)? = nil,
-        logger: Logger = Logger(label: "aigne-hub.admin-socket"),
+        notifications: NotificationSource? = nil, logger: Logger = Logger(label: "aigne-hub.admin-socket"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool = .singleton
     ) {
         self.service = service
         self.configuration = configuration ?? Configuration(directory: service.store.directory)
         self.inFlight = inFlight
+        self.notifications = notifications
         self.logger = logger
         self.group = group
         self.threadPool = threadPool
@@ -66,11 +77,13 @@ public struct AdminSocketServer: Service {
         }
         let (channel, inode) = try await bind(router: router, fanout: fanout, connections: connections)
         logger.info("admin socket listening on \(configuration.socketPath)")
-        let feed = DatabaseFeed(store: service.store, pollInterval: configuration.pollInterval, inFlight: inFlight)
+        let source = notifications ?? { [store = service.store, interval = configuration.pollInterval] in
+            DatabaseFeed(store: store, pollInterval: interval, inFlight: inFlight).notifications()
+        }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
-                    group.addTask { await fanout.run(feed, logger: logger) }
+                    group.addTask { await fanout.run(source, logger: logger) }
                     try? await channel.closeFuture.get()
                     group.cancelAll()
                 }
@@ -90,8 +103,8 @@ public struct AdminSocketServer: Service {
         let path = configuration.socketPath
         try SocketFile.clearStale(path)
         let limits = AdminConnectionHandler.Limits(
-            requestBacklog: configuration.requestBacklog, subscriberQueueLimit: configuration.subscriberQueueLimit,
-            dropGrace: .seconds(2))
+            requestBacklog: configuration.requestBacklog, subscriberQueueBytes: configuration.subscriberQueueBytes,
+            dropGrace: TimeAmount(configuration.dropGrace))
         let policy = configuration.policy
         let threadPool = self.threadPool
         let bootstrap = ServerBootstrap(group: group)
@@ -106,14 +119,18 @@ public struct AdminSocketServer: Service {
                                                threadPool: threadPool, limits: limits))
                 }
             }
-        // The umask is process-wide: set it only around bind, so the socket is born with its final mode.
+        // The umask is process-wide: set it only around bind, one server at a time, so the socket
+        // is born with its final mode.
+        await UmaskGate.shared.enter()
         let previous = umask(policy.adminGroup == nil ? 0o177 : 0o117)
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
             umask(previous)
+            await UmaskGate.shared.leave()
         } catch {
             umask(previous)
+            await UmaskGate.shared.leave()
             throw HubError(.unavailable, "cannot listen on \(path): \(error)")
         }
         if let group = policy.adminGroup, lchown(path, UInt32.max, group) != 0 {
@@ -121,6 +138,26 @@ public struct AdminSocketServer: Service {
             throw HubError(.permissionDenied, "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
         }
         return (channel, SocketFile.inode(path) ?? 0)
+    }
+}
+
+/// Lets one server at a time change the process's umask around its bind (servers in one process,
+/// as in tests, would otherwise restore each other's umask).
+private actor UmaskGate {
+    static let shared = UmaskGate()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }
 

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Shares one ``DatabaseFeed`` among every subscriber of the admin socket: each notification is
+/// Shares one notification stream (by default a ``DatabaseFeed``) among every subscriber of the admin socket: each notification is
 /// encoded once and handed to each subscriber's delivery function, which must not block (the
 /// connection handlers queue it on their event loop, boundedly). A slow subscriber therefore
 /// never slows the feed or the other subscribers.
@@ -40,13 +40,14 @@ final class NotificationFanout: Sendable {
         for deliver in targets { deliver(line) }
     }
 
-    /// Forwards `feed` to the subscribers until cancelled; a failing feed (e.g. the database is
-    /// busy) is logged and restarted after a second.
-    func run(_ feed: DatabaseFeed, logger: Logger) async {
+    /// Forwards the source's notifications to the subscribers until cancelled; a failing stream
+    /// (e.g. the database is busy) is logged and restarted after a second.
+    func run(_ source: AdminSocketServer.NotificationSource, logger: Logger) async {
         while !Task.isCancelled {
             do {
-                for try await notification in feed.notifications() { broadcast(notification) }
+                for try await notification in source() { broadcast(notification) }
             } catch {
+                if Task.isCancelled || error is CancellationError { return }
                 logger.warning("admin socket: the live feed failed, restarting: \(error)")
             }
             try? await Task.sleep(for: .seconds(1))
