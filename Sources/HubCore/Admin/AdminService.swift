@@ -62,8 +62,14 @@ public enum AdminActor {
         "\(userName(uid: uid)) (uid \(uid)) via \(surface)"
     }
 
+    /// The login name of `uid` (`getpwuid_r`: safe from any thread), or `uid<N>` when it has none.
     public static func userName(uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid\(uid)" }
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4_096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name else {
+            return "uid\(uid)"
+        }
         return String(cString: name)
     }
 }

@@ -78,16 +78,8 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) throws -> [String] {
-            let since = UsageRollup.day(Date().addingTimeInterval(-30 * 86_400))
-            return try context.read { db in
-                try String.fetchAll(db, sql: """
-                    SELECT DISTINCT p.name || '/' || d.model
-                    FROM usage_daily d JOIN providers p ON p.id = d.provider_id
-                    WHERE d.day >= ?
-                      AND NOT EXISTS (SELECT 1 FROM model_rates r
-                                      WHERE r.provider_id = d.provider_id AND r.model = d.model AND r.valid_to IS NULL)
-                    ORDER BY 1
-                    """, arguments: [since])
+            try context.read { db in
+                try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
             }
         }
     }
