@@ -179,6 +179,20 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+extension UsageEvent {
+    /// Decodes a row column by column: live feeds read thousands of events a second, and this is
+    /// several times cheaper than the `Decodable` path.
+    public init(row: Row) throws {
+        self.init(
+            id: row["id"], requestId: row["request_id"], userId: row["user_id"], apiKeyId: row["api_key_id"],
+            providerId: row["provider_id"], model: row["model"], tokensIn: row["tokens_in"],
+            tokensOut: row["tokens_out"], tokensCached: row["tokens_cached"], providerCost: row["provider_cost"],
+            creditsCharged: row["credits_charged"], latencyMs: row["latency_ms"], ttfbMs: row["ttfb_ms"],
+            status: row["status"], error: row["error"], usageSource: row["usage_source"], streamed: row["streamed"],
+            createdAt: row["created_at"])
+    }
+}
+
 /// One admin change: who did what to which thing, with the state before and after (JSON).
 public struct AuditEntry: HubRecord, Equatable, Identifiable {
     public static let databaseTableName = "audit_log"
