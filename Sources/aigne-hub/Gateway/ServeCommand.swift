@@ -42,6 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxAttempts = maxAttempts
         options.readTimeout = .milliseconds(Int64(upstreamTimeout * 1_000))
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1_000))
+        // Logs go to stderr: stdout carries only the "listening on" line.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let directory = DataDirectory.resolve(explicit: dataDir)
