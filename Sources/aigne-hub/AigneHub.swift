@@ -12,7 +12,7 @@ struct AigneHub: AsyncParsableCommand {
             else $AIGNE_HUB_HOME, else $XDG_DATA_HOME/aigne-hub, else ~/.local/share/aigne-hub.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self]
+        subcommands: [InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self, BenchCommand.self]
     )
 }
 
