@@ -55,7 +55,8 @@ public enum UsageSettlement {
         }
         var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
         if record.charge.isPositive, let userId = event.userId,
-           let balance = try Amount.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [userId]) {
+           let balance = try Amount.fetchOne(db.cachedStatement(sql: "SELECT balance FROM users WHERE id = ?"),
+                                             arguments: [userId]) {
             // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
             let taken = min(record.charge, max(balance, .zero))
             if taken < record.charge {
