@@ -95,11 +95,12 @@ struct OpenAIAdapter: UpstreamAdapter {
                 finished = true
                 return []
             }
-            if event.data.contains("\"usage\""), !event.data.contains("\"usage\":null"), let found = OpenAIUsage.find(in: Array(event.data.utf8)) {
+            if event.dataContains("\"usage\""), !event.dataContains("\"usage\":null"),
+               let found = OpenAIUsage.find(in: Array(event.data.utf8)) {
                 usage = found.tokenUsage
-                if !wantsUsage && event.data.contains("\"choices\":[]") { return [] }
+                if !wantsUsage && event.dataContains("\"choices\":[]") { return [] }
             }
-            if event.data.contains("\"content\"") { contentEvents += 1 }
+            if event.dataContains("\"content\"") { contentEvents += 1 }
             return [SSEParser.encode(data: event.data)]
         }
     }
