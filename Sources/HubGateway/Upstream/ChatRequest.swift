@@ -69,22 +69,17 @@ struct OpenAIUsage: Codable, Sendable {
         if usage.cachedInput > 0 { promptTokensDetails = Details(cachedTokens: usage.cachedInput) }
     }
 
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
-
     /// The `usage` of an OpenAI response or stream chunk, if it has one. Only the `usage` object
     /// is decoded, not the whole answer.
     static func find(in json: some Collection<UInt8>) -> OpenAIUsage? {
         guard let object = JSONBytes.object(after: "usage", in: json) else { return nil }
-        return try? decoder.decode(OpenAIUsage.self, from: Data(object))
+        // The three counts are read directly (a JSONDecoder costs more than the rest of this step).
+        var usage = OpenAIUsage(TokenUsage())
+        usage.promptTokens = JSONBytes.integer(after: "prompt_tokens", in: object)
+        usage.completionTokens = JSONBytes.integer(after: "completion_tokens", in: object)
+        usage.totalTokens = JSONBytes.integer(after: "total_tokens", in: object)
+        usage.promptTokensDetails = JSONBytes.integer(after: "cached_tokens", in: object).map { Details(cachedTokens: $0) }
+        guard usage.promptTokens != nil || usage.completionTokens != nil else { return nil }
+        return usage
     }
 }

@@ -31,6 +31,31 @@ enum JSONBytes {
         return nil
     }
 
+    /// The non-negative integer value of the first `"key":` in `text`, if there is one.
+    static func integer(after key: String, in text: [UInt8]) -> Int64? {
+        let needle = Array("\"\(key)\"".utf8)
+        guard let start = firstIndex(of: needle, in: text) else { return nil }
+        var index = start + needle.count
+        while index < text.count, text[index] == UInt8(ascii: " ") || text[index] == UInt8(ascii: ":") { index += 1 }
+        var value: Int64 = 0
+        var digits = 0
+        while index < text.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[index]), digits < 18 {
+            value = value * 10 + Int64(text[index] - UInt8(ascii: "0"))
+            digits += 1
+            index += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
+    static func firstIndex(of needle: [UInt8], in text: [UInt8]) -> Int? {
+        guard needle.count <= text.count else { return nil }
+        for index in 0...(text.count - needle.count) where text[index] == needle[0]
+            && text[index..<index + needle.count].elementsEqual(needle) {
+            return index
+        }
+        return nil
+    }
+
     /// How many times `needle` occurs in `text`.
     static func count(of needle: [UInt8], in text: [UInt8]) -> Int {
         guard needle.count <= text.count else { return 0 }

@@ -46,8 +46,8 @@ struct OpenAIAdapter: UpstreamAdapter {
             let key = Array("\"model\"".utf8)
             let value = Array(Self.quoted(chat.model).utf8)
             guard JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
-                  let range = Self.range(of: value, in: bytes) else { return nil }
-            bytes.replaceSubrange(range, with: Array(Self.quoted(model).utf8))
+                  let start = JSONBytes.firstIndex(of: value, in: bytes) else { return nil }
+            bytes.replaceSubrange(start..<start + value.count, with: Array(Self.quoted(model).utf8))
         }
         if chat.stream && !chat.wantsUsage {
             guard chat.json["stream_options"] == nil, let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
@@ -59,14 +59,6 @@ struct OpenAIAdapter: UpstreamAdapter {
     private static func quoted(_ text: String) -> String {
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return "\"\(escaped)\""
-    }
-
-    private static func range(of needle: [UInt8], in text: [UInt8]) -> Range<Int>? {
-        guard needle.count <= text.count else { return nil }
-        for index in 0...(text.count - needle.count) where text[index..<index + needle.count].elementsEqual(needle) {
-            return index..<index + needle.count
-        }
-        return nil
     }
 
     func chatResponse(_ body: ByteBuffer, clientModel: String) -> (body: ByteBuffer, usage: TokenUsage?) {
