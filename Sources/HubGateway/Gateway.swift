@@ -69,6 +69,9 @@ public final class Gateway: Sendable {
         { [self] in inFlightCount.load(ordering: .relaxed) }
     }
 
+    /// The admin operations of this hub's database, for the admin socket server.
+    public var adminService: AdminService { AdminService(store: store, sealer: sealer) }
+
     func began() { inFlightCount.add(1, ordering: .relaxed) }
 
     /// Hands the request's usage to the writer and counts it out.

@@ -14,7 +14,7 @@ struct AigneHub: AsyncParsableCommand {
         version: HubVersion.current,
         subcommands: [
             InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self,
-            AdminSocketCommand.self, ConsoleCommand.self, DemoCommand.self,
+            BenchCommand.self, AdminSocketCommand.self, ConsoleCommand.self, DemoCommand.self,
         ]
     )
 }

@@ -13,6 +13,11 @@ public struct GatewayCatalog: Sendable {
         public var secret: String
         public var weight: Int
         public var enabled: Bool
+
+        public init(id: Int64, providerId: Int64, name: String, secret: String, weight: Int, enabled: Bool) {
+            self.id = id; self.providerId = providerId; self.name = name; self.secret = secret
+            self.weight = weight; self.enabled = enabled
+        }
     }
 
     /// An API key as the gateway authenticates it.

@@ -23,6 +23,11 @@ public struct SettlementResult: Sendable, Equatable {
     /// The user's balance after the charge and the ledger entry that set it, when a charge was made.
     public var balanceAfter: Amount?
     public var ledgerId: Int64?
+
+    public init(requestId: String, userId: Int64?, charged: Amount, balanceAfter: Amount? = nil, ledgerId: Int64? = nil) {
+        self.requestId = requestId; self.userId = userId; self.charged = charged
+        self.balanceAfter = balanceAfter; self.ledgerId = ledgerId
+    }
 }
 
 /// Group commit of usage: a whole batch of events and their `usage` ledger entries in one write
@@ -41,7 +46,8 @@ public enum UsageSettlement {
     private static func settle(_ record: UsageRecord, _ db: Database) throws -> SettlementResult {
         var event = record.event
         let key = idempotencyKey(requestId: event.requestId)
-        if try UsageEvent.filter(Column("request_id") == event.requestId).fetchCount(db) > 0 {
+        let seen = try db.cachedStatement(sql: "SELECT 1 FROM usage_events WHERE request_id = ?")
+        if try Bool.fetchOne(seen, arguments: [event.requestId]) != nil {
             let earlier = try LedgerEntry.filter(Column("idempotency_key") == key).fetchOne(db)
             return SettlementResult(requestId: event.requestId, userId: event.userId,
                                     charged: earlier?.amount.negated ?? .zero, balanceAfter: earlier?.balanceAfter,
@@ -49,7 +55,8 @@ public enum UsageSettlement {
         }
         var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
         if record.charge.isPositive, let userId = event.userId,
-           let balance = try Amount.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [userId]) {
+           let balance = try Amount.fetchOne(db.cachedStatement(sql: "SELECT balance FROM users WHERE id = ?"),
+                                             arguments: [userId]) {
             // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
             let taken = min(record.charge, max(balance, .zero))
             if taken < record.charge {
@@ -68,12 +75,28 @@ public enum UsageSettlement {
             result.charged = taken
         }
         event.creditsCharged = result.charged
-        try event.insert(db)
+        try insert(event, db)
         return result
     }
 }
 
 extension UsageSettlement {
+    /// Inserts an event with a cached statement: the record's Codable path costs more than the
+    /// rest of the settlement, and this runs for every request.
+    static func insert(_ event: UsageEvent, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
+              tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
+              streamed, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [
+            event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
+            event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
+            event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt,
+        ])
+    }
+
     /// ``commit(_:to:)`` on GRDB's writer queue, suspending instead of blocking the caller's thread.
     public static func commitAsync(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
         do {

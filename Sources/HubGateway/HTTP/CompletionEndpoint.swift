@@ -18,11 +18,9 @@ extension Gateway {
                 ? APIError.tooLarge(options.maxBodyBytes) : APIError.badRequest("the request body could not be read")
             return await refuse(meter, failure)
         }
-        // The upstream call runs in its own task: a client that goes away does not cancel it, so
-        // the request is still metered and billed on what the upstream really did.
-        let task = Task { await self.serve(Data(body.readableBytesView), authorization: authorization,
-                                           endpoint: endpoint, meter: meter) }
-        return await task.value
+        // Hummingbird does not cancel a handler whose client went away, so the call runs to its end
+        // and is metered and billed on what the upstream really did (streams: see StreamPump).
+        return await serve(Data(body.readableBytesView), authorization: authorization, endpoint: endpoint, meter: meter)
     }
 
     private func serve(_ body: Data, authorization: String?, endpoint: Endpoint, meter: Meter) async -> Response {

@@ -36,10 +36,14 @@ extension Gateway {
         }
         do {
             reading: for try await chunk in upstream.body {
+                // Everything one upstream read produced goes to the client in one write.
+                var batch = ByteBuffer()
                 for event in parser.feed(chunk) {
-                    for out in translator.translate(event) { send(out) }
-                    if translator.finished { break reading }
+                    for var out in translator.translate(event) { batch.writeBuffer(&out) }
+                    if translator.finished { break }
                 }
+                if batch.readableBytes > 0 { send(batch) }
+                if translator.finished { break reading }
                 if let drainDeadline, ContinuousClock.now > drainDeadline {
                     failure = "client went away; the upstream was still streaming after the drain timeout"
                     break

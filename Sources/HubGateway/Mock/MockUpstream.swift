@@ -93,7 +93,7 @@ public final class MockUpstream: Sendable {
         case .status(let code):
             return Self.json(errorBody(code), status: .init(code: code))
         case .timeout:
-            try await Task.sleep(for: .seconds(3_600))
+            try await Task.sleep(for: .seconds(600))
             return nil
         case .reset where !call.stream:
             throw MockReset()

@@ -4,6 +4,8 @@ import HubCore
 /// A client's chat or embeddings request, parsed once. Holds the JSON object as decoded (so the
 /// adapters forward every field they do not know), which is why it never leaves its task.
 struct ChatRequest {
+    /// The body as the client sent it.
+    var body: Data
     var json: [String: Any]
     var model: String
     var stream: Bool
@@ -20,6 +22,7 @@ struct ChatRequest {
         guard let model = json["model"] as? String, !model.isEmpty else {
             throw APIError.badRequest("you must provide a model parameter", param: "model")
         }
+        self.body = body
         self.json = json
         self.model = model
         stream = json["stream"] as? Bool ?? false
@@ -66,22 +69,17 @@ struct OpenAIUsage: Codable, Sendable {
         if usage.cachedInput > 0 { promptTokensDetails = Details(cachedTokens: usage.cachedInput) }
     }
 
-    private struct Envelope: Decodable { var usage: OpenAIUsage? }
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
-
-    /// The `usage` of an OpenAI response or stream chunk, if it has one.
-    static func find(in json: some DataProtocol) -> OpenAIUsage? {
-        (try? decoder.decode(Envelope.self, from: Data(json)))?.usage
+    /// The `usage` of an OpenAI response or stream chunk, if it has one. Only the `usage` object
+    /// is decoded, not the whole answer.
+    static func find(in json: some Collection<UInt8>) -> OpenAIUsage? {
+        guard let object = JSONBytes.object(after: "usage", in: json) else { return nil }
+        // The three counts are read directly (a JSONDecoder costs more than the rest of this step).
+        var usage = OpenAIUsage(TokenUsage())
+        usage.promptTokens = JSONBytes.integer(after: "prompt_tokens", in: object)
+        usage.completionTokens = JSONBytes.integer(after: "completion_tokens", in: object)
+        usage.totalTokens = JSONBytes.integer(after: "total_tokens", in: object)
+        usage.promptTokensDetails = JSONBytes.integer(after: "cached_tokens", in: object).map { Details(cachedTokens: $0) }
+        guard usage.promptTokens != nil || usage.completionTokens != nil else { return nil }
+        return usage
     }
 }

@@ -18,6 +18,15 @@ struct OpenAIAdapter: UpstreamAdapter {
 
     private func request(_ chat: ChatRequest, model: String, target: UpstreamTarget, path: String) throws(APIError)
         -> HTTPClientRequest {
+        let headers = target.secret.map { [("authorization", "Bearer \($0)")] } ?? []
+        if let body = Self.forwardedBody(chat, model: model) {
+            var request = HTTPClientRequest(url: target.baseURL + path)
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            request.body = .bytes(body)
+            return request
+        }
         var json = chat.json
         json["model"] = model
         if chat.stream {
@@ -25,8 +34,31 @@ struct OpenAIAdapter: UpstreamAdapter {
             options["include_usage"] = true
             json["stream_options"] = options
         }
-        let headers = target.secret.map { [("authorization", "Bearer \($0)")] } ?? []
         return try Adapters.jsonRequest(url: target.baseURL + path, headers: headers, json: json)
+    }
+
+    /// The client's own bytes, when they can go upstream unchanged or with one safe splice: the model
+    /// name replaced (its key and value occur once) and/or `stream_options` added (absent before).
+    /// Nil when the body must be re-encoded.
+    static func forwardedBody(_ chat: ChatRequest, model: String) -> ByteBuffer? {
+        var bytes = [UInt8](chat.body)
+        if model != chat.model {
+            let key = Array("\"model\"".utf8)
+            let value = Array(Self.quoted(chat.model).utf8)
+            guard JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
+                  let start = JSONBytes.firstIndex(of: value, in: bytes) else { return nil }
+            bytes.replaceSubrange(start..<start + value.count, with: Array(Self.quoted(model).utf8))
+        }
+        if chat.stream && !chat.wantsUsage {
+            guard chat.json["stream_options"] == nil, let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
+            bytes.insert(contentsOf: Array(#""stream_options":{"include_usage":true},"#.utf8), at: brace + 1)
+        }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    private static func quoted(_ text: String) -> String {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(escaped)\""
     }
 
     func chatResponse(_ body: ByteBuffer, clientModel: String) -> (body: ByteBuffer, usage: TokenUsage?) {
@@ -55,11 +87,12 @@ struct OpenAIAdapter: UpstreamAdapter {
                 finished = true
                 return []
             }
-            if event.data.contains("\"usage\""), let found = OpenAIUsage.find(in: Array(event.data.utf8)) {
+            if event.dataContains("\"usage\""), !event.dataContains("\"usage\":null"),
+               let found = OpenAIUsage.find(in: Array(event.data.utf8)) {
                 usage = found.tokenUsage
-                if !wantsUsage && event.data.contains("\"choices\":[]") { return [] }
+                if !wantsUsage && event.dataContains("\"choices\":[]") { return [] }
             }
-            if event.data.contains("\"content\"") { contentEvents += 1 }
+            if event.dataContains("\"content\"") { contentEvents += 1 }
             return [SSEParser.encode(data: event.data)]
         }
     }

@@ -46,8 +46,10 @@ extension Gateway {
                     credential = nil
                 } else {
                     guard let picked = await balancer.pick(credentials, excluding: excluded) else {
-                        lastError = APIError.badGateway("provider '\(candidate.provider.name)' has no enabled credential")
-                        allThrottled = false
+                        if !credentials.contains(where: { excluded.contains($0.id) }) {
+                            lastError = APIError.badGateway("provider '\(candidate.provider.name)' has no enabled credential")
+                            allThrottled = false
+                        }
                         break
                     }
                     credential = picked

@@ -42,6 +42,8 @@ struct MockUpstreamCommand: AsyncParsableCommand {
         options.chunkDelayMs = chunkDelayMs
         options.fault = fault.flatMap(MockFault.init)
         options.faultRate = faultRate
+        // Logs go to stderr: stdout carries only the "listening on" line.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "mock-upstream")
         logger.logLevel = .warning
         try await MockUpstream(options: options).run(logger: logger) { address in

@@ -12,8 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Endpoints: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /healthz, GET /metrics.
             Clients authenticate with `Authorization: Bearer <key>` (create keys with `aigne-hub admin keys create`).
-            Changes made with `aigne-hub admin` while the hub runs apply within a second. SIGTERM drains
-            in-flight requests and commits every usage event before exiting.
+            Changes made with `aigne-hub admin` while the hub runs apply within a second. \
+            SIGTERM drains in-flight requests and commits every usage event before exiting.
             """)
 
     @Option(name: .long, help: ArgumentHelp("The hub's data directory.", valueName: "dir")) var dataDir: String?
@@ -42,11 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxAttempts = maxAttempts
         options.readTimeout = .milliseconds(Int64(upstreamTimeout * 1_000))
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1_000))
+        // Logs go to stderr: stdout carries only the "listening on" line.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let directory = DataDirectory.resolve(explicit: dataDir)
         let gateway = try await Gateway(directory: directory, options: options, logger: logger)
-        try await GatewayServer.run(gateway: gateway) { address in
+        // The admin socket server joins here:
+        // `extraServices: [AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight)]`.
+        try await GatewayServer.run(gateway: gateway, extraServices: []) { address in
             FileHandle.standardOutput.write(Data(("aigne-hub: listening on http://\(address) (data: \(directory.path))" + "\n").utf8))
         }
     }

@@ -97,8 +97,9 @@ final class HubFixture: @unchecked Sendable {
 
     func stop() {
         hub.stop()
-        mock.stop()
-        anthropicMock?.stop()
+        // The mocks keep no state, and a mock holding a `timeout` fault would make SIGTERM wait.
+        mock.stop(signal: SIGKILL)
+        anthropicMock?.stop(signal: SIGKILL)
     }
 
     deinit {

@@ -56,11 +56,13 @@ final class Spawned: @unchecked Sendable {
     let process = Process()
     let url: String
     let logURL: URL
+    /// Kept open and drained for the life of the process, so that it never writes into a closed pipe.
+    private let output = Pipe()
 
     init(_ arguments: [String], logName: String) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let out = Pipe()
+        let out = output
         process.executableURL = URL(fileURLWithPath: try Binary.path)
         process.arguments = arguments
         process.standardOutput = out
@@ -78,17 +80,18 @@ final class Spawned: @unchecked Sendable {
             throw TestFailure("\(arguments.first ?? "") did not start: \(text) \((try? String(contentsOf: logURL, encoding: .utf8)) ?? "")")
         }
         url = String(text[range.lowerBound...].prefix { !$0.isWhitespace })
+        out.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
     }
 
-    /// Sends SIGTERM and waits for the exit status.
+    /// Sends SIGTERM (or SIGKILL) and waits for the exit status.
     @discardableResult
-    func stop() -> Int32 {
-        if process.isRunning { process.terminate() }
+    func stop(signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
