@@ -59,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
         gatewayOptions.port = 0
         gatewayOptions.shutdownGrace = .seconds(2)
         let gateway = try await Gateway(directory: directory, options: gatewayOptions, logger: logger)
-        let adminSocket = AdminSocketServer(service: service, inFlight: gateway.inFlight, logger: logger)
+        let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)
         let (gatewayTask, gatewayAddress) = try await Self.start { onListening in
             try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket], onListening: onListening)
         }

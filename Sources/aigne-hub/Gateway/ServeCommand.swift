@@ -48,9 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let directory = DataDirectory.resolve(explicit: dataDir)
         let gateway = try await Gateway(directory: directory, options: options, logger: logger)
-        // The admin socket server joins here:
-        // `extraServices: [AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight)]`.
-        try await GatewayServer.run(gateway: gateway, extraServices: []) { address in
+        let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)
+        try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket]) { address in
             FileHandle.standardOutput.write(Data(("aigne-hub: listening on http://\(address) (data: \(directory.path))" + "\n").utf8))
         }
     }
