@@ -209,4 +209,23 @@ struct AdminServiceTests {
             for (a, b) in zip(rollup, events) { #expect(abs(a.averageLatencyMs - b.averageLatencyMs) < 1e-9) }
         }
     }
+
+    @Test("a credential's secret can be rotated: sealed anew, masked in the audit log, its last error cleared")
+    func rotateCredential() throws {
+        let hub = try TemporaryHub()
+        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        try hub.run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-old-secret-000000001"))
+        try hub.store.write { db in try db.execute(sql: "UPDATE credentials SET last_error = 'HTTP 401'") }
+        let rotated = try hub.run(Admin.CredentialsUpdate(provider: "openai", credential: "main", weight: 40,
+                                                          secret: "sk-new-secret-RotatedOnce"))
+        #expect(rotated.secretMasked == "sk-…Once" && rotated.weight == 40 && rotated.lastError == nil)
+        let sealed = try hub.store.read { db in try StoredCredential.fetchOne(db)!.sealedSecret }
+        #expect(try hub.service.sealer.unseal(sealed) == "sk-new-secret-RotatedOnce")
+        let audit = try hub.run(Admin.AuditList(action: "credentials.update"))
+        #expect(audit.count == 1 && !(audit[0].after ?? "").contains("RotatedOnce"))
+        #expect(!(try hub.snapshot().joined().contains("RotatedOnce")))
+        #expect(throws: HubError(.invalidArgument, "the secret is empty")) {
+            try hub.run(Admin.CredentialsUpdate(provider: "openai", credential: "main", secret: "  "))
+        }
+    }
 }

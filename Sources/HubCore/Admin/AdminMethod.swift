@@ -34,7 +34,7 @@ public enum Admin {
         KeysCreate.self, KeysList.self, KeysRevoke.self,
         ProvidersAdd.self, ProvidersList.self, ProvidersUpdate.self, ProvidersEnable.self,
         ProvidersDisable.self, ProvidersRemove.self,
-        CredentialsAdd.self, CredentialsList.self, CredentialsEnable.self, CredentialsDisable.self,
+        CredentialsAdd.self, CredentialsList.self, CredentialsUpdate.self, CredentialsEnable.self, CredentialsDisable.self,
         CredentialsRemove.self,
         RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
         UsageSummary.self, UsageRecent.self, AuditList.self, ConsoleUsers.self, ConsoleProviders.self, ConsoleUnpriced.self,

@@ -65,6 +65,47 @@ extension Admin {
         }
     }
 
+    /// `credentials.update`: renames, re-weights or rotates the secret of a credential (the new
+    /// secret is sealed; the audit log sees only its masked form).
+    public struct CredentialsUpdate: AdminMethod {
+        public static let name = "credentials.update"
+        public var provider: String
+        public var credential: String
+        public var name: String?
+        public var weight: Int?
+        public var secret: String?
+
+        public init(provider: String, credential: String, name: String? = nil, weight: Int? = nil, secret: String? = nil) {
+            self.provider = provider; self.credential = credential; self.name = name; self.weight = weight
+            self.secret = secret
+        }
+
+        public func run(_ context: AdminContext) throws -> CredentialInfo {
+            let newName = try name.map { text throws(HubError) in try Validate.name(text, of: "credential") }
+            if let weight, !(0...10_000).contains(weight) { throw HubError.invalid("weight must be between 0 and 10000") }
+            let newSecret = secret?.trimmingSpaces
+            if newSecret?.isEmpty == true { throw HubError.invalid("the secret is empty") }
+            let sealed = try newSecret.map { text throws(HubError) in try context.sealer.seal(text) }
+            return try context.write { db in
+                let (owner, before) = try Lookup.credential(db, provider: provider, credential)
+                var after = before
+                if let newName { after.name = newName }
+                if let weight { after.weight = weight }
+                if let sealed, let newSecret {
+                    after.sealedSecret = sealed
+                    after.secretHint = SecretSealer.mask(newSecret)
+                    after.lastError = nil
+                }
+                guard after != before else { return CredentialInfo(before, provider: owner.name) }
+                try after.update(db)
+                let info = CredentialInfo(after, provider: owner.name)
+                try context.audit(db, Self.name, target: "credential:\(owner.name)/\(before.name)",
+                                  before: CredentialInfo(before, provider: owner.name), after: info)
+                return info
+            }
+        }
+    }
+
     /// `credentials.list`: credentials of one provider, or of all, secrets masked.
     public struct CredentialsList: AdminMethod {
         public static let name = "credentials.list"

@@ -68,7 +68,7 @@ struct ProvidersCommand: AsyncParsableCommand {
 struct CredentialsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credentials", abstract: "A provider's API keys, sealed at rest and shown masked.",
-        subcommands: [Add.self, List.self, Enable.self, Disable.self, Remove.self])
+        subcommands: [Add.self, List.self, Update.self, Enable.self, Disable.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,31 +76,33 @@ struct CredentialsCommand: AsyncParsableCommand {
         @OptionGroup var hub: HubOptions
         @Argument(help: "Provider name or id.") var provider: String
         @Option(help: "A name for this credential, e.g. main.") var name: String
-        @Flag(help: "Read the secret from the first line of standard input.") var secretStdin = false
-        @Option(help: ArgumentHelp("Read the secret from this environment variable.", valueName: "var")) var secretEnv: String?
+        @OptionGroup var secret: SecretInput
         @Option(help: "Share of traffic relative to the provider's other credentials (default 100).") var weight: Int?
 
-        func validate() throws {
-            guard secretStdin != (secretEnv != nil) else {
-                throw ValidationError("give exactly one of --secret-stdin and --secret-env")
-            }
-        }
+        func validate() throws { try secret.validate(required: true) }
 
         func run() async throws {
-            let secret: String
-            if let secretEnv {
-                guard let value = ProcessInfo.processInfo.environment[secretEnv], !value.isEmpty else {
-                    throw HubError.invalid("environment variable \(secretEnv) is not set")
-                }
-                secret = value
-            } else {
-                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                    throw HubError.invalid("no secret on standard input")
-                }
-                secret = line
-            }
-            let add = Admin.CredentialsAdd(provider: provider, name: name, secret: secret, weight: weight)
+            let add = Admin.CredentialsAdd(provider: provider, name: name, secret: try secret.read() ?? "", weight: weight)
             try await hub.run(add) { "Added credential \($0.provider)/\($0.name) (\($0.secretMasked), weight \($0.weight))." }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rename, re-weight or rotate the secret of a credential (the new secret from stdin or an environment variable).")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Provider name or id.") var provider: String
+        @Argument(help: "Credential name or id.") var credential: String
+        @Option(help: "A new name.") var name: String?
+        @Option(help: "A new share of traffic.") var weight: Int?
+        @OptionGroup var secret: SecretInput
+
+        func validate() throws { try secret.validate(required: false) }
+
+        func run() async throws {
+            let update = Admin.CredentialsUpdate(provider: provider, credential: credential, name: name, weight: weight,
+                                                 secret: try secret.read())
+            try await hub.run(update) { "Credential \($0.provider)/\($0.name): \($0.secretMasked), weight \($0.weight)." }
         }
     }
 
@@ -139,5 +141,30 @@ struct CredentialsCommand: AsyncParsableCommand {
         func run() async throws {
             try await hub.run(Admin.CredentialsRemove(provider: provider, credential: credential)) { _ in "Removed \(provider)/\(credential)." }
         }
+    }
+}
+
+/// Where a provider secret comes from: standard input or an environment variable, never an argument
+/// (arguments show in `ps` and in shell history).
+struct SecretInput: ParsableArguments {
+    @Flag(help: "Read the secret from the first line of standard input.") var secretStdin = false
+    @Option(help: ArgumentHelp("Read the secret from this environment variable.", valueName: "var")) var secretEnv: String?
+
+    func validate(required: Bool) throws {
+        if secretStdin && secretEnv != nil { throw ValidationError("give one of --secret-stdin and --secret-env, not both") }
+        if required && !secretStdin && secretEnv == nil { throw ValidationError("give --secret-stdin or --secret-env") }
+    }
+
+    /// The secret, or nil when neither option was given.
+    func read() throws(HubError) -> String? {
+        if let secretEnv {
+            guard let value = ProcessInfo.processInfo.environment[secretEnv], !value.isEmpty else {
+                throw HubError.invalid("environment variable \(secretEnv) is not set")
+            }
+            return value
+        }
+        guard secretStdin else { return nil }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw HubError.invalid("no secret on standard input") }
+        return line
     }
 }
