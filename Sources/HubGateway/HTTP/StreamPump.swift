@@ -73,5 +73,8 @@ extension Gateway {
         let note = clientGone ? "client disconnected mid-stream" : nil
         let error = [failure, note].compactMap { $0 }.joined(separator: "; ")
         await finish(meter, status: failure == nil ? (clientGone ? 499 : 200) : 502, error: error.isEmpty ? nil : error)
+        // Read the upstream's end of body (after `[DONE]` there is at most the chunked terminator), so that
+        // its connection goes back to the pool instead of being cut.
+        if failure == nil { while (try? await rest.next()) ?? nil != nil {} }
     }
 }
