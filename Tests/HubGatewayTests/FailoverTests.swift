@@ -4,12 +4,6 @@ import Testing
 
 /// Failover with the mock's injected faults, aimed at one credential through its secret.
 @Suite struct FailoverTests {
-    private func stats(_ fixture: HubFixture) async throws -> [String: Int] {
-        let text = try await TestHTTP.get(fixture.mock.url + "/mock/stats")
-        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        return (json?["by_key"] as? [String: Int]) ?? [:]
-    }
-
     @Test func serverErrorsAndTimeoutsFailOverInvisibly() async throws {
         let fixture = try HubFixture(hubArguments: ["--upstream-timeout", "1"],
                                      credentials: ["sk-fault-503", "sk-fault-timeout", "sk-good-one"])
@@ -20,7 +14,7 @@ import Testing
             let reply = try await TestHTTP.post(url, key: user.key, body: TestHTTP.chatBody(stream: index % 2 == 1))
             #expect(reply.status == 200, "\(reply.body)")
         }
-        let counts = try await stats(fixture)
+        let counts = try await fixture.mockStats().byKey
         #expect(counts["sk-good-one"] == 6)
         #expect((counts["sk-fault-503"] ?? 0) > 0 && (counts["sk-fault-timeout"] ?? 0) > 0, "\(counts)")
     }
@@ -33,7 +27,7 @@ import Testing
         for _ in 0..<4 {
             #expect(try await TestHTTP.post(url, key: user.key, body: TestHTTP.chatBody()).status == 200)
         }
-        #expect(try await stats(fixture)["sk-fault-401"] == 1, "a refused credential is not tried again")
+        #expect(try await fixture.mockStats().byKey["sk-fault-401"] == 1, "a refused credential is not tried again")
         let database = try fixture.database()
         #expect(try await fixture.eventually {
             try database.read { db in

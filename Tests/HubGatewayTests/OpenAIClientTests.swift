@@ -17,21 +17,16 @@ import Testing
         // Admin changes reach the running hub within a second.
         Thread.sleep(forTimeInterval: 1.0)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Binary.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "HUB_URL": fixture.baseURL, "HUB_KEY": rich.key, "HUB_POOR_KEY": poor.key,
-            "HUB_SUSPENDED_KEY": suspended.key, "HUB_REVOKED_KEY": revoked.key, "PAYMENT_LINK": link,
-            "HUB_ANTHROPIC": "1",
-        ]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "openai_client.py failed:\n\(text)\nhub log:\n\(fixture.hub.log)")
+        let script = Binary.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
+        do {
+            _ = try runPython(script, environment: [
+                "HUB_URL": fixture.baseURL, "HUB_KEY": rich.key, "HUB_POOR_KEY": poor.key,
+                "HUB_SUSPENDED_KEY": suspended.key, "HUB_REVOKED_KEY": revoked.key, "PAYMENT_LINK": link,
+                "HUB_ANTHROPIC": "1",
+            ])
+        } catch {
+            Issue.record("\(error)\nhub log:\n\(fixture.hub.log)")
+        }
 
         // Every request was metered, and the ledger still adds up.
         #expect(try fixture.ledgerInvariantHolds())

@@ -48,7 +48,7 @@ import Testing
             }
             // Once every request has reached the upstream, stop the hub.
             group.addTask {
-                while try await Self.upstreamRequests(fixture) < total { try await Task.sleep(for: .milliseconds(10)) }
+                while try await fixture.mockStats().requests < total { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(fixture.hub.stop() == 0, "the hub exits cleanly on SIGTERM")
                 return nil
             }
@@ -64,11 +64,6 @@ import Testing
         #expect(try fixture.ledgerInvariantHolds())
     }
 
-    private static func upstreamRequests(_ fixture: HubFixture) async throws -> Int {
-        let text = try await TestHTTP.get(fixture.mock.url + "/mock/stats")
-        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        return json?["requests"] as? Int ?? 0
-    }
 }
 
 /// Runs a Python script, returning its standard output; throws with its output on failure.

@@ -54,8 +54,8 @@ extension Gateway {
             await finish(meter, status: 200, error: nil)
             return Response(status: .ok, headers: Self.headers(meter, contentType: "application/json"),
                             body: .init(byteBuffer: answer))
-        case .stream(let upstream, let translator):
-            return stream(upstream, translator: translator, promptEstimate: chat.promptEstimate, meter: meter)
+        case .stream(let first, let rest, let translator):
+            return stream(first: first, rest: rest, translator: translator, promptEstimate: chat.promptEstimate, meter: meter)
         case .rejected(let status, let message):
             let error = APIError(status: .init(code: status), message: message, type: "invalid_request_error",
                                  code: "upstream_rejected")

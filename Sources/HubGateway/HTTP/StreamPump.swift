@@ -7,19 +7,22 @@ import NIOCore
 /// client's response through a buffer. If the client goes away, the pump keeps reading (up to the
 /// drain timeout) to learn the real usage, then meters and bills it: never nothing, never twice.
 extension Gateway {
-    func stream(_ upstream: HTTPClientResponse, translator: any StreamTranslator, promptEstimate: Int64,
-                meter: Meter) -> Response {
+    func stream(first: ByteBuffer, rest: sending HTTPClientResponse.Body.AsyncIterator, translator: any StreamTranslator,
+                promptEstimate: Int64, meter: Meter) -> Response {
         let (events, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         Task {
-            await pump(upstream, translator: translator, into: continuation, promptEstimate: promptEstimate, meter: meter)
+            await pump(first: first, rest: rest, translator: translator, into: continuation,
+                       promptEstimate: promptEstimate, meter: meter)
         }
         var headers = Self.headers(meter, contentType: "text/event-stream")
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: events))
     }
 
-    private func pump(_ upstream: HTTPClientResponse, translator: any StreamTranslator,
+    private func pump(first: ByteBuffer, rest: HTTPClientResponse.Body.AsyncIterator, translator: any StreamTranslator,
                       into client: AsyncStream<ByteBuffer>.Continuation, promptEstimate: Int64, meter: Meter) async {
+        var rest = rest
+        var next: ByteBuffer? = first
         var meter = meter
         var translator = translator
         var parser = SSEParser()
@@ -35,7 +38,7 @@ extension Gateway {
             }
         }
         do {
-            reading: for try await chunk in upstream.body {
+            reading: while let chunk = next {
                 // Everything one upstream read produced goes to the client in one write.
                 var batch = ByteBuffer()
                 for event in parser.feed(chunk) {
@@ -48,6 +51,7 @@ extension Gateway {
                     failure = "client went away; the upstream was still streaming after the drain timeout"
                     break
                 }
+                next = try await rest.next()
             }
             if failure == nil && !translator.finished { failure = "the upstream stream ended before it was complete" }
         } catch {
@@ -69,5 +73,8 @@ extension Gateway {
         let note = clientGone ? "client disconnected mid-stream" : nil
         let error = [failure, note].compactMap { $0 }.joined(separator: "; ")
         await finish(meter, status: failure == nil ? (clientGone ? 499 : 200) : 502, error: error.isEmpty ? nil : error)
+        // Read the upstream's end of body (after `[DONE]` there is at most the chunked terminator), so that
+        // its connection goes back to the pool instead of being cut.
+        if failure == nil { while (try? await rest.next()) ?? nil != nil {} }
     }
 }

@@ -7,8 +7,8 @@ import NIOCore
 enum UpstreamOutcome {
     /// A complete answer, already in OpenAI's shape.
     case complete(body: ByteBuffer, usage: TokenUsage?)
-    /// A stream whose headers said 200: the body is still to be read.
-    case stream(HTTPClientResponse, any StreamTranslator)
+    /// A stream whose headers said 200 and whose first bytes arrived; the rest is still to be read.
+    case stream(first: ByteBuffer, rest: HTTPClientResponse.Body.AsyncIterator, any StreamTranslator)
     /// The upstream refused the request itself (a 4xx other than 401/403/408/429): passed on.
     case rejected(status: Int, message: String)
     case failed(APIError)
@@ -76,7 +76,22 @@ extension Gateway {
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) {
                     if chat.stream && endpoint == .chat {
-                        return .stream(response, adapter.streamTranslator(clientModel: chat.model, wantsUsage: chat.wantsUsage))
+                        // Nothing has reached the client yet: an upstream that fails before its first
+                        // bytes is failed over like any other.
+                        var rest = response.body.makeAsyncIterator()
+                        do {
+                            guard let first = try await rest.next() else {
+                                allThrottled = false
+                                lastError = APIError.badGateway("upstream \(candidate.provider.name) closed the stream before any event")
+                                continue
+                            }
+                            return .stream(first: first, rest: rest,
+                                           adapter.streamTranslator(clientModel: chat.model, wantsUsage: chat.wantsUsage))
+                        } catch {
+                            allThrottled = false
+                            lastError = Self.transportError(error, provider: candidate.provider.name)
+                            continue
+                        }
                     }
                     do {
                         let body = try await response.body.collect(upTo: options.maxUpstreamBodyBytes)

@@ -66,6 +66,13 @@ final class HubFixture: @unchecked Sendable {
         return (userId, secret)
     }
 
+    /// The mock upstream's request counts: in all, and per API key.
+    func mockStats() async throws -> (requests: Int, byKey: [String: Int]) {
+        let text = try await TestHTTP.get(mock.url + "/mock/stats")
+        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        return (json?["requests"] as? Int ?? 0, json?["by_key"] as? [String: Int] ?? [:])
+    }
+
     /// Read access to the hub's database.
     func database() throws -> DatabaseQueue {
         var configuration = Configuration()

@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+import HubCore
+import Testing
+
+/// The settlement step on a real database: charged once per request id, never below zero.
+@Suite struct UsageSettlementTests {
+    private func store() throws -> (HubStore, Int64) {
+        let directory = DataDirectory(path: FileManager.default.temporaryDirectory
+            .appendingPathComponent("settle-\(UUID().uuidString)").path)
+        let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
+        let admin = AdminService(store: store, sealer: sealer)
+        let user = try admin.perform(Admin.UsersAdd(name: "payer"), actor: "test")
+        _ = try admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
+        return (store, user.id!)
+    }
+
+    private func record(_ requestId: String, user: Int64, charge: Amount) -> UsageRecord {
+        UsageRecord(event: UsageEvent(requestId: requestId, userId: user, apiKeyId: nil, providerId: nil,
+                                      model: "p/m", tokensIn: 10, tokensOut: 5, status: 200), charge: charge)
+    }
+
+    @Test func aRequestIsChargedOnceAndNeverBelowZero() async throws {
+        let (store, user) = try store()
+        let first = try await UsageSettlement.commitAsync([record("r1", user: user, charge: Amount(nanos: 400_000_000))], to: store)
+        #expect(first[0].charged == Amount(nanos: 400_000_000) && first[0].balanceAfter == Amount(nanos: 600_000_000))
+        // The same request again (a retried batch): nothing more is charged or recorded.
+        let again = try await UsageSettlement.commitAsync([record("r1", user: user, charge: Amount(nanos: 400_000_000))], to: store)
+        #expect(again[0].charged == Amount(nanos: 400_000_000))
+        // A charge beyond the balance is clamped at the balance and the shortfall written down.
+        let over = try await UsageSettlement.commitAsync([record("r2", user: user, charge: Amount(units: 5))], to: store)
+        #expect(over[0].charged == Amount(nanos: 600_000_000) && over[0].balanceAfter == .zero)
+        try await store.pool.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events") == 2)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = 'usage'") == 2)
+            #expect(try Int64.fetchOne(db, sql: "SELECT balance FROM users") == 0)
+            #expect(try Int64.fetchOne(db, sql: "SELECT SUM(amount) FROM ledger") == 0)
+            let error = try String.fetchOne(db, sql: "SELECT error FROM usage_events WHERE request_id = 'r2'")
+            #expect(error?.contains("shortfall") == true)
+        }
+    }
+}
