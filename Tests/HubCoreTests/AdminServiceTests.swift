@@ -98,6 +98,10 @@ struct AdminServiceTests {
         #expect(stored.hash == APIKeySecret.hash(created.secret))
         let dump = try hub.snapshot().joined(separator: "\n")
         #expect(!dump.contains(created.secret))
+        let json = String(decoding: try HubJSON.encoder().encode(try hub.run(Admin.KeysList())), as: UTF8.self)
+        #expect(json.contains(created.key.prefix) && !json.contains(stored.hash), "JSON leaves the hash out")
+        let decoded = try HubJSON.decoder().decode([APIKeyInfo].self, from: Data(json.utf8))
+        #expect(decoded.map(\.key.prefix) == [created.key.prefix])
         let revoked = try hub.run(Admin.KeysRevoke(key: created.key.prefix))
         #expect(revoked.isRevoked)
         #expect(throws: HubError(.failedPrecondition, "key \(created.key.prefix) is already revoked")) {

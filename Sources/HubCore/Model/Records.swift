@@ -122,6 +122,49 @@ public struct APIKey: HubRecord, Equatable, Identifiable {
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+extension APIKey {
+    enum CodingKeys: String, CodingKey {
+        case id, userId, name, hash, prefix, createdAt, lastUsedAt, revokedAt
+    }
+
+    /// Reads a key from the database (with its hash) or from JSON (which never carries it).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(Int64.self, forKey: .id)
+        userId = try container.decode(Int64.self, forKey: .userId)
+        name = try container.decode(String.self, forKey: .name)
+        hash = try container.decodeIfPresent(String.self, forKey: .hash) ?? ""
+        prefix = try container.decode(String.self, forKey: .prefix)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        lastUsedAt = try container.decodeIfPresent(Date.self, forKey: .lastUsedAt)
+        revokedAt = try container.decodeIfPresent(Date.self, forKey: .revokedAt)
+    }
+
+    /// The JSON form (CLI `--json`, admin socket) leaves the hash out: no reader needs it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(userId, forKey: .userId)
+        try container.encode(name, forKey: .name)
+        try container.encode(prefix, forKey: .prefix)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(lastUsedAt, forKey: .lastUsedAt)
+        try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
+    }
+
+    /// The database row, hash included.
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["user_id"] = userId
+        container["name"] = name
+        container["hash"] = hash
+        container["prefix"] = prefix
+        container["created_at"] = createdAt
+        container["last_used_at"] = lastUsedAt
+        container["revoked_at"] = revokedAt
+    }
+}
+
 /// One movement of a balance. Append-only; `balanceAfter` is the balance once it was applied.
 public struct LedgerEntry: HubRecord, Equatable, Identifiable {
     public static let databaseTableName = "ledger"

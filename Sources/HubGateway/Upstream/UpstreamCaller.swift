@@ -37,7 +37,8 @@ extension Gateway {
             var triedKeyless = false
             meter.providerId = candidate.provider.id
             meter.rate = candidate.rate
-            meter.model = "\(candidate.provider.name)/\(candidate.upstreamModel)"
+            // The bare upstream name: with provider_id it matches model_rates.model and the usage rollup.
+            meter.model = candidate.upstreamModel
             while attempts < options.maxAttempts {
                 let credential: GatewayCatalog.Credential?
                 if credentials.isEmpty {
