@@ -72,7 +72,8 @@ enum DemoSeed {
             let key = try run(Admin.KeysCreate(user: name, name: "demo"))
             callers.append(Caller(name: name, key: key.secret))
         }
-        // Zoë spends her starter credits and is then refused (402); mallory is suspended (403).
+        // Zoë spends her starter credits and is then refused (402); mallory is suspended (403). These
+        // two come last: the traffic calls them only now and then.
         try run(Admin.UsersDeduct(user: "Zoë", amount: Amount(units: 2), reason: "demo: starter credits used up"))
         try run(Admin.UsersSuspend(user: "mallory", reason: "demo: abuse report"))
         return callers

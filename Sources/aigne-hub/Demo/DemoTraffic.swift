@@ -24,7 +24,9 @@ struct DemoTraffic: Sendable {
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int.random(in: 150...900, using: &random)))
-            let caller = callers.randomElement(using: &random)!
+            // Mostly the paying users; now and then the broke and the suspended ones (the last two).
+            let pool = Int.random(in: 0..<10, using: &random) == 0 ? callers.suffix(2) : callers.dropLast(2)
+            let caller = pool.randomElement(using: &random)!
             let roll = Int.random(in: 0..<100, using: &random)
             let key = roll < 2 ? "ahk_not-a-real-key" : caller.key
             let request: HTTPClientRequest

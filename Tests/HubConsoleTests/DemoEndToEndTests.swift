@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// `aigne-hub demo`, the README's "run it" command, in a real terminal: it must come up with live
+/// traffic flowing through the hub, and leave nothing behind when the console quits.
+@Suite(.serialized) struct DemoEndToEndTests {
+    @Test func theDemoShowsLiveTrafficAndCleansUpOnQuit() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("demo-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let command = "env TMPDIR=\(scratch.path) LANG=C.UTF-8 TERM=tmux-256color \(TmuxEndToEndTests.binary) demo"
+        let terminal = try Tmux(command: command)
+        defer { terminal.kill() }
+
+        try terminal.waitFor("mode: service-provider", timeout: 30)
+        let made = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
+        #expect(made.contains { $0.hasPrefix("aigne-hub-demo-") }, "the demo works in a data directory of its own")
+        #expect(try terminal.capture().contains("● hub"), "the console is attached to the running hub's admin socket")
+
+        try terminal.send("5")
+        // Real calls through the hub: a successful one, metered and charged, shows in the tail.
+        try terminal.waitFor("✓ 200", timeout: 30)
+        try terminal.send("3")
+        try terminal.waitFor("王小明")
+
+        try terminal.send("q")
+        try terminal.waitFor("EXIT=0", timeout: 20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "quitting removes what the demo made")
+    }
+}
