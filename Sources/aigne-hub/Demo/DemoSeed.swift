@@ -19,6 +19,7 @@ enum DemoSeed {
     ]
 
     static func seed(_ service: AdminService, upstream: String) throws(HubError) -> [Caller] {
+        @discardableResult
         func run<M: AdminMethod>(_ method: M) throws(HubError) -> M.Result { try service.perform(method, actor: actor) }
 
         try run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 2),
