@@ -1,9 +1,10 @@
 #!/bin/bash
-# Hub benchmark (the README's commands), then the console's CPU on the Live pane under 5,000 events/s.
+# The hub benchmark of the README: plain runs at concurrency 1, 32 and 256 against a mock upstream, the
+# hub's RSS, and the ledger invariant afterwards. Needs `swift build -c release` first.
 set -u
-cd "$(dirname "$0")/../.."   # the package root; needs `swift build -c release` first
+cd "$(dirname "$0")/../.."   # the package root
 R=$PWD/.build/release/aigne-hub
-D=/tmp/bench; rm -rf $D keys.txt /tmp/keys.txt
+D=/tmp/bench; rm -rf $D /tmp/keys.txt
 $R init --data-dir $D --mode service-provider >/dev/null
 $R mock-upstream --port 18399 > /dev/null 2>&1 & MOCK=$!
 sleep 1
