@@ -38,6 +38,8 @@ public final class Gateway: Sendable {
     let store: HubStore
     let sealer: SecretSealer
     let config: ConfigHolder
+    /// The newest ledger entry in the balances loaded at start-up (where the watcher resumes).
+    let startLedgerId: Int64
     let credits = CreditBook()
     let balancer = CredentialBalancer()
     let metrics = GatewayMetrics()
@@ -55,6 +57,7 @@ public final class Gateway: Sendable {
         self.logger = logger
         let initial = try ConfigWatcher.initialState(store: store, sealer: sealer)
         config = ConfigHolder(initial.snapshot)
+        startLedgerId = initial.ledgerId
         writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))

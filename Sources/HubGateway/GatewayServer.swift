@@ -21,7 +21,8 @@ public enum GatewayServer {
             logger: gateway.logger)
         let watcher = ConfigWatcher(
             store: gateway.store, sealer: gateway.sealer, config: gateway.config, credits: gateway.credits,
-            balancer: gateway.balancer, interval: options.refreshInterval, logger: gateway.logger)
+            balancer: gateway.balancer, interval: options.refreshInterval, logger: gateway.logger,
+            startLedgerId: gateway.startLedgerId)
         let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger)
         // Shutdown runs from the last service to the first.
         let services: [any Service] = [gateway.writer, watcher, drain] + extraServices + [app]

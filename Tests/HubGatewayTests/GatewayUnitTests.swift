@@ -94,6 +94,12 @@ import Testing
         // The model name also appears elsewhere: re-encode rather than guess.
         #expect(try forwarded(#"{"model":"p/m","metadata":{"model":"p/m"}}"#, model: "m") == nil)
         #expect(try forwarded(#"{"model":"m","stream":true,"stream_options":{"include_usage":false}}"#, model: "m") == nil)
+        // An escaped key with the plain value elsewhere must not get the wrong field replaced.
+        #expect(try forwarded(#"{"mod\u0065l":"p/m","user":"p/m"}"#, model: "m") == nil)
+        let other = try #require(try forwarded(#"{"user":"p/m","model":"p/x"}"#, model: "m"))
+        #expect(other["model"] as? String == "m" && other["user"] as? String == "p/m")
+        let spaced = try #require(try forwarded(#"{"model" : "p/m","messages":[]}"#, model: "m"))
+        #expect(spaced["model"] as? String == "m")
         #expect(OpenAIUsage.find(in: Array(#"{"x":{"usage":1},"usage": {"prompt_tokens":3,"completion_tokens":4}}"#.utf8))?.tokenUsage
                 == TokenUsage(input: 3, output: 4))
     }

@@ -39,4 +39,19 @@ import Testing
             #expect(error?.contains("shortfall") == true)
         }
     }
+
+    @Test func aProviderRemovedMidRequestStillGetsItsEventAndCharge() async throws {
+        let (store, user) = try store()
+        // The request was routed to provider 42 and key 7, which no longer exist when it settles.
+        var record = record("r-gone", user: user, charge: Amount(nanos: 100_000_000))
+        record.event.providerId = 42
+        record.event.apiKeyId = 7
+        let result = try await UsageSettlement.commitAsync([record], to: store)
+        #expect(result[0].charged == Amount(nanos: 100_000_000))
+        try await store.pool.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT provider_id, api_key_id, credits_charged FROM usage_events"))
+            #expect(row["provider_id"] == nil as Int64? && row["api_key_id"] == nil as Int64?)
+            #expect(row["credits_charged"] == 100_000_000 as Int64)
+        }
+    }
 }

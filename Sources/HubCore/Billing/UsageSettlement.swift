@@ -82,13 +82,16 @@ public enum UsageSettlement {
 
 extension UsageSettlement {
     /// Inserts an event with a cached statement: the record's Codable path costs more than the
-    /// rest of the settlement, and this runs for every request.
+    /// rest of the settlement, and this runs for every request. A key or provider removed while
+    /// the request was in flight is recorded as NULL (as `ON DELETE SET NULL` would have done),
+    /// never as a foreign-key failure that would lose the event and its charge.
     static func insert(_ event: UsageEvent, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
               streamed, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
             event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,

@@ -13,11 +13,14 @@ final class ConfigWatcher: Service {
     let balancer: CredentialBalancer
     let interval: Duration
     let logger: Logger
+    /// The last ledger entry the start-up balances included: tailing resumes right after it, so an
+    /// entry committed between start-up and the first poll is never skipped.
+    let startLedgerId: Int64
 
     init(store: HubStore, sealer: SecretSealer, config: ConfigHolder, credits: CreditBook,
-         balancer: CredentialBalancer, interval: Duration, logger: Logger) {
+         balancer: CredentialBalancer, interval: Duration, logger: Logger, startLedgerId: Int64) {
         self.store = store; self.sealer = sealer; self.config = config; self.credits = credits
-        self.balancer = balancer; self.interval = interval; self.logger = logger
+        self.balancer = balancer; self.interval = interval; self.logger = logger; self.startLedgerId = startLedgerId
     }
 
     /// Loads the configuration and every balance, for start-up.
@@ -29,7 +32,7 @@ final class ConfigWatcher: Service {
     }
 
     func run() async throws {
-        var ledgerId = try BalanceFeed.all(store).lastLedgerId
+        var ledgerId = startLedgerId
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let marker = try ChangeMarker.read(store)

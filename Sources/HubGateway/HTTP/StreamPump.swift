@@ -29,9 +29,11 @@ extension Gateway {
         var clientGone = false
         var drainDeadline: ContinuousClock.Instant?
         var failure: String?
-        func send(_ buffer: ByteBuffer) {
+        /// `content`: the buffer carries the model's output (not the closing error frame or `[DONE]`);
+        /// only that marks the first byte, and so makes a stream that later fails billable for what it gave.
+        func send(_ buffer: ByteBuffer, content: Bool = true) {
             guard !clientGone else { return }
-            if meter.firstByte == nil { meter.firstByte = .now }
+            if content, meter.firstByte == nil { meter.firstByte = .now }
             if case .terminated = client.yield(buffer) {
                 clientGone = true
                 drainDeadline = .now + options.drainTimeout
@@ -58,9 +60,9 @@ extension Gateway {
             failure = "the upstream stream failed: \(error)"
         }
         if let failure {
-            send(SSEParser.encode(data: APIError.badGateway(failure).json))
+            send(SSEParser.encode(data: APIError.badGateway(failure).json), content: false)
         } else {
-            send(ByteBuffer(string: "data: [DONE]\n\n"))
+            send(ByteBuffer(string: "data: [DONE]\n\n"), content: false)
         }
         client.finish()
         if let usage = translator.usage {

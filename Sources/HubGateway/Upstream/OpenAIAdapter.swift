@@ -45,8 +45,13 @@ struct OpenAIAdapter: UpstreamAdapter {
         if model != chat.model {
             let key = Array("\"model\"".utf8)
             let value = Array(Self.quoted(chat.model).utf8)
-            guard JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
-                  let start = JSONBytes.firstIndex(of: value, in: bytes) else { return nil }
+            // Only a plain `"model": "<value>"` pair is spliced: with a \u escape anywhere the body could
+            // spell the key or the value another way, so it is re-encoded instead.
+            guard JSONBytes.count(of: Array("\\u".utf8), in: bytes) == 0,
+                  JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
+                  let keyStart = JSONBytes.firstIndex(of: key, in: bytes),
+                  let start = Self.valueStart(after: keyStart + key.count, in: bytes),
+                  bytes[start...].starts(with: value) else { return nil }
             bytes.replaceSubrange(start..<start + value.count, with: Array(Self.quoted(model).utf8))
         }
         if chat.stream && !chat.wantsUsage {
@@ -54,6 +59,17 @@ struct OpenAIAdapter: UpstreamAdapter {
             bytes.insert(contentsOf: Array(#""stream_options":{"include_usage":true},"#.utf8), at: brace + 1)
         }
         return ByteBuffer(bytes: bytes)
+    }
+
+    /// Where the value of a key ending at `index` begins: past white space, one colon, white space.
+    private static func valueStart(after index: Int, in bytes: [UInt8]) -> Int? {
+        let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        var i = index
+        while i < bytes.count, space.contains(bytes[i]) { i += 1 }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        while i < bytes.count, space.contains(bytes[i]) { i += 1 }
+        return i
     }
 
     private static func quoted(_ text: String) -> String {

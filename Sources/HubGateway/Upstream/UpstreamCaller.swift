@@ -105,7 +105,11 @@ extension Gateway {
                     }
                 }
                 let body = (try? await response.body.collect(upTo: 1 << 16)) ?? ByteBuffer()
-                let message = adapter.errorMessage(body)
+                // An upstream may echo the key it refused: mask it before the text goes anywhere.
+                var message = adapter.errorMessage(body)
+                if let secret = credential?.secret, !secret.isEmpty {
+                    message = message.replacingOccurrences(of: secret, with: SecretSealer.mask(secret))
+                }
                 switch status {
                 case 429:
                     if let credential { await balancer.throttled(credential.id) }
