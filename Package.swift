@@ -76,14 +76,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share: the built binary and how to run it, a seeded generator.
+        .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
         .testTarget(
             name: "HubCoreTests",
-            dependencies: ["HubCore"]
+            dependencies: ["HubCore", "HubTestSupport"]
         ),
         .testTarget(
             name: "HubGatewayTests",
             dependencies: [
-                "HubGateway", "HubCore",
+                "HubGateway", "HubCore", "HubTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -93,6 +95,7 @@ let package = Package(
             dependencies: [
                 "HubCore",
                 "HubGateway",
+                "HubTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

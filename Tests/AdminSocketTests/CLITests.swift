@@ -1,24 +1,24 @@
 import Foundation
 import HubCore
 import Synchronization
+import HubTestSupport
 import Testing
 
 @Suite("aigne-hub admin through the socket and the database")
 struct CLITests {
     @Test("the same verb prints the same JSON through --socket and --db")
     func sameOutputBothWays() async throws {
-        let binary = try BuiltBinary.path()
         try await withServer { hub, server in
-            let added = try BuiltBinary.run(binary, ["admin", "users", "add", "zoë", "--email", "zoe@example.com", "--socket", server.path])
+            let added = try AigneHubBinary.run(["admin", "users", "add", "zoë", "--email", "zoe@example.com", "--socket", server.path])
             #expect(added.status == 0, "\(added)")
-            let viaSocket = try BuiltBinary.run(binary, ["admin", "users", "list", "--json", "--socket", server.path])
-            let viaDatabase = try BuiltBinary.run(binary, ["admin", "users", "list", "--json", "--db", hub.directory.databaseURL.path])
+            let viaSocket = try AigneHubBinary.run(["admin", "users", "list", "--json", "--socket", server.path])
+            let viaDatabase = try AigneHubBinary.run(["admin", "users", "list", "--json", "--db", hub.directory.databaseURL.path])
             #expect(viaSocket.status == 0 && viaDatabase.status == 0)
             #expect(viaSocket.stdout == viaDatabase.stdout)
             #expect(viaSocket.stdout.contains("\"name\" : \"zoë\""))
-            let audit = try BuiltBinary.run(binary, ["admin", "audit", "list", "--json", "--data-dir", hub.directory.path])
+            let audit = try AigneHubBinary.run(["admin", "audit", "list", "--json", "--data-dir", hub.directory.path])
             #expect(audit.stdout.contains("via socket"), "the default endpoint of a running hub is its socket")
-            let refused = try BuiltBinary.run(binary, ["admin", "users", "grant", "nobody", "5", "--reason", "x", "--socket", server.path])
+            let refused = try AigneHubBinary.run(["admin", "users", "grant", "nobody", "5", "--reason", "x", "--socket", server.path])
             #expect(refused.status == 1)
             #expect(refused.stderr == "aigne-hub: unknown user 'nobody'\n")
         }
@@ -26,7 +26,7 @@ struct CLITests {
 
     @Test("admin usage tail prints usage events as they happen", arguments: ["--socket", "--db"])
     func tail(_ option: String) async throws {
-        let binary = try BuiltBinary.path()
+        let binary = try AigneHubBinary.path()
         try await withServer { hub, server in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)

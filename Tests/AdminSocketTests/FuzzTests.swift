@@ -2,6 +2,7 @@ import Foundation
 import HubCore
 import HubGateway
 import NIOCore
+import HubTestSupport
 import Testing
 
 @Suite("Admin socket fuzz")

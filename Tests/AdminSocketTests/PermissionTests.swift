@@ -1,6 +1,7 @@
 import Foundation
 import HubCore
 import HubGateway
+import HubTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -95,28 +96,26 @@ struct PermissionTests {
 
     @Test("another uid is refused: by the socket's mode, and by the peer check if the mode is loosened")
     func anotherUid() async throws {
-        let binary = try BuiltBinary.path()
         try await withServer { hub, server in
             // Let uid 65534 reach the socket file, so that only the socket's own mode stops it.
             chmod(hub.directory.path, 0o755)
-            let denied = try BuiltBinary.run(binary, ["admin", "status", "--socket", server.path, "--json"], asUid: 65534)
+            let denied = try AigneHubBinary.run(["admin", "status", "--socket", server.path, "--json"], asUid: 65534)
             #expect(denied.status == 2, "\(denied)")
             #expect(denied.stderr.contains("Permission denied"), "\(denied)")
 
             chmod(server.path, 0o666)
-            let refused = try BuiltBinary.run(binary, ["admin", "users", "add", "eve", "--socket", server.path, "--json"], asUid: 65534)
+            let refused = try AigneHubBinary.run(["admin", "users", "add", "eve", "--socket", server.path, "--json"], asUid: 65534)
             #expect(refused.status == 1, "\(refused)")
             #expect(refused.stderr.contains("\"code\":\"permission_denied\""), "\(refused)")
             #expect(try await HubConnections.socket(server.path).call(Admin.UsersList()).isEmpty)
 
-            let root = try BuiltBinary.run(binary, ["admin", "users", "add", "eve", "--socket", server.path])
+            let root = try AigneHubBinary.run(["admin", "users", "add", "eve", "--socket", server.path])
             #expect(root.status == 0, "\(root)")
         }
     }
 
     @Test("with an admin group the socket is 0660 and the group's members are admitted")
     func adminGroup() async throws {
-        let binary = try BuiltBinary.path()
         let group: UInt32 = 65534   // nogroup
         try await withServer(configure: { $0.policy.adminGroup = group }) { hub, server in
             // The group is given right after bind (until then the socket is 0660 root:root).
@@ -127,50 +126,10 @@ struct PermissionTests {
             #expect(info.st_mode & 0o777 == 0o660)
             #expect(info.st_gid == group)
             chmod(hub.directory.path, 0o755)
-            let member = try BuiltBinary.run(binary, ["admin", "users", "add", "nina", "--socket", server.path], asUid: 65534)
+            let member = try AigneHubBinary.run(["admin", "users", "add", "nina", "--socket", server.path], asUid: 65534)
             #expect(member.status == 0, "\(member)")
             let audit = try await HubConnections.socket(server.path).call(Admin.AuditList(limit: 1))
             #expect(audit.first?.actor == "\(AdminActor.userName(uid: 65534)) (uid 65534) via socket")
         }
-    }
-}
-
-/// The `aigne-hub` executable built next to the tests.
-enum BuiltBinary {
-    struct Outcome: CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var description: String { "exit \(status), stdout: \(stdout), stderr: \(stderr)" }
-    }
-
-    static func path() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/aigne-hub").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw HubError(.notFound, "\(binary) is missing: run `swift build` before these tests")
-        }
-        return binary
-    }
-
-    /// Runs the binary (as another uid through `setpriv` when `asUid` is given) and waits.
-    static func run(_ binary: String, _ arguments: [String], asUid uid: UInt32? = nil) throws -> Outcome {
-        let process = Process()
-        if let uid {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", binary] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-        }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

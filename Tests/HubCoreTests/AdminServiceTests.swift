@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HubTestSupport
 import Testing
 @testable import HubCore
 
@@ -189,7 +190,7 @@ struct AdminServiceTests {
         try hub.run(Admin.UsersAdd(name: "bob"))
         try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         let day = Calendar.utc.startOfDay(for: Date()).addingTimeInterval(-3 * 86_400)
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         try hub.store.write { db in
             for index in 0..<600 {
                 var event = UsageEvent(

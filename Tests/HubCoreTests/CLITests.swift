@@ -1,4 +1,5 @@
 import Foundation
+import HubTestSupport
 import Testing
 @testable import HubCore
 
@@ -14,7 +15,7 @@ struct CLITests {
         }
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-        func admin(_ arguments: [String], stdin: String? = nil) throws -> Binary.Result {
+        func admin(_ arguments: [String], stdin: String? = nil) throws -> ProcessOutcome {
             try Binary.run(["admin"] + arguments, stdin: stdin, environment: ["AIGNE_HUB_HOME": directory])
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HubTestSupport
 import Testing
 @testable import HubCore
 
@@ -18,17 +19,14 @@ struct CrossProcessTests {
               i=$((i+1))
             done
             """
+        let binary = try AigneHubBinary.path()
         let workers = (0..<2).map { worker in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", script]
-            process.environment = ["BIN": Binary.url.path, "DIR": hub.directory.path, "W": "\(worker)",
+            process.environment = ["BIN": binary, "DIR": hub.directory.path, "W": "\(worker)",
                                    "PATH": "/usr/bin:/bin"]
             return process
-        }
-        guard FileManager.default.isExecutableFile(atPath: Binary.url.path) else {
-            Issue.record("aigne-hub is not built at \(Binary.url.path)")
-            return
         }
         for worker in workers { try worker.run() }
         for worker in workers { worker.waitUntilExit() }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HubTestSupport
 import Testing
 @testable import HubCore
 
@@ -9,7 +10,7 @@ struct LedgerTests {
     func invariantUnderRandomWork() throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
         try hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 3)))
-        var random = SeededGenerator(seed: 0x1ED6E8)
+        var random = SplitMix64(seed: 0x1ED6E8)
         var users: [String] = []
         var applied = 0, refused = 0
         for step in 0..<5_000 {

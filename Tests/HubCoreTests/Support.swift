@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HubTestSupport
 @testable import HubCore
 
 /// A new hub in a fresh temporary directory, removed when the value is released.
@@ -53,55 +54,10 @@ final class TemporaryHub: Sendable {
     }
 }
 
-/// The built `aigne-hub` binary, next to the test bundle in `.build/<config>/`.
+/// The built binary, run without the caller's hub settings, so that every test names its own hub.
 enum Binary {
-    static var url: URL {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("aigne-hub"),
-                          Bundle.main.bundleURL.appendingPathComponent("aigne-hub"),
-                          packageRoot.appendingPathComponent(".build/debug/aigne-hub")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
-    }
-
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    /// Runs `aigne-hub` with arguments and optional standard input, and waits for it.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw HubError(.internal, "aigne-hub is not built at \(url.path): run `swift build` first")
-        }
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "AIGNE_HUB_HOME")
-        env.removeValue(forKey: SecretSealer.environmentVariable)
-        process.environment = env.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
-}
-
-/// A seeded generator (SplitMix64), so that a failing random test can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> ProcessOutcome {
+        try AigneHubBinary.run(arguments, stdin: stdin, environment: environment,
+                               removing: ["AIGNE_HUB_HOME", SecretSealer.environmentVariable])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HubTestSupport
 import Testing
 
 /// The official `openai` Python package against a real hub and mock upstreams: chat, streaming,
@@ -17,7 +18,7 @@ import Testing
         // Admin changes reach the running hub within a second.
         Thread.sleep(forTimeInterval: 1.0)
 
-        let script = Binary.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
+        let script = AigneHubBinary.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
         do {
             _ = try runPython(script, environment: [
                 "HUB_URL": fixture.baseURL, "HUB_KEY": rich.key, "HUB_POOR_KEY": poor.key,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HubTestSupport
 import Testing
 
 /// Streams are billed on what the upstream really produced, even when the client leaves, and a
@@ -11,7 +12,7 @@ import Testing
         let user = try fixture.user("leaver", credits: "10")
         try await Task.sleep(for: .milliseconds(1000))
         let address = fixture.hub.url.dropFirst("http://".count).split(separator: ":")
-        let script = Binary.packageRoot.appendingPathComponent("Tests/e2e/disconnect_midstream.py").path
+        let script = AigneHubBinary.packageRoot.appendingPathComponent("Tests/e2e/disconnect_midstream.py").path
         let requestId = try runPython(script, environment: ["HUB_HOST": String(address[0]), "HUB_PORT": String(address[1]),
                                                             "HUB_KEY": user.key]).trimmingCharacters(in: .whitespacesAndNewlines)
         let database = try fixture.database()
@@ -68,17 +69,7 @@ import Testing
 
 /// Runs a Python script, returning its standard output; throws with its output on failure.
 func runPython(_ script: String, environment: [String: String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script]
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw TestFailure("\(script) failed: \(output)\(errors)") }
-    return output
+    let outcome = try ChildProcess.run("/usr/bin/env", ["python3", script], environment: environment)
+    guard outcome.status == 0 else { throw TestFailure("\(script) failed: \(outcome.stdout)\(outcome.stderr)") }
+    return outcome.stdout
 }

@@ -1,52 +1,15 @@
 import Foundation
+import HubTestSupport
 import Testing
-
-/// The built `aigne-hub` binary, next to the test bundle's build products.
-enum Binary {
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static var path: String {
-        get throws {
-            if let explicit = ProcessInfo.processInfo.environment["AIGNE_HUB_BIN"] { return explicit }
-            let candidates = [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("aigne-hub").path,
-                              packageRoot.appendingPathComponent(".build/debug/aigne-hub").path]
-            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-                throw TestFailure("the aigne-hub binary is missing (looked in \(candidates)): run `swift build` first")
-            }
-            return found
-        }
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Runs `aigne-hub` to completion and returns its standard output; throws on a non-zero exit.
 @discardableResult
 func runHub(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try Binary.path)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("aigne-hub \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+    let outcome = try AigneHubBinary.run(arguments, stdin: stdin, environment: environment)
+    guard outcome.status == 0 else {
+        throw TestFailure("aigne-hub \(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.stderr)")
     }
-    return String(decoding: output, as: UTF8.self)
+    return outcome.stdout
 }
 
 /// A long-running `aigne-hub` (serve or mock-upstream) whose address is read from its first line.
@@ -63,7 +26,7 @@ final class Spawned: @unchecked Sendable {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let out = output
-        process.executableURL = URL(fileURLWithPath: try Binary.path)
+        process.executableURL = URL(fileURLWithPath: try AigneHubBinary.path())
         process.arguments = arguments
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: logURL)
