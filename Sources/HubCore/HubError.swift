@@ -32,10 +32,20 @@ public struct HubError: Error, Codable, Sendable, Equatable, CustomStringConvert
 
     public var code: Code
     public var message: String
+    /// The message as a code and parameters, for clients that show it in another language (nil: the
+    /// message is the only form).
+    public var text: HubText?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// An error whose message is `text` in English.
+    public init(_ code: Code, _ text: HubText) {
+        self.code = code
+        self.message = text.english
+        self.text = text
     }
 
     public var description: String { message }

@@ -203,6 +203,10 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     public var usageSource: UsageSource
     public var streamed: Bool
     public var createdAt: Date
+    /// The credential of the last upstream attempt (nil: none, or not known), and of the failed
+    /// attempt before it when the call failed over (the provider-health rollup counts both).
+    public var credentialId: Int64? = nil
+    public var failedCredentialId: Int64? = nil
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
@@ -233,6 +237,8 @@ extension UsageEvent {
             creditsCharged: row["credits_charged"], latencyMs: row["latency_ms"], ttfbMs: row["ttfb_ms"],
             status: row["status"], error: row["error"], usageSource: row["usage_source"], streamed: row["streamed"],
             createdAt: row["created_at"])
+        credentialId = row["credential_id"]
+        failedCredentialId = row["failed_credential_id"]
     }
 }
 

@@ -56,7 +56,9 @@ extension Gateway {
                     credential = picked
                     excluded.insert(picked.id)
                 }
+                if attempts > 0 { meter.failedCredentialId = meter.credentialId }  // the attempt before this one failed
                 attempts += 1
+                meter.credentialId = credential?.id
                 let target = UpstreamTarget(baseURL: candidate.provider.baseURL, secret: credential?.secret)
                 let request: HTTPClientRequest
                 do {
