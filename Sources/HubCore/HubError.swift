@@ -48,6 +48,9 @@ public struct HubError: Error, Codable, Sendable, Equatable, CustomStringConvert
         self.text = text
     }
 
+    /// Errors are equal when their code and message are: ``text`` is the message in another form.
+    public static func == (a: HubError, b: HubError) -> Bool { a.code == b.code && a.message == b.message }
+
     public var description: String { message }
 
     public static func invalid(_ message: String) -> HubError { HubError(.invalidArgument, message) }

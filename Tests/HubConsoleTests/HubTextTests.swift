@@ -59,7 +59,7 @@ import Testing
         let error = HubError(.insufficientBalance, HubText(.balanceTooLow, "bob", "1", "2", "-1"))
         let object = RPCFailure(error, id: .integer(1)).object
         let decoded = try JSONDecoder().decode(RPCErrorObject.self, from: JSONEncoder().encode(object))
-        #expect(decoded.hubError == error)
+        #expect(decoded.hubError == error && decoded.hubError.text == error.text)
         #expect(decoded.hubError.message == "bob has 1 credits: taking 2 would leave -1")
     }
 }
