@@ -112,7 +112,7 @@ public struct DatabaseFeed: Sendable {
     }
 
     /// Adds the usage events with ids in `after+1...through` to `window`, summed by second, provider,
-    /// model and user in one query, and their latencies.
+    /// model and user in one query, and a sample of their latencies.
     private static func summarize(_ db: Database, after: Int64, through: Int64, into window: inout LiveStatsWindow) throws {
         guard through > after else { return }
         var groups: [Int64: [LiveStatsWindow.Group]] = [:]
@@ -127,13 +127,18 @@ public struct DatabaseFeed: Sendable {
             groups[row[0], default: []].append(
                 LiveStatsWindow.Group(providerId: row[1], model: row[2], userId: row[3], status: row[4], tally: tally))
         }
-        var latencies: [Int64: [Double]] = [:]
-        let samples = try Row.fetchCursor(db, sql: """
-            SELECT CAST(strftime('%s', created_at) AS INTEGER), latency_ms FROM usage_events WHERE id > ? AND id <= ?
-            """, arguments: [after, through])
-        while let row = try samples.next() { latencies[row[0], default: []].append(row[1]) }
-        for (second, groups) in groups { window.add(groups, latencies: latencies[second] ?? [], second: second) }
+        // The percentiles come from an even sample of at most `latencySamples` latencies per read, given
+        // to the read's newest second (a poll spans a fraction of a second).
+        let step = max(1, (through - after) / Int64(Self.latencySamples))
+        let latencies = try Double.fetchAll(db, sql: """
+            SELECT latency_ms FROM usage_events WHERE id > ? AND id <= ? AND (id - ?) % ? = 0
+            """, arguments: [after, through, after + 1, step])
+        let newest = groups.keys.max()
+        for (second, groups) in groups { window.add(groups, latencies: second == newest ? latencies : [], second: second) }
     }
+
+    /// Latencies read per poll, at most.
+    static let latencySamples = 256
 }
 
 extension Duration {
