@@ -6,10 +6,14 @@ import NIOCore
 /// `POST /v1/chat/completions` and `POST /v1/embeddings`: authenticate, parse, resolve the model,
 /// reserve credits, call upstream with failover, answer, meter.
 extension Gateway {
-    func complete(_ request: Request, endpoint: Endpoint) async -> Response {
+    func complete(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint) async -> Response {
         began()
-        let meter = Meter(requestId: RequestID.make(), started: .now)
-        let authorization = request.headers[.authorization]
+        var meter = Meter(requestId: RequestID.make(), started: .now)
+        guard let identity = context.identity else {
+            return await refuse(meter, APIError.unauthorized("missing API key: send Authorization: Bearer <key>"))
+        }
+        meter.apiKeyId = identity.keyId
+        meter.userId = identity.userId
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: options.maxBodyBytes)
@@ -20,16 +24,15 @@ extension Gateway {
         }
         // Hummingbird does not cancel a handler whose client went away, so the call runs to its end
         // and is metered and billed on what the upstream really did (streams: see StreamPump).
-        return await serve(Data(body.readableBytesView), authorization: authorization, endpoint: endpoint, meter: meter)
+        return await serve(Data(body.readableBytesView), userId: identity.userId, endpoint: endpoint, meter: meter)
     }
 
-    private func serve(_ body: Data, authorization: String?, endpoint: Endpoint, meter: Meter) async -> Response {
+    private func serve(_ body: Data, userId: Int64, endpoint: Endpoint, meter: Meter) async -> Response {
         var meter = meter
         let snapshot = config.snapshot
         let chat: ChatRequest
         let candidates: [RouteCandidate]
         do {
-            let userId = try authenticate(authorization, snapshot, meter: &meter)
             chat = try ChatRequest(body: body)
             meter.model = chat.model
             meter.streamed = chat.stream && endpoint == .chat
@@ -62,6 +65,13 @@ extension Gateway {
             return await refuse(meter, error)
         case .failed(let error):
             return await refuse(meter, error)
+        case .lost(let error):
+            // Accepted upstream, answer lost: free for the client, the worst case assumed as provider cost.
+            meter.usage = TokenUsage(input: chat.promptEstimate,
+                                     output: endpoint == .chat ? (chat.maxTokens ?? options.defaultMaxTokens) : 0)
+            meter.usageSource = .estimated
+            meter.providerCostAssumed = true
+            return await refuse(meter, error)
         }
     }
 
@@ -72,22 +82,6 @@ extension Gateway {
         var response = failure.response
         response.headers[Self.requestIdHeader] = meter.requestId
         return response
-    }
-
-    private func authenticate(_ authorization: String?, _ snapshot: ConfigSnapshot, meter: inout Meter) throws(APIError) -> Int64 {
-        guard let authorization, authorization.hasPrefix("Bearer ") || authorization.hasPrefix("bearer ") else {
-            throw APIError.unauthorized("missing API key: send Authorization: Bearer <key>")
-        }
-        let secret = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let owner = snapshot.catalog.keyOwner(secret: secret) else {
-            throw APIError.unauthorized("incorrect API key provided")
-        }
-        meter.apiKeyId = owner.keyId
-        meter.userId = owner.userId
-        guard !owner.revoked else { throw APIError.unauthorized("this API key has been revoked") }
-        guard let user = snapshot.catalog.users[owner.userId] else { throw APIError.unauthorized("the key's user no longer exists") }
-        guard user.status == .active else { throw APIError.forbidden("the account '\(user.name)' is suspended") }
-        return owner.userId
     }
 
     /// Reserves the request's maximum cost, the highest over the providers it may go to.

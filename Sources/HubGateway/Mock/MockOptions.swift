@@ -26,12 +26,15 @@ public enum MockFault: Sendable, Equatable {
     case timeout
     /// Stream half of the answer, then cut the connection (plain answers: cut at once).
     case reset
+    /// Accept the request, send the 200 head and the first bytes of the body, then never finish.
+    case stall
 
-    /// Parses `503`, `timeout` or `reset`.
+    /// Parses `503`, `timeout`, `reset` or `stall`.
     public init?(_ text: String) {
         switch text.lowercased() {
         case "timeout": self = .timeout
         case "reset": self = .reset
+        case "stall": self = .stall
         default:
             guard let code = Int(text), (400...599).contains(code) else { return nil }
             self = .status(code)
