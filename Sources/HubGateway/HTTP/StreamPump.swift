@@ -43,6 +43,7 @@ extension Gateway {
         }
         do {
             reading: while let chunk = next {
+                edge.streamUpstreamBytes.add(chunk.readableBytes, ordering: .relaxed)
                 // Everything one upstream read produced goes to the client in one write.
                 var batch = ByteBuffer()
                 for event in parser.feed(chunk) {

@@ -15,6 +15,8 @@ final class EdgeCounters: Sendable {
     let idleTimeouts = Atomic<Int>(0)
     /// Bytes read from upstream streams and not yet written to their clients (all streams).
     let streamBufferedBytes = Atomic<Int>(0)
+    /// Bytes read from upstream streams, in all.
+    let streamUpstreamBytes = Atomic<Int>(0)
 
     /// The counters in Prometheus' text format.
     func render() -> String {
@@ -32,5 +34,7 @@ final class EdgeCounters: Sendable {
             + "aigne_hub_connection_timeouts_total{kind=\"idle\"} \(idleTimeouts.load(ordering: .relaxed))\n"
             + line("aigne_hub_stream_buffered_bytes", "gauge", "Bytes read from upstream streams, not yet written to clients.",
                    streamBufferedBytes.load(ordering: .relaxed))
+            + line("aigne_hub_stream_upstream_bytes_total", "counter", "Bytes read from upstream streams.",
+                   streamUpstreamBytes.load(ordering: .relaxed))
     }
 }

@@ -12,9 +12,6 @@ public final class MockUpstream: Sendable {
     let options: MockOptions
     private let counter = Atomic<Int>(0)
     private let perKey = Mutex<[String: Int]>([:])
-    /// Bytes of streamed answers handed to the server so far (a hub that applies backpressure
-    /// keeps this from running ahead of its own client).
-    private let streamedBytes = Atomic<Int>(0)
 
     public init(options: MockOptions) { self.options = options }
 
@@ -31,8 +28,7 @@ public final class MockUpstream: Sendable {
         router.get("/mock/stats") { _, _ in
             let keys = self.perKey.withLock { $0 }
             let data = (try? JSONSerialization.data(withJSONObject: ["requests": self.counter.load(ordering: .relaxed),
-                                                                    "by_key": keys,
-                                                                    "streamed_bytes": self.streamedBytes.load(ordering: .relaxed)], options: .sortedKeys)) ?? Data()
+                                                                    "by_key": keys], options: .sortedKeys)) ?? Data()
             return Self.json(String(decoding: data, as: UTF8.self))
         }
         let app = Application(
@@ -115,15 +111,12 @@ public final class MockUpstream: Sendable {
 
     func stream(_ call: Call, head: [String], chunk: @escaping @Sendable (Int) -> String, tail: [String]) -> Response {
         let delay = options.chunkDelayMs
-        let streamed = self
         let body = ResponseBody { writer in
             for event in head { try await writer.write(ByteBuffer(string: event)) }
             for index in 0..<call.outputTokens {
                 if call.fault == .reset && index >= call.outputTokens / 2 { throw MockReset() }
                 if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
-                let bytes = ByteBuffer(string: chunk(index))
-                try await writer.write(bytes)
-                streamed.streamedBytes.add(bytes.readableBytes, ordering: .relaxed)
+                try await writer.write(ByteBuffer(string: chunk(index)))
             }
             if call.fault == .reset { throw MockReset() }
             for event in tail { try await writer.write(ByteBuffer(string: event)) }

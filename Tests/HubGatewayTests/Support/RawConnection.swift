@@ -7,7 +7,7 @@ import Glibc
 /// A plain TCP connection for tests that must control every byte and see exactly when the hub
 /// answers or closes: half-sent bodies, slow heads, answers that come before the body is sent.
 final class RawConnection {
-    private let fd: Int32
+    private var fd: Int32
 
     /// Connects to `url`'s host and port (`http://127.0.0.1:8090...`).
     /// `receiveBuffer`: bytes the kernel keeps unread for this socket (small: a client that stops reading
@@ -28,12 +28,18 @@ final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
-            close(fd)
+            Glibc.close(fd)
             throw TestFailure("cannot connect to \(url): errno \(errno)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the connection (once).
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     /// Sends everything (blocking); false when the peer has closed or reset the connection.
     @discardableResult
