@@ -86,7 +86,8 @@ public final class Gateway: Sendable {
     let writer: UsageWriter
     /// Samples refused keys into at most one usage row a second.
     let refusals: RefusalSampler
-    let client: HTTPClient
+    /// The upstream HTTP client, unless a test gave an in-memory upstream.
+    let client: HTTPClient?
     /// How upstream calls are sent: `client` unless a test gives an in-memory upstream.
     let transport: any UpstreamTransport
     let logger: Logger
@@ -113,12 +114,18 @@ public final class Gateway: Sendable {
             let record = Meter(requestId: RequestID.make(), started: .now).record(status: status, error: error)
             Task { await writer.submit(record, hold: .zero) }
         }
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.transport = transport ?? HTTPClientTransport(client: client, deadline: options.upstreamDeadline)
+        if let transport {
+            client = nil
+            self.transport = transport
+        } else {
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            self.client = client
+            self.transport = HTTPClientTransport(client: client, deadline: options.upstreamDeadline)
+        }
         await credits.apply(initial.balances)
     }
 
@@ -139,7 +146,7 @@ public final class Gateway: Sendable {
     }
 
     func shutdownClient() async {
-        try? await client.shutdown()
+        try? await client?.shutdown()
     }
 }
 

@@ -26,8 +26,17 @@ import Testing
         let probes = try await app.test(.live) { client in
             var random = SplitMix64(seed: seed)
             var probes = 0
+            let wire = "http://127.0.0.1:\(client.port ?? 0)"
             for batch in 0..<100 {
-                for _ in 0..<100 {
+                // Broken HTTP itself, on raw connections: answered 4xx or closed, never served.
+                for _ in 0..<2 {
+                    let connection = try RawConnection(wire)
+                    connection.send(FuzzRequest.malformedWire(&random, goodKey: setup.fuzzKey))
+                    if case .data(let answer) = connection.read(within: 15) {
+                        #expect(answer.hasPrefix("HTTP/1.1 4"), "seed \(seed) batch \(batch): \(answer.prefix(200))")
+                    }
+                }
+                for _ in 0..<98 {
                     let request = FuzzRequest.make(&random, goodKey: setup.fuzzKey)
                     let response = try await client.execute(uri: request.uri, method: request.method,
                                                             headers: request.headers, body: request.body)
@@ -160,6 +169,25 @@ struct FuzzRequest {
             bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
             return ByteBuffer(bytes: bytes)
         }
+    }
+
+    /// Bytes that are not a well-formed HTTP/1.1 request, or are one with a valid key and a broken body.
+    static func malformedWire(_ random: inout SplitMix64, goodKey: String) -> [UInt8] {
+        let texts = [
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            "POST /v1/chat/completions HTTP/9.9\r\nHost: x\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(goodKey)\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\n0\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(goodKey)\r\nContent-Length: 9\r\n\r\n{\"model\":",
+            "POST\t/v1/chat/completions\tHTTP/1.1\r\n\r\n",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(goodKey)\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        ]
+        if Int.random(in: 0..<4, using: &random) == 0 {
+            return (0..<Int.random(in: 1..<3_000, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } + Array("\r\n\r\n".utf8)
+        }
+        return Array(pick(texts, &random).utf8)
     }
 
     static func pick<T>(_ options: [T], _ random: inout SplitMix64) -> T { options[Int.random(in: 0..<options.count, using: &random)] }
