@@ -51,6 +51,7 @@ public final class Gateway: Sendable {
     /// Opens the hub in `directory` and loads its configuration and balances.
     public init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
         let service = try AdminService.open(directory)
+        try HoldRecovery.settleOpenHolds(service.store)
         store = service.store
         sealer = service.sealer
         self.options = options
@@ -79,7 +80,8 @@ public final class Gateway: Sendable {
 
     /// Hands the request's usage to the writer and counts it out.
     func finish(_ meter: Meter, status: Int, error: String?) async {
-        await writer.submit(meter.record(status: status, error: error), hold: meter.hold)
+        await writer.submit(meter.record(status: status, error: error), credentialId: meter.credentialId,
+                            credentialErrors: meter.credentialErrors)
         inFlightCount.subtract(1, ordering: .relaxed)
     }
 

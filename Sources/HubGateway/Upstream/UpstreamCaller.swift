@@ -57,6 +57,7 @@ extension Gateway {
                     excluded.insert(picked.id)
                 }
                 attempts += 1
+                meter.credentialId = credential?.id
                 let target = UpstreamTarget(baseURL: candidate.provider.baseURL, secret: credential?.secret)
                 let request: HTTPClientRequest
                 do {
@@ -72,6 +73,7 @@ extension Gateway {
                 } catch {
                     allThrottled = false
                     lastError = Self.transportError(error, provider: candidate.provider.name)
+                    meter.attemptFailed(credentialId: credential?.id, lastError.message)
                     continue
                 }
                 let status = Int(response.status.code)
@@ -110,6 +112,7 @@ extension Gateway {
                 if let secret = credential?.secret, !secret.isEmpty {
                     message = message.replacingOccurrences(of: secret, with: SecretSealer.mask(secret))
                 }
+                meter.attemptFailed(credentialId: credential?.id, "upstream answered \(status): \(message)")
                 switch status {
                 case 429:
                     if let credential { await balancer.throttled(credential.id) }
