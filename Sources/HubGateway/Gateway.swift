@@ -51,7 +51,10 @@ public final class Gateway: Sendable {
     /// Opens the hub in `directory` and loads its configuration and balances.
     public init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
         let service = try AdminService.open(directory)
-        try HoldRecovery.settleOpenHolds(service.store)
+        let recovered = try HoldRecovery.settleOpenHolds(service.store)
+        if !recovered.isEmpty {
+            logger.notice("settled \(recovered.count) holds a previous run left open (usage_source = recovered)")
+        }
         store = service.store
         sealer = service.sealer
         self.options = options

@@ -46,6 +46,14 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0)
         }
         #expect(try fixture.ledgerInvariantHolds())
+        // Counted in the metrics, right after the batch commits.
+        let counted = "aigne_hub_overruns_total \(served.count)\n"
+        var metrics = ""
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            metrics = try await TestHTTP.get(fixture.hub.url + "/metrics")
+        } while !metrics.contains(counted) && Date() < deadline
+        #expect(metrics.contains(counted), "\(metrics)")
     }
 
     @Test func theForwardedBodyCarriesTheReservedLimit() async throws {
