@@ -22,12 +22,12 @@ struct CompletionService: Sendable {
             chat.defaultOutputLimit = gateway.options.defaultMaxTokens
             meter.model = chat.model
             meter.streamed = chat.stream && endpoint == .chat
+            meter.images = endpoint == .chat ? chat.images : 0
             candidates = try ModelResolver.resolve(chat.model, type: endpoint.modelType, in: snapshot)
             if snapshot.mode == .serviceProvider {
                 meter.charges = true
                 let maxCost = try Self.bound(&chat, endpoint: endpoint, candidates: candidates,
                                               defaultOutputLimit: gateway.options.defaultMaxTokens)
-                meter.images = endpoint == .chat ? chat.images : 0
                 if maxCost.isPositive {
                     meter.reservation = try await Reservation.hold(
                         meter, userId: userId, amount: maxCost, credits: gateway.credits, writer: gateway.writer,

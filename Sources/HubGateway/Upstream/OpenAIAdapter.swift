@@ -54,6 +54,8 @@ struct OpenAIAdapter: UpstreamAdapter {
     /// a `\u` escape anywhere (a key or value could be spelled another way), or a limit field whose
     /// value is not the reserved limit (or that occurs twice).
     static func forwardedBody(_ chat: ChatRequest, model: String) -> ByteBuffer? {
+        let addsUsage = chat.stream && !chat.wantsUsage
+        guard chat.outputLimit != nil || model != chat.model || addsUsage else { return chat.body }
         var bytes = Array(chat.body.readableBytesView)
         guard JSONBytes.count(of: Array("\\u".utf8), in: bytes) == 0 else { return nil }
         var insertion = ""
@@ -75,7 +77,7 @@ struct OpenAIAdapter: UpstreamAdapter {
                   bytes[start...].starts(with: value) else { return nil }
             bytes.replaceSubrange(start..<start + value.count, with: Array(Self.quoted(model).utf8))
         }
-        if chat.stream && !chat.wantsUsage {
+        if addsUsage {
             guard chat.json["stream_options"] == nil else { return nil }
             insertion += #""stream_options":{"include_usage":true},"#
         }
