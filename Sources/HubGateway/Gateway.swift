@@ -83,8 +83,9 @@ public final class Gateway: Sendable {
 
     /// Hands the request's usage to the writer and counts it out.
     func finish(_ meter: Meter, status: Int, error: String?) async {
-        await writer.submit(meter.record(status: status, error: error), credentialId: meter.credentialId,
-                            credentialErrors: meter.credentialErrors)
+        var record = meter.record(status: status, error: error)
+        record.hold = meter.reservation?.handOver()
+        await writer.submit(record, credentialId: meter.credentialId, credentialErrors: meter.credentialErrors)
         inFlightCount.subtract(1, ordering: .relaxed)
     }
 

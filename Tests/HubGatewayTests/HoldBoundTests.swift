@@ -151,7 +151,8 @@ import Testing
     /// Posts until the hub knows the user's key and grant (it learns them within a second): the first
     /// reply that is neither a 401 nor a 402.
     static func firstServed(_ url: String, key: String, body: String) async throws -> TestHTTP.Reply {
-        let deadline = Date().addingTimeInterval(10)
+        // Generous: under a full parallel test run the machine is slow, and a fixed wait would be a guess.
+        let deadline = Date().addingTimeInterval(30)
         while true {
             let reply = try await TestHTTP.post(url, key: key, body: body)
             if ![401, 402].contains(reply.status) || Date() > deadline { return reply }

@@ -17,6 +17,9 @@ public struct UsageRecord: Sendable, Equatable {
         self.hold = hold
     }
 
+    /// What the call is charged: its cost, never more than its hold.
+    public var chargeable: Amount { hold.map { min(charge, $0) } ?? charge }
+
     /// What the call cost beyond its hold: recorded on the event, never charged.
     public var overrun: Amount {
         guard let hold, charge > hold else { return .zero }
@@ -95,7 +98,7 @@ public enum UsageSettlement {
                                     ledgerId: earlier?.id)
         }
         // Never above the hold: what an upstream produced beyond the limit it was sent is the overrun.
-        let charge = record.hold.map { min(record.charge, $0) } ?? record.charge
+        let charge = record.chargeable
         event.overrun = record.overrun
         var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
         if charge.isPositive, let userId = event.userId,

@@ -40,7 +40,8 @@ struct Meter: Sendable {
         Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
     }
 
-    /// The usage record of the request, finished now with `status` and `error`.
+    /// The usage record of the request, finished now with `status` and `error` (its hold is settled only
+    /// by the record that ``Gateway/finish(_:status:error:)`` hands to the writer).
     func record(status: Int, error: String?) -> UsageRecord {
         let now = ContinuousClock.now
         let success = status < 400 || (streamed && firstByte != nil)
@@ -55,7 +56,7 @@ struct Meter: Sendable {
             latencyMs: Self.milliseconds(now - started), ttfbMs: firstByte.map { Self.milliseconds($0 - started) },
             status: status, error: error.map { String($0.prefix(1_000)) }, usageSource: usageSource,
             streamed: streamed, createdAt: createdAt)
-        return UsageRecord(event: event, charge: charge, hold: reservation?.handOver())
+        return UsageRecord(event: event, charge: charge, hold: reservation?.amount)
     }
 }
 
