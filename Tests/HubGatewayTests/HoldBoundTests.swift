@@ -11,7 +11,8 @@ import Testing
 
     @Test func anUpstreamIgnoringTheLimitNeverChargesBeyondTheHold() async throws {
         // Every answer is 2,000 tokens whatever the request asked: 4.007 credits at 1/1K in, 2/1K out.
-        let fixture = try HubFixture(mockArguments: ["--fault", "ignore-max-tokens", "--tokens", "2000", "--latency-ms", "200"])
+        let fixture = try HubFixture(mockArguments: ["--fault", "ignore-max-tokens", "--tokens", "2000", "--latency-ms", "200"],
+                                     hubArguments: ["--metrics-listen", "127.0.0.1:0"])
         let user = try fixture.user("small", credits: "1.2")
         let url = fixture.baseURL + "/chat/completions"
         let first = try await Self.firstServed(url, key: user.key, body: TestHTTP.chatBody(maxTokens: 10))
@@ -51,7 +52,7 @@ import Testing
         var metrics = ""
         let deadline = Date().addingTimeInterval(5)
         repeat {
-            metrics = try await TestHTTP.get(fixture.hub.url + "/metrics")
+            metrics = try await TestHTTP.get(try fixture.metricsURL())
         } while !metrics.contains(counted) && Date() < deadline
         #expect(metrics.contains(counted), "\(metrics)")
     }

@@ -58,6 +58,13 @@ struct CompletionService: Sendable {
             return await gateway.refuse(meter, error)
         case .failed(let error):
             return await gateway.refuse(meter, error)
+        case .lost(let error):
+            // Accepted upstream, answer lost: free for the client, the worst case assumed as provider cost.
+            let output = endpoint == .chat ? (chat.outputLimit ?? chat.maxTokens ?? gateway.options.defaultMaxTokens) * chat.choices : 0
+            meter.usage = TokenUsage(input: chat.promptEstimate, output: output)
+            meter.usageSource = .estimated
+            meter.providerCostAssumed = true
+            return await gateway.refuse(meter, error)
         }
     }
 
@@ -88,17 +95,17 @@ struct CompletionService: Sendable {
     }
 }
 
-/// `POST /v1/chat/completions` and `POST /v1/embeddings`: read the body and run the call.
+/// `POST /v1/chat/completions` and `POST /v1/embeddings`, behind ``APIKeyMiddleware``: read the body
+/// and run the call for the authenticated caller.
 extension Gateway {
-    func complete(_ request: Request, endpoint: Endpoint) async -> Response {
+    func complete(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint) async -> Response {
         began()
         var meter = Meter(requestId: RequestID.make(), started: .now)
-        let userId: Int64
-        do {
-            userId = try authenticate(request.headers[.authorization], config.snapshot, meter: &meter)
-        } catch {
-            return await refuse(meter, error)
+        guard let identity = context.identity else {
+            return await refuse(meter, APIError.unauthorized("missing API key: send Authorization: Bearer <key>"))
         }
+        meter.apiKeyId = identity.keyId
+        meter.userId = identity.userId
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: options.maxBodyBytes)
@@ -109,7 +116,7 @@ extension Gateway {
         }
         // Hummingbird does not cancel a handler whose client went away, so the call runs to its end
         // and is metered and billed on what the upstream really did (streams: see StreamPump).
-        return await CompletionService(gateway: self, endpoint: endpoint).run(body, userId: userId, meter: meter)
+        return await CompletionService(gateway: self, endpoint: endpoint).run(body, userId: identity.userId, meter: meter)
     }
 
     /// Answers with an OpenAI error and meters the request as failed (nothing charged).
@@ -119,22 +126,6 @@ extension Gateway {
         var response = failure.response
         response.headers[Self.requestIdHeader] = meter.requestId
         return response
-    }
-
-    private func authenticate(_ authorization: String?, _ snapshot: ConfigSnapshot, meter: inout Meter) throws(APIError) -> Int64 {
-        guard let authorization, authorization.hasPrefix("Bearer ") || authorization.hasPrefix("bearer ") else {
-            throw APIError.unauthorized("missing API key: send Authorization: Bearer <key>")
-        }
-        let secret = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let owner = snapshot.catalog.keyOwner(secret: secret) else {
-            throw APIError.unauthorized("incorrect API key provided")
-        }
-        meter.apiKeyId = owner.keyId
-        meter.userId = owner.userId
-        guard !owner.revoked else { throw APIError.unauthorized("this API key has been revoked") }
-        guard let user = snapshot.catalog.users[owner.userId] else { throw APIError.unauthorized("the key's user no longer exists") }
-        guard user.status == .active else { throw APIError.forbidden("the account '\(user.name)' is suspended") }
-        return owner.userId
     }
 
     static let requestIdHeader = HTTPFields.Element.Name("x-request-id")!

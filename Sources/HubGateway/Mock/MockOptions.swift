@@ -29,13 +29,16 @@ public enum MockFault: Sendable, Equatable {
     /// Ignore the request's `max_tokens` / `max_completion_tokens`: always answer `--tokens` tokens
     /// (an upstream that disobeys the output limit the hub sent).
     case ignoreMaxTokens
+    /// Accept the request, send the 200 head and the first bytes of the body, then never finish.
+    case stall
 
-    /// Parses `503`, `timeout`, `reset` or `ignore-max-tokens`.
+    /// Parses `503`, `timeout`, `reset`, `stall` or `ignore-max-tokens`.
     public init?(_ text: String) {
         switch text.lowercased() {
         case "timeout": self = .timeout
         case "reset": self = .reset
         case "ignore-max-tokens", "ignoremaxtokens": self = .ignoreMaxTokens
+        case "stall": self = .stall
         default:
             guard let code = Int(text), (400...599).contains(code) else { return nil }
             self = .status(code)

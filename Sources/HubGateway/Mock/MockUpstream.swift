@@ -14,6 +14,9 @@ public final class MockUpstream: Sendable {
     private let perKey = Mutex<[String: Int]>([:])
     /// The body of the last request received, for tests that check what a hub forwarded.
     private let lastBody = Mutex<ByteBuffer>(ByteBuffer())
+    /// Bytes of streamed answers handed to the server so far (a hub that applies backpressure
+    /// keeps this from running ahead of its own client).
+    private let streamedBytes = Atomic<Int>(0)
 
     public init(options: MockOptions) { self.options = options }
 
@@ -30,7 +33,8 @@ public final class MockUpstream: Sendable {
         router.get("/mock/stats") { _, _ in
             let keys = self.perKey.withLock { $0 }
             let data = (try? JSONSerialization.data(withJSONObject: ["requests": self.counter.load(ordering: .relaxed),
-                                                                    "by_key": keys], options: .sortedKeys)) ?? Data()
+                                                                    "by_key": keys,
+                                                                    "streamed_bytes": self.streamedBytes.load(ordering: .relaxed)], options: .sortedKeys)) ?? Data()
             return Self.json(String(decoding: data, as: UTF8.self))
         }
         router.get("/mock/last-request") { _, _ in
@@ -106,6 +110,13 @@ public final class MockUpstream: Sendable {
             return nil
         case .reset where !call.stream:
             throw MockReset()
+        case .stall:
+            let first = call.stream ? ": stalled\n\n" : #"{"id":"#
+            return Response(status: .ok, headers: [.contentType: call.stream ? "text/event-stream" : "application/json"],
+                            body: ResponseBody { writer in
+                                try await writer.write(ByteBuffer(string: first))
+                                try await Task.sleep(for: .seconds(600))
+                            })
         default:
             return nil
         }
@@ -113,12 +124,15 @@ public final class MockUpstream: Sendable {
 
     func stream(_ call: Call, head: [String], chunk: @escaping @Sendable (Int) -> String, tail: [String]) -> Response {
         let delay = options.chunkDelayMs
+        let streamed = self
         let body = ResponseBody { writer in
             for event in head { try await writer.write(ByteBuffer(string: event)) }
             for index in 0..<call.outputTokens {
                 if call.fault == .reset && index >= call.outputTokens / 2 { throw MockReset() }
                 if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
-                try await writer.write(ByteBuffer(string: chunk(index)))
+                let bytes = ByteBuffer(string: chunk(index))
+                try await writer.write(bytes)
+                streamed.streamedBytes.add(bytes.readableBytes, ordering: .relaxed)
             }
             if call.fault == .reset { throw MockReset() }
             for event in tail { try await writer.write(ByteBuffer(string: event)) }

@@ -25,6 +25,9 @@ struct Meter: Sendable {
     var images: Int64 = 0
     /// The credits held for the request, if any: settled by the usage record made from this meter.
     var reservation: Reservation?
+    /// The upstream accepted the call and its answer was lost: its provider cost (at `usage`) is
+    /// recorded although the request failed, because the upstream may well have billed it.
+    var providerCostAssumed = false
 
     init(requestId: String, started: ContinuousClock.Instant) {
         self.requestId = requestId
@@ -52,7 +55,7 @@ struct Meter: Sendable {
         let event = UsageEvent(
             requestId: requestId, userId: userId, apiKeyId: apiKeyId, providerId: providerId, model: model,
             tokensIn: usage.input, tokensOut: usage.output, tokensCached: usage.cachedInput,
-            providerCost: success ? cost : .zero, creditsCharged: .zero,
+            providerCost: success || providerCostAssumed ? cost : .zero, creditsCharged: .zero,
             latencyMs: Self.milliseconds(now - started), ttfbMs: firstByte.map { Self.milliseconds($0 - started) },
             status: status, error: error.map { String($0.prefix(1_000)) }, usageSource: usageSource,
             streamed: streamed, createdAt: createdAt)
