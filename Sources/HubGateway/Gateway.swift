@@ -101,6 +101,10 @@ public final class Gateway: Sendable {
     /// `transport`: where upstream calls go (nil: AsyncHTTPClient over the network).
     init(directory: DataDirectory, options: GatewayOptions, logger: Logger, transport: (any UpstreamTransport)?) async throws {
         let service = try AdminService.open(directory)
+        let recovered = try HoldRecovery.settleOpenHolds(service.store)
+        if !recovered.isEmpty {
+            logger.notice("settled \(recovered.count) holds a previous run left open (usage_source = recovered)")
+        }
         store = service.store
         sealer = service.sealer
         self.options = options
@@ -112,7 +116,7 @@ public final class Gateway: Sendable {
         self.writer = writer
         refusals = RefusalSampler { status, error in
             let record = Meter(requestId: RequestID.make(), started: .now).record(status: status, error: error)
-            Task { await writer.submit(record, hold: .zero) }
+            Task { await writer.submit(record) }
         }
         if let transport {
             client = nil
@@ -141,7 +145,9 @@ public final class Gateway: Sendable {
 
     /// Hands the request's usage to the writer and counts it out.
     func finish(_ meter: Meter, status: Int, error: String?) async {
-        await writer.submit(meter.record(status: status, error: error), hold: meter.hold)
+        var record = meter.record(status: status, error: error)
+        record.hold = meter.reservation?.handOver()
+        await writer.submit(record, credentialId: meter.credentialId, credentialErrors: meter.credentialErrors)
         inFlightCount.subtract(1, ordering: .relaxed)
     }
 

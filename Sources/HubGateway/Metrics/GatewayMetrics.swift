@@ -46,6 +46,9 @@ actor GatewayMetrics {
 
     private var series: [Series: Counters] = [:]
     private var batches = 0
+    /// Calls that cost more than their hold (an upstream ignored the output limit), and the credits beyond it.
+    private(set) var overruns = 0
+    private(set) var overrunCredits = Amount.zero
     /// Named series kept after a fold; the table grows to twice this before the quieter half is folded.
     let maxSeries: Int
 
@@ -57,6 +60,10 @@ actor GatewayMetrics {
     func record(_ events: [UsageEvent]) {
         batches += 1
         for event in events {
+            if event.overrun.isPositive {
+                overruns += 1
+                overrunCredits = Amount(nanos: overrunCredits.nanos &+ event.overrun.nanos)
+            }
             let key = Series(providerId: event.providerId ?? 0, model: event.model)
             if series[key] == nil && series.count >= 2 * maxSeries { foldQuietSeries() }
             var counters = series[key] ?? Counters()
@@ -121,6 +128,10 @@ actor GatewayMetrics {
             out += "aigne_hub_request_duration_seconds_sum{\(labels(key))} \(c.latencySum)\n"
             out += "aigne_hub_request_duration_seconds_count{\(labels(key))} \(c.requests)\n"
         }
+        header("aigne_hub_overruns_total", "counter", "Calls that cost more than their hold (not charged beyond it).")
+        out += "aigne_hub_overruns_total \(overruns)\n"
+        header("aigne_hub_overrun_credits_total", "counter", "Credits calls cost beyond their holds (absorbed by the operator).")
+        out += "aigne_hub_overrun_credits_total \(overrunCredits)\n"
         header("aigne_hub_in_flight_requests", "gauge", "Requests being served now.")
         out += "aigne_hub_in_flight_requests \(inFlight)\n"
         header("aigne_hub_usage_pending", "gauge", "Usage records waiting for the batching writer.")

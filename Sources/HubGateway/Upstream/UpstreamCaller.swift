@@ -63,6 +63,7 @@ extension Gateway {
                     excluded.insert(picked.id)
                 }
                 attempts += 1
+                meter.credentialId = credential?.id
                 let target = UpstreamTarget(baseURL: candidate.provider.baseURL, secret: credential?.secret)
                 let request: HTTPClientRequest
                 do {
@@ -81,6 +82,7 @@ extension Gateway {
                     default:
                         allThrottled = false
                         lastError = APIError.badGateway("upstream \(provider) could not be reached: \(error)")
+                        meter.attemptFailed(credentialId: credential?.id, lastError.message)
                         continue
                     }
                 }
@@ -94,6 +96,7 @@ extension Gateway {
                 case .tryElsewhere(let action):
                     let message = await errorMessage(response, adapter: adapter, credential: credential)
                     let status = response.status
+                    meter.attemptFailed(credentialId: credential?.id, "upstream answered \(status): \(message)")
                     switch action {
                     case .throttle:
                         if let credential { await balancer.throttled(credential.id) }
