@@ -57,12 +57,17 @@ public enum GatewayServer {
         // Shutdown runs from the last service to the first; any of them ending ends the group gracefully.
         if let adminSocketPath { listeners.append(AdminSocketReadiness(path: adminSocketPath) { readiness.bound(adminSocket: $0) }) }
         let services: [any Service] = [gateway.writer, watcher, drain] + extraServices + listeners
-        let group = ServiceGroup(configuration: .init(
+        var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup)
             },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: gateway.logger))
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: gateway.logger)
+        // SIGTERM always ends the hub: a client that never reads its stream cannot hold it past the
+        // grace; after it, what is left is cancelled (its connections closed, its usage still metered).
+        configuration.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(5)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch {

@@ -8,7 +8,8 @@ import Testing
     @Test func aClientThatStopsReadingStopsTheUpstream() async throws {
         let tokens = 800_000   // about 90 MB of events
         let fixture = try HubFixture(mode: "enterprise", mockArguments: ["--tokens", "\(tokens)"],
-                                     hubArguments: ["--metrics-listen", "127.0.0.1:0", "--drain-timeout", "1"])
+                                     hubArguments: ["--metrics-listen", "127.0.0.1:0", "--drain-timeout", "1",
+                                                    "--shutdown-grace", "1"])
         let user = try fixture.user("u")
         try await Task.sleep(for: .milliseconds(1000))
         let rssBefore = residentKilobytes(fixture.hub.process.processIdentifier)
@@ -32,6 +33,13 @@ import Testing
         #expect(buffered != nil && buffered! <= 256 << 10, "buffered: \(String(describing: buffered))")
         let growth = residentKilobytes(fixture.hub.process.processIdentifier) - rssBefore
         #expect(growth < 40_000, "the hub's RSS grew by \(growth) KB")
+        // SIGTERM ends the hub although its client still does not read: after the grace, the stream is cut.
+        let hub = fixture.hub.process
+        kill(hub.processIdentifier, SIGTERM)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while hub.isRunning && Date() < exitDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!hub.isRunning, "SIGTERM did not end a hub whose client stopped reading")
+        if !hub.isRunning { #expect(hub.terminationStatus == 0 && hub.terminationReason == .exit, "\(fixture.hub.log.suffix(2_000))") }
         client.close()
     }
 
