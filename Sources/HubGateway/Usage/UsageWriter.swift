@@ -39,6 +39,8 @@ actor UsageWriter: Service {
     private var lastOverrunAudit: [Int64: ContinuousClock.Instant] = [:]
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var stopping = false
+    /// The loop has returned (shutdown): no hold can be written any more.
+    private var finished = false
     private(set) var committed = 0
 
     init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger,
@@ -49,7 +51,8 @@ actor UsageWriter: Service {
 
     /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
     func hold(_ record: HoldRecord) async -> Bool {
-        await withCheckedContinuation { continuation in
+        guard !finished else { return false }
+        return await withCheckedContinuation { continuation in
             holds.append(PendingHold(record: record, written: continuation))
             signal()
         }
@@ -82,6 +85,11 @@ actor UsageWriter: Service {
     }
 
     private func loop() async {
+        defer {
+            finished = true
+            for hold in holds { hold.written.resume(returning: false) }
+            holds = []
+        }
         var failures = 0
         while true {
             if pending.isEmpty && holds.isEmpty {
