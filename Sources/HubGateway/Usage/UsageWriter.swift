@@ -42,6 +42,8 @@ actor UsageWriter: Service {
     /// The loop has returned (shutdown): no hold can be written any more.
     private var finished = false
     private(set) var committed = 0
+    /// Transactions committed (each a batch of holds and settlements).
+    private(set) var transactions = 0
 
     init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger,
          overrunAuditInterval: Duration = .seconds(3_600)) {
@@ -105,6 +107,7 @@ actor UsageWriter: Service {
                                    lastUse: Self.lastUse(batch))
             do {
                 let results = try await UsageSettlement.commit(usage, to: store)
+                transactions += 1
                 for hold in newHolds { hold.written.resume(returning: true) }
                 pending.removeFirst(batch.count)
                 committed += batch.count
