@@ -101,7 +101,8 @@ actor UsageWriter: Service {
             }
             let newHolds = holds
             holds = []
-            let batch = Array(pending.prefix(2_000))
+            // Requests wait for their holds: with holds in the batch, fewer settlements ride along.
+            let batch = Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
             let (audits, audited) = overrunAudits(batch)
             let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
                                    lastUse: Self.lastUse(batch))
