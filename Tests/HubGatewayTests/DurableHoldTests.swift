@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-/// kill -9 of the hub under load, repeated, then a restart: every request the client got a 200 for
+/// kill -9 of the hub under load, five times, each followed by a restart: every request the client got a 200 for
 /// is charged exactly once (held durably before its upstream call, settled at start-up if the hub
 /// died before its usage was written), and every balance still equals the sum of its ledger.
 @Suite struct DurableHoldTests {
@@ -20,7 +20,7 @@ import Testing
         var hub = fixture.hub
         let served = Served()
         var killedWithOpenHolds = 0
-        let rounds = 3
+        let rounds = 5
         for round in 0..<rounds {
             let url = hub.url + "/v1/chat/completions"
             _ = try await HoldBoundTests.firstServed(url, key: user.key, body: TestHTTP.chatBody())
