@@ -68,5 +68,10 @@ import Testing
         #expect(open == 0)
         #expect(recovered == killedWithOpenHolds)
         #expect(try fixture.ledgerInvariantHolds())
+        // The recovered settlements are visible to an operator.
+        if recovered > 0 {
+            let recent = try fixture.admin(["usage", "recent", "--limit", "10000"])
+            #expect(recent.components(separatedBy: "recovered").count - 1 == recovered)
+        }
     }
 }
