@@ -9,12 +9,7 @@ import Testing
 /// settled by the request's record, and released even if a path forgets to settle it.
 @Suite struct ReservationTests {
     private func writer() throws -> (UsageWriter, CreditBook, HubStore, Int64, Task<Void, any Error>) {
-        let directory = DataDirectory(path: FileManager.default.temporaryDirectory
-            .appendingPathComponent("reservation-\(UUID().uuidString)").path)
-        let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
-        let admin = AdminService(store: store, sealer: sealer)
-        let user = try admin.perform(Admin.UsersAdd(name: "payer"), actor: "test").id!
-        _ = try admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
+        let (store, user) = try payerStore("reservation")
         let credits = CreditBook()
         let writer = UsageWriter(store: store, credits: credits, metrics: GatewayMetrics(), logger: Logger(label: "test"))
         let running = Task { try await writer.run() }
