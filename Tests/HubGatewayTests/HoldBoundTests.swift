@@ -81,6 +81,10 @@ import Testing
         let reply = try await TestHTTP.post(url, key: user.key, body: claude)
         #expect(reply.status == 200, "\(reply.body)")
         #expect(try await lastBody(try #require(fixture.anthropicMock))["max_tokens"] as? Int == 3)
+        // Images cannot reach Anthropic through the adapter: refused rather than charged and dropped.
+        let image = #"{"model":"claude/claude-mock","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/a.png"}}]}]}"#
+        let refused = try await TestHTTP.post(url, key: user.key, body: image)
+        #expect(refused.status == 400 && refused.body.contains("text-only"), "\(refused.body)")
     }
 
     @Test func choicesImagesAndPricedFieldsAreInTheHold() async throws {

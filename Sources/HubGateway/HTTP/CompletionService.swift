@@ -81,6 +81,11 @@ struct CompletionService: Sendable {
         guard endpoint == .chat else {
             return candidates.map { $0.rate?.rate.cost(of: TokenUsage(input: chat.promptEstimate)) ?? .zero }.max() ?? .zero
         }
+        // The Anthropic adapter forwards text only: an image would be charged and never seen.
+        if chat.images > 0, let textOnly = candidates.first(where: { $0.provider.kind == .anthropic }) {
+            throw APIError.badRequest("provider '\(textOnly.provider.name)' is reached through a text-only adapter: "
+                                      + "requests with images are not accepted for it", param: "messages")
+        }
         if chat.images > 0, let unpriced = candidates.first(where: { $0.rate.map { !$0.imageRate.isPositive } ?? false }) {
             throw APIError.badRequest(
                 "model '\(unpriced.provider.name)/\(unpriced.upstreamModel)' has no image rate: requests with images cannot be priced",
