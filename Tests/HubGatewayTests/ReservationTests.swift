@@ -17,7 +17,8 @@ import Testing
     }
 
     private func until(_ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(10)
+        // Generous: a full parallel test run can leave this process's tasks waiting long for a thread.
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
