@@ -45,6 +45,8 @@ public enum UsageSource: String, Codable, Sendable, CaseIterable, DatabaseValueC
     case estimated
     /// The stream ended early (client gone, upstream cut): counts up to that point.
     case partial
+    /// Settled at start-up from a hold a previous run left open (it crashed mid-request).
+    case recovered
 }
 
 extension Amount: DatabaseValueConvertible {
