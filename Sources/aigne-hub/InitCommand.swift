@@ -23,7 +23,7 @@ struct InitCommand: AsyncParsableCommand {
         try HubStore.initialize(directory, mode: mode)
         if json {
             struct Created: Encodable { var dataDir: String; var mode: DeploymentMode }
-            print(String(decoding: try HubJSON.encoder(pretty: true).encode(Created(dataDir: directory.path, mode: mode)), as: UTF8.self))
+            print(SafeText.json(String(decoding: try HubJSON.encoder(pretty: true).encode(Created(dataDir: directory.path, mode: mode)), as: UTF8.self)))
         } else {
             print("Created a hub in \(directory.path) (mode: \(mode.rawValue)).")
             print("Keep \(directory.secretKeyURL.lastPathComponent) safe: without it, stored provider secrets cannot be opened.")
