@@ -34,12 +34,19 @@ public enum PythonEnvironment {
     private static let ready = Mutex<Result<String, any Error>?>(nil)
 
     private static func prepare() throws -> String {
-        let python = directory.appendingPathComponent("bin/python").path
-        let stamp = directory.appendingPathComponent("requirements.installed")
+        try make(at: directory, from: requirements)
+    }
+
+    /// Makes (or updates) a virtual environment at `venv` with the packages of `requirements`,
+    /// unless it already holds exactly them; returns its interpreter. `environment` is added to
+    /// pip's (tests point it at an index that cannot be reached).
+    public static func make(at venv: URL, from requirements: URL, environment: [String: String] = [:]) throws -> String {
+        let python = venv.appendingPathComponent("bin/python").path
+        let stamp = venv.appendingPathComponent("requirements.installed")
         let wanted = try String(contentsOf: requirements, encoding: .utf8)
-        try FileManager.default.createDirectory(at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let lock = open(directory.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw TestFailure("cannot open \(directory.path).lock: \(String(cString: strerror(errno)))") }
+        try FileManager.default.createDirectory(at: venv.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let lock = open(venv.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw TestFailure("cannot open \(venv.path).lock: \(String(cString: strerror(errno)))") }
         defer { close(lock) }
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
@@ -51,20 +58,21 @@ public enum PythonEnvironment {
         if !FileManager.default.isExecutableFile(atPath: python) {
             // Debian's python3 (readable by every account, so tests may run scripts as `nobody`).
             let base = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
-            let made = try ChildProcess.run("/usr/bin/env", [base, "-m", "venv", directory.path])
+            let made = try ChildProcess.run("/usr/bin/env", [base, "-m", "venv", venv.path])
             guard made.status == 0 else {
                 throw TestFailure("""
-                    cannot make the tests' Python environment (\(base) -m venv \(directory.path)): \
+                    cannot make the tests' Python environment (\(base) -m venv \(venv.path)): \
                     \(made.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) \
                     — install python3 and python3-venv (see the README's apt-get line)
                     """)
             }
         }
-        let installed = try ChildProcess.run(python, ["-m", "pip", "install", "--quiet", "-r", requirements.path])
+        let installed = try ChildProcess.run(python, ["-m", "pip", "install", "--quiet", "-r", requirements.path],
+                                             environment: environment)
         guard installed.status == 0 else {
-            let said = (installed.stdout + installed.stderr).split(separator: "\n").suffix(3).joined(separator: " | ")
+            let said = (installed.stdout + installed.stderr).split(separator: "\n").suffix(2).joined(separator: " | ")
             throw TestFailure("""
-                cannot install the tests' Python packages (\(requirements.path)) into \(directory.path): \
+                cannot install the tests' Python packages (\(requirements.path)) into \(venv.path): \
                 is PyPI reachable from this machine? pip said: \(said)
                 """)
         }

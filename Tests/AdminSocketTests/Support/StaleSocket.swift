@@ -5,7 +5,7 @@ import Glibc
 
 /// Unix socket files made by hand, as a crashed hub would leave them.
 enum StaleSocket {
-    /// Binds a socket at `path` and closes it without listening: the file stays, nobody answers.
+    /// Binds a socket at `path` (mode 0600) and closes it without listening: the file stays, nobody answers.
     static func create(at path: String) throws {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -20,5 +20,6 @@ enum StaleSocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        chmod(path, 0o600)   // the mode a hub gives it
     }
 }
