@@ -43,6 +43,8 @@ struct PlantedSocketTests {
 
         let record = try await Self.record(of: listener)
         #expect(record.received.isEmpty, "the planted socket received: \(record.received)")
+        // The file checks refuse before connecting; the server's uid can only be read once connected.
+        #expect(record.connections == (plant == .servedByAnotherUid ? 1 : 0), "\(record)")
         #expect(outcome.status != 0, "\(outcome)")
         #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome)")
         let cause = switch plant {
@@ -68,9 +70,8 @@ struct PlantedSocketTests {
     /// Binds a Unix socket at `path` as root (so the file is root's), gives the file to nobody when
     /// asked, and hands it to a listener process running as root or as nobody.
     static func plant(_ plant: Plant, at path: String) async throws -> BackgroundProcess {
-        let fd = try boundSocket(at: path)
+        let fd = try StaleSocket.bound(at: path)
         defer { close(fd) }
-        chmod(path, 0o600)   // as a hub makes it
         if plant == .ownedByAnotherUid, lchown(path, 65534, 65534) != 0 {
             throw TestFailure("cannot chown \(path): \(String(cString: strerror(errno)))")
         }
@@ -97,24 +98,5 @@ struct PlantedSocketTests {
             received += event["received"] as? String ?? ""
         }
         return (connections, received)
-    }
-
-    static func boundSocket(at path: String) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw TestFailure("cannot bind \(path): \(String(cString: strerror(errno)))")
-        }
-        return fd
     }
 }

@@ -8,46 +8,37 @@ import Testing
 /// instead of hanging or half-starting.
 @Suite("serve fails fast")
 struct ServeFailFastTests {
-    /// A hub made with `init`, removed when released.
-    final class InitializedHub: Sendable {
-        let directory: String
-        init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("ff-\(UUID().uuidString.prefix(12))").path
-            let outcome = try Binary.run(["init", "--data-dir", directory])
-            guard outcome.status == 0 else { throw TestFailure("init failed: \(outcome)") }
-        }
-        deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-        var database: String { directory + "/hub.sqlite" }
-
-        /// Runs `serve` and expects it to end on its own within 5 s, non-zero, with one line holding `cause`.
-        func expectServeFails(naming cause: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-            let hub = try BackgroundProcess.aigneHub(["serve", "--data-dir", directory, "--port", "0"])
-            let status = try await hub.waitForExit(timeout: .seconds(5))
-            if status == nil { try await hub.stop(signal: SIGKILL) }
-            #expect(status != nil, "serve still runs after 5 s: \(hub.stderr)", sourceLocation: sourceLocation)
-            #expect(status != 0, sourceLocation: sourceLocation)
-            #expect(!hub.stdout.contains("listening"), "\(hub.stdout)", sourceLocation: sourceLocation)
-            let lines = hub.stderr.split(separator: "\n")
-            #expect(lines.count == 1, "\(hub.stderr)", sourceLocation: sourceLocation)
-            #expect(hub.stderr.contains(cause), "\(hub.stderr)", sourceLocation: sourceLocation)
-        }
+    /// Runs `serve` on `directory` and expects it to end on its own within 5 s, non-zero, with one line holding `cause`.
+    static func expectServeFails(
+        _ directory: String, naming cause: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let hub = try BackgroundProcess.aigneHub(["serve", "--data-dir", directory, "--port", "0"])
+        let status = try await hub.waitForExit(timeout: .seconds(5))
+        if status == nil { try await hub.stop(signal: SIGKILL) }
+        #expect(status != nil, "serve still runs after 5 s: \(hub.stderr)", sourceLocation: sourceLocation)
+        #expect(status != 0, sourceLocation: sourceLocation)
+        #expect(!hub.stdout.contains("listening"), "\(hub.stdout)", sourceLocation: sourceLocation)
+        #expect(hub.stderr.split(separator: "\n").count == 1, "\(hub.stderr)", sourceLocation: sourceLocation)
+        #expect(hub.stderr.contains(cause), "\(hub.stderr)", sourceLocation: sourceLocation)
     }
 
     @Test("a live hub holds the admin socket")
     func liveHub() async throws {
-        let hub = try InitializedHub()
+        let hub = try CLITests.CLIHub()
         let first = try BackgroundProcess.aigneHub(["serve", "--data-dir", hub.directory, "--port", "0"])
         try await first.waitFor("listening")
-        while !AdminSocketProbe.accepts(at: hub.directory + "/admin.sock") { try await Task.sleep(for: .milliseconds(20)) }
-        try await hub.expectServeFails(naming: "a hub is already running on \(hub.directory)")
+        for _ in 0..<500 where !AdminSocketProbe.accepts(at: hub.directory + "/admin.sock") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Self.expectServeFails(hub.directory, naming: "a hub is already running on \(hub.directory)")
         #expect(AdminSocketProbe.answers(at: hub.directory + "/admin.sock"), "the first hub keeps its socket")
         #expect(try await first.stop() == 0)
     }
 
     @Test("the database is locked by another process")
     func locked() async throws {
-        let hub = try InitializedHub()
+        let hub = try CLITests.CLIHub()
+        let database = hub.directory + "/hub.sqlite"
         let python = try PythonEnvironment.interpreter()
         let holder = try BackgroundProcess(python, ["-c", """
             import sqlite3, sys, time
@@ -55,35 +46,37 @@ struct ServeFailFastTests {
             connection.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
             time.sleep(60)
-            """, hub.database])
+            """, database])
         try await holder.waitFor("locked")
-        try await hub.expectServeFails(naming: "is locked by another process")
+        try await Self.expectServeFails(hub.directory, naming: "is locked by another process")
         try await holder.stop(signal: SIGKILL)
     }
 
     @Test("the database is corrupt")
     func corrupt() async throws {
-        let hub = try InitializedHub()
-        try Data(repeating: 0x5A, count: 16_384).write(to: URL(fileURLWithPath: hub.database))
-        try await hub.expectServeFails(naming: "\(hub.database) is corrupt")
+        let hub = try CLITests.CLIHub()
+        let database = hub.directory + "/hub.sqlite"
+        try Data(repeating: 0x5A, count: 16_384).write(to: URL(fileURLWithPath: database))
+        try await Self.expectServeFails(hub.directory, naming: "\(database) is corrupt")
     }
 
     @Test("the database is newer than the binary")
     func newerSchema() async throws {
-        let hub = try InitializedHub()
-        let queue = try DatabaseQueue(path: hub.database)
+        let hub = try CLITests.CLIHub()
+        let database = hub.directory + "/hub.sqlite"
+        let queue = try DatabaseQueue(path: database)
         try await queue.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999: from the future')")
         }
         try queue.close()
-        try await hub.expectServeFails(naming: "was written by a newer aigne-hub (migrations aigne-hub \(HubVersion.current) does not know: v999: from the future)")
+        try await Self.expectServeFails(hub.directory, naming: "was written by a newer aigne-hub (migrations aigne-hub \(HubVersion.current) does not know: v999: from the future)")
     }
 
     @Test("the secret key is not the one that sealed the hub's secrets")
     func wrongKey() async throws {
-        let hub = try InitializedHub()
+        let hub = try CLITests.CLIHub()
         let otherKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         try (otherKey + "\n").write(toFile: hub.directory + "/secret.key", atomically: false, encoding: .utf8)
-        try await hub.expectServeFails(naming: "the secret key does not match this hub's database")
+        try await Self.expectServeFails(hub.directory, naming: "the secret key does not match this hub's database")
     }
 }

@@ -17,9 +17,7 @@ public final class BackgroundProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        var inherited = ProcessInfo.processInfo.environment
-        for name in removing { inherited.removeValue(forKey: name) }
-        process.environment = inherited.merging(environment) { $1 }
+        process.environment = ChildProcess.environment(adding: environment, removing: removing)
         process.standardInput = standardInput.map { FileHandle(fileDescriptor: $0, closeOnDealloc: false) }
             ?? FileHandle.nullDevice
         let out = Pipe(), err = Pipe()

@@ -1,8 +1,7 @@
 """A socket planted where a hub's admin.sock should be: it pretends to be a hub and records
 everything a client sends it.
 
-Usage: planted_listener.py            (listens on the bound Unix socket passed as fd 0)
-       planted_listener.py PATH       (binds PATH itself)
+Usage: planted_listener.py    (listens on the bound Unix socket passed as its fd 0)
 
 Prints "ready" once listening, then one JSON line per event as it happens:
 {"connection": N} when a client connects, {"received": "<text>"} for what it sends. Every
@@ -13,13 +12,8 @@ import json
 import os
 import select
 import socket
-import sys
 
-if len(sys.argv) > 1:
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sys.argv[1])
-else:
-    listener = socket.socket(fileno=os.dup(0))
+listener = socket.socket(fileno=os.dup(0))
 listener.listen(16)
 print("ready", flush=True)
 
