@@ -74,6 +74,24 @@ struct TerminalOutputTests {
         }
     }
 
+    @Test("admin input holding ESC, BEL or a bidi override is refused through the socket and the database alike",
+          arguments: ["--socket", "--db"])
+    func inputRefused(_ option: String) async throws {
+        try await withServer { hub, server in
+            let target = option == "--socket" ? server.path : hub.directory.path
+            let before = try hub.tableContents()
+            for arguments in [["users", "add", "eve", "--email", "eve\u{1B}]0;x\u{07}@example.com"],
+                              ["users", "add", "eve\u{202E}lave"],
+                              ["settings", "set", "--payment-link", "https://pay.example.com/\u{1B}[2J"]] {
+                let outcome = try AigneHubBinary.run(["admin"] + arguments + [option, target])
+                #expect(outcome.status == 1, "\(arguments): \(outcome)")
+                #expect(outcome.stderr.contains("only plain text is allowed"), "\(outcome)")
+                #expect(Self.raw(in: outcome.stderr).isEmpty, "\(outcome)")
+            }
+            #expect(try hub.tableContents() == before)
+        }
+    }
+
     static func strings(in value: JSONValue) -> [String] {
         switch value {
         case .string(let text): [text]

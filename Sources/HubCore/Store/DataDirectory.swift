@@ -42,7 +42,9 @@ public struct DataDirectory: Sendable, Hashable {
         } catch {
             throw HubError(.storage, "cannot create data directory \(path): \(error.localizedDescription)")
         }
-        if mkdir(path, 0o700) != 0, errno != EEXIST {
+        if mkdir(path, 0o700) == 0 {
+            chmod(path, 0o700)   // exactly, whatever the umask
+        } else if errno != EEXIST {
             throw HubError(.storage, "cannot create data directory \(path): \(String(cString: strerror(errno)))")
         }
         try checkPrivate(adminGroup: false)
