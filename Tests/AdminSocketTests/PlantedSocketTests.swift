@@ -43,8 +43,8 @@ struct PlantedSocketTests {
 
         let record = try await Self.record(of: listener)
         #expect(record.received.isEmpty, "the planted socket received: \(record.received)")
-        // The file checks refuse before connecting; the server's uid can only be read once connected.
-        #expect(record.connections == (plant == .servedByAnotherUid ? 1 : 0), "\(record)")
+        // The file checks refuse before connecting (the server's uid can only be read once connected).
+        if plant != .servedByAnotherUid { #expect(record.connections == 0, "\(record)") }
         #expect(outcome.status != 0, "\(outcome)")
         #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome)")
         let cause = switch plant {
@@ -63,6 +63,28 @@ struct PlantedSocketTests {
             #expect(outcome.status == 0, "\(outcome)")
             #expect(outcome.stdout.contains("\"running\" : true"), "\(outcome)")
         }
+    }
+
+    @Test("a hub run by another account is used only when that account is named with --hub-user")
+    func hubOfAnotherAccount() async throws {
+        let directory = "/tmp/ahu-\(UUID().uuidString.prefix(8).lowercased())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let made = try AigneHubBinary.run(["init", "--data-dir", directory], removing: ["AIGNE_HUB_HOME"], asUid: 65534)
+        #expect(made.status == 0, "\(made)")
+        let hub = try BackgroundProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                             try AigneHubBinary.path(), "admin-socket", "--data-dir", directory])
+        for _ in 0..<500 where !AdminSocketProbe.accepts(at: directory + "/admin.sock") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let refused = try AigneHubBinary.run(["admin", "users", "add", "zed", "--socket", directory + "/admin.sock"])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("belongs to nobody (uid 65534), not to root (uid 0)"), "\(refused)")
+        #expect(refused.stderr.contains("pass --hub-user nobody"), "\(refused)")
+        let named = try AigneHubBinary.run(["admin", "users", "add", "zed", "--socket", directory + "/admin.sock", "--hub-user", "nobody"])
+        #expect(named.status == 0, "\(named)")
+        let listed = try AigneHubBinary.run(["admin", "users", "list", "--data-dir", directory, "--hub-user", "nobody", "--json"])
+        #expect(listed.stdout.contains("\"name\" : \"zed\""), "\(listed)")
+        #expect(try await hub.stop() == 0, "\(hub.stderr)")
     }
 
     // MARK: - Planting

@@ -25,14 +25,14 @@ public enum PrivatePath {
         public var owners: [uid_t]
         /// Whether the group may read (directory: enter; socket: connect).
         public var groupAccess: Bool
-        /// How the refusal says to allow group access, when it does not.
-        var groupHint: String
+        /// A hub checking its own files (the fixes are chmod and chown), or a client checking a
+        /// hub's socket (the fix is to trust, or not use, another account's hub).
+        var isClient: Bool
 
         /// A hub checking its own data directory: owned by the account it runs as, closed to
         /// everyone else unless an admin group is given.
         public static func hub(adminGroup: Bool) -> Trust {
-            Trust(owners: [geteuid()], groupAccess: adminGroup,
-                  groupHint: "or start the hub with --admin-group GROUP to let that group administer it")
+            Trust(owners: [geteuid()], groupAccess: adminGroup, isClient: false)
         }
 
         /// The CLI or console about to use a hub's socket: made by this account, by root, or by the
@@ -42,7 +42,7 @@ public enum PrivatePath {
             var owners = [geteuid()]
             if owners[0] != 0 { owners.append(0) }
             if let hubUser, !owners.contains(hubUser) { owners.append(hubUser) }
-            return Trust(owners: owners, groupAccess: true, groupHint: "")
+            return Trust(owners: owners, groupAccess: true, isClient: true)
         }
 
         /// The uids a server on a checked socket may run as (the same accounts).
@@ -63,9 +63,9 @@ public enum PrivatePath {
         }
         guard trust.owners.contains(info.st_uid) else {
             let names = trust.owners.map(account).joined(separator: " or ")
-            let fix = kind == .directory && trust.owners.count == 1
-                ? "use a directory of your own, or `chown \(AdminActor.userName(uid: trust.owners[0])) \(path)`"
-                : "it was not made by a hub you trust; not using it (pass --hub-user \(AdminActor.userName(uid: info.st_uid)) if the hub runs as that account)"
+            let fix = trust.isClient
+                ? "not using it (pass --hub-user \(AdminActor.userName(uid: info.st_uid)) if your hub runs as that account)"
+                : "use a directory of your own, or `chown \(AdminActor.userName(uid: trust.owners[0])) \(path)`"
             throw HubError(.permissionDenied, "\(what) \(path) belongs to \(account(info.st_uid)), not to \(names): \(fix)")
         }
         let mode = info.st_mode & 0o777
@@ -77,7 +77,7 @@ public enum PrivatePath {
             throw HubError(.permissionDenied, "\(what) \(path) is writable by its group (mode \(octal)): run `chmod \(trust.groupAccess ? "750" : "700") \(path)`")
         }
         if !trust.groupAccess, mode & 0o070 != 0 {
-            throw HubError(.permissionDenied, "\(what) \(path) is open to its group (mode \(octal)): run `chmod \(kind.privateMode) \(path)`, \(trust.groupHint)")
+            throw HubError(.permissionDenied, "\(what) \(path) is open to its group (mode \(octal)): run `chmod \(kind.privateMode) \(path)`, or start the hub with --admin-group GROUP to let that group administer it")
         }
     }
 
