@@ -39,8 +39,9 @@ struct DataDirectoryTests {
 
     @Test("init makes the directory 0700 and its files 0600, whatever the umask")
     func modesAfterInit() throws {
-        let directory = Self.scratch() + "/nested/hub"
-        defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
+        let scratch = Self.scratch()
+        let directory = scratch + "/nested/hub"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outcome = try ChildProcess.run("/bin/sh", ["-c", "umask 000 && exec \"$0\" init --data-dir \"$1\"",
                                                        try AigneHubBinary.path(), directory])
         #expect(outcome.status == 0, "\(outcome)")
