@@ -8,7 +8,8 @@ struct InitCommand: AsyncParsableCommand {
         commandName: "init",
         abstract: "Create a new hub: its database and its secret key (mode 0600).",
         discussion: """
-            The data directory is created with mode 0700; an existing one must belong to you and be closed to             other users. Refuses to touch a directory that already holds a hub.
+            The data directory is created with mode 0700; an existing one must belong to you and be closed to \
+            other users. Refuses to touch a directory that already holds a hub.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Where to create the hub.", valueName: "dir"))
