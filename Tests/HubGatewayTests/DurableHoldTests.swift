@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-/// kill -9 of the hub under load, repeated, then a restart: every request the client got a 200 for
+/// kill -9 of the hub under load, five times, each followed by a restart: every request the client got a 200 for
 /// is charged exactly once (held durably before its upstream call, settled at start-up if the hub
 /// died before its usage was written), and every balance still equals the sum of its ledger.
 @Suite struct DurableHoldTests {
@@ -20,7 +20,7 @@ import Testing
         var hub = fixture.hub
         let served = Served()
         var killedWithOpenHolds = 0
-        let rounds = 3
+        let rounds = 5
         for round in 0..<rounds {
             let url = hub.url + "/v1/chat/completions"
             _ = try await HoldBoundTests.firstServed(url, key: user.key, body: TestHTTP.chatBody())
@@ -39,7 +39,7 @@ import Testing
                 }
                 group.addTask {
                     // Kill once this round has served a few hundred answers (a polled condition, not a sleep).
-                    let deadline = Date().addingTimeInterval(30)
+                    let deadline = Date().addingTimeInterval(60)
                     while served.all.count - before < 300 && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
                     running.stop(signal: SIGKILL)
                 }
@@ -62,11 +62,17 @@ import Testing
         let doubled = ids.filter { (charges[$0] ?? 0) > 1 }
         print("kill -9 x\(rounds): \(ids.count) answers with status 200, \(missing.count) without a charge, "
               + "\(doubled.count) charged twice; \(killedWithOpenHolds) holds open at the kills, \(recovered) settled as recovered")
-        #expect(ids.count >= rounds * 300)
+        // Each round kills after 300 answers, or after a minute on a machine too busy for that.
+        #expect(ids.count >= rounds * 50)
         #expect(missing.isEmpty, "\(missing.count) served requests were never charged")
         #expect(doubled.isEmpty)
         #expect(open == 0)
         #expect(recovered == killedWithOpenHolds)
         #expect(try fixture.ledgerInvariantHolds())
+        // The recovered settlements are visible to an operator.
+        if recovered > 0 {
+            let recent = try fixture.admin(["usage", "recent", "--limit", "10000"])
+            #expect(recent.components(separatedBy: "recovered").count - 1 == recovered)
+        }
     }
 }

@@ -91,12 +91,7 @@ import Testing
     }
 
     @Test func openHoldsOfAPreviousRunAreSettledOnceAtTheHold() async throws {
-        let directory = DataDirectory(path: FileManager.default.temporaryDirectory
-            .appendingPathComponent("holds-\(UUID().uuidString)").path)
-        let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
-        let admin = AdminService(store: store, sealer: sealer)
-        let user = try admin.perform(Admin.UsersAdd(name: "payer"), actor: "test").id!
-        _ = try admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
+        let (store, user) = try payerStore("holds")
         let hold = Amount(nanos: 300_000_000)
         let holds = ["r-open", "r-done"].map {
             HoldRecord(requestId: $0, userId: user, apiKeyId: nil, model: "p/m", amount: hold, runId: "old")

@@ -13,7 +13,7 @@ import Testing
         _ = try await HoldBoundTests.firstServed(url, key: user.key, body: TestHTTP.chatBody())
         for _ in 0..<4 { _ = try await TestHTTP.post(url, key: user.key, body: TestHTTP.chatBody()) }
         let database = try fixture.database()
-        #expect(try await fixture.eventually {
+        #expect(try await fixture.eventually(60) {
             try database.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL") == 1
                     && Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credentials WHERE last_used_at IS NOT NULL") == 2

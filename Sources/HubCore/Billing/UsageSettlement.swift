@@ -149,10 +149,6 @@ extension UsageSettlement {
 
     /// ``commit(_:to:)`` on GRDB's writer queue, suspending instead of blocking the caller's thread.
     public static func commitAsync(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        do {
-            return try await store.pool.write { db in try batch.map { try settle($0, db) } }
-        } catch {
-            throw HubError(from: error)
-        }
+        try await commit(UsageBatch(records: batch), to: store)
     }
 }

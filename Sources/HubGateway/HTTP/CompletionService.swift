@@ -26,8 +26,7 @@ struct CompletionService: Sendable {
             candidates = try ModelResolver.resolve(chat.model, type: endpoint.modelType, in: snapshot)
             if snapshot.mode == .serviceProvider {
                 meter.charges = true
-                let maxCost = try Self.bound(&chat, endpoint: endpoint, candidates: candidates,
-                                              defaultOutputLimit: gateway.options.defaultMaxTokens)
+                let maxCost = try Self.bound(&chat, endpoint: endpoint, candidates: candidates)
                 if maxCost.isPositive {
                     meter.reservation = try await Reservation.hold(
                         meter, userId: userId, amount: maxCost, credits: gateway.credits, writer: gateway.writer,
@@ -60,7 +59,7 @@ struct CompletionService: Sendable {
             return await gateway.refuse(meter, error)
         case .lost(let error):
             // Accepted upstream, answer lost: free for the client, the worst case assumed as provider cost.
-            let output = endpoint == .chat ? (chat.outputLimit ?? chat.maxTokens ?? gateway.options.defaultMaxTokens) * chat.choices : 0
+            let output = endpoint == .chat ? chat.effectiveOutputLimit * chat.choices : 0
             meter.usage = TokenUsage(input: chat.promptEstimate, output: output)
             meter.usageSource = .estimated
             meter.providerCostAssumed = true
@@ -73,8 +72,7 @@ struct CompletionService: Sendable {
     /// `n` choices, and the images at the model's image rate. The limit is written into the request,
     /// so that the upstream is told what the hold covers. Fields that change the upstream's price in
     /// ways the hold cannot cover are refused.
-    static func bound(_ chat: inout ChatRequest, endpoint: Endpoint, candidates: [RouteCandidate],
-                      defaultOutputLimit: Int64) throws(APIError) -> Amount {
+    static func bound(_ chat: inout ChatRequest, endpoint: Endpoint, candidates: [RouteCandidate]) throws(APIError) -> Amount {
         guard chat.pricedFields.isEmpty else {
             throw APIError.badRequest(
                 "\(chat.pricedFields.joined(separator: ", ")) changes the provider's price and is not offered by this hub",
@@ -83,12 +81,17 @@ struct CompletionService: Sendable {
         guard endpoint == .chat else {
             return candidates.map { $0.rate?.rate.cost(of: TokenUsage(input: chat.promptEstimate)) ?? .zero }.max() ?? .zero
         }
+        // The Anthropic adapter forwards text only: an image would be charged and never seen.
+        if chat.images > 0, let textOnly = candidates.first(where: { $0.provider.kind == .anthropic }) {
+            throw APIError.badRequest("provider '\(textOnly.provider.name)' is reached through a text-only adapter: "
+                                      + "requests with images are not accepted for it", param: "messages")
+        }
         if chat.images > 0, let unpriced = candidates.first(where: { $0.rate.map { !$0.imageRate.isPositive } ?? false }) {
             throw APIError.badRequest(
                 "model '\(unpriced.provider.name)/\(unpriced.upstreamModel)' has no image rate: requests with images cannot be priced",
                 param: "messages")
         }
-        let limit = chat.maxTokens ?? defaultOutputLimit
+        let limit = chat.effectiveOutputLimit
         chat.outputLimit = limit
         let worst = TokenUsage(input: chat.promptEstimate, output: limit * chat.choices, images: chat.images)
         return candidates.map { $0.rate?.rate.cost(of: worst) ?? .zero }.max() ?? .zero

@@ -34,7 +34,7 @@ struct AnthropicAdapter: UpstreamAdapter {
             }
         }
         var body: [String: Any] = [
-            "model": model, "messages": turns, "max_tokens": chat.outputLimit ?? chat.maxTokens ?? chat.defaultOutputLimit, "stream": chat.stream,
+            "model": model, "messages": turns, "max_tokens": chat.effectiveOutputLimit, "stream": chat.stream,
         ]
         if !system.isEmpty { body["system"] = system.joined(separator: "\n") }
         for key in ["temperature", "top_p"] where chat.json[key] != nil { body[key] = chat.json[key] }

@@ -30,6 +30,9 @@ struct ChatRequest {
     /// upstream requires one.
     var defaultOutputLimit: Int64 = 4_096
 
+    /// The output limit the call runs under: the reserved one, else the client's, else the hub's default.
+    var effectiveOutputLimit: Int64 { outputLimit ?? maxTokens ?? defaultOutputLimit }
+
     static let limitKeys = ["max_tokens", "max_completion_tokens"]
     static let maxModelNameLength = 256
     /// Prompt tokens assumed per image on top of the text (OpenAI's high-detail tiles: 1,105 at most

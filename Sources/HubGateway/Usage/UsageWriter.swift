@@ -39,7 +39,11 @@ actor UsageWriter: Service {
     private var lastOverrunAudit: [Int64: ContinuousClock.Instant] = [:]
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var stopping = false
+    /// The loop has returned (shutdown): no hold can be written any more.
+    private var finished = false
     private(set) var committed = 0
+    /// Transactions committed (each a batch of holds and settlements).
+    private(set) var transactions = 0
 
     init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger,
          overrunAuditInterval: Duration = .seconds(3_600)) {
@@ -49,7 +53,8 @@ actor UsageWriter: Service {
 
     /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
     func hold(_ record: HoldRecord) async -> Bool {
-        await withCheckedContinuation { continuation in
+        guard !finished else { return false }
+        return await withCheckedContinuation { continuation in
             holds.append(PendingHold(record: record, written: continuation))
             signal()
         }
@@ -82,6 +87,11 @@ actor UsageWriter: Service {
     }
 
     private func loop() async {
+        defer {
+            finished = true
+            for hold in holds { hold.written.resume(returning: false) }
+            holds = []
+        }
         var failures = 0
         while true {
             if pending.isEmpty && holds.isEmpty {
@@ -91,12 +101,14 @@ actor UsageWriter: Service {
             }
             let newHolds = holds
             holds = []
-            let batch = Array(pending.prefix(2_000))
+            // Requests wait for their holds: with holds in the batch, fewer settlements ride along.
+            let batch = Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
             let (audits, audited) = overrunAudits(batch)
             let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
                                    lastUse: Self.lastUse(batch))
             do {
                 let results = try await UsageSettlement.commit(usage, to: store)
+                transactions += 1
                 for hold in newHolds { hold.written.resume(returning: true) }
                 pending.removeFirst(batch.count)
                 committed += batch.count
