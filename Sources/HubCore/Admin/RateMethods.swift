@@ -31,6 +31,7 @@ struct ModelReference {
     var model: String
 
     init(_ text: String) throws(HubError) {
+        try Validate.plainText(text, "the model name")
         let parts = text.trimmingSpaces.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw HubError.invalid("'\(text)' is not provider/model (for example openai/gpt-4o)")

@@ -1,6 +1,6 @@
 import GRDB
 
-/// How the hub treats money. See DESIGN.md: enterprise tracks cost for chargeback; service
+/// How the hub treats money. See docs/architecture.md: enterprise tracks cost for chargeback; service
 /// provider charges every call to the caller's prepaid balance.
 public enum DeploymentMode: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case enterprise

@@ -41,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds to keep reading a stream whose client went away, to bill its real usage.") var drainTimeout = 30.0
     @Option(help: "Seconds SIGTERM waits for in-flight requests and streams before it closes them.") var shutdownGrace = 60.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
+    @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
+    var adminGroup: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -57,6 +59,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let directory = DataDirectory.resolve(explicit: dataDir)
+        var policy = AdminPeerPolicy()
+        if let adminGroup { policy.adminGroup = try PeerGroups.gid(named: adminGroup) }
+        try ServePreflight.check(directory, adminGroup: adminGroup != nil)
         var options = GatewayOptions()
         options.host = host
         options.port = port
@@ -76,9 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        let directory = DataDirectory.resolve(explicit: dataDir)
         let gateway = try await Gateway(directory: directory, options: options, logger: logger)
-        let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)
+        let adminSocket = AdminSocketServer(
+            service: gateway.adminService, configuration: .init(directory: directory, policy: policy),
+            inFlight: gateway.inFlight, logger: logger)
         do {
             try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket],
                                         adminSocketPath: directory.adminSocketURL.path) { addresses in
