@@ -25,7 +25,7 @@ public enum GatewayServer {
             startLedgerId: gateway.startLedgerId)
         let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger)
         // Shutdown runs from the last service to the first.
-        let services: [any Service] = [gateway.writer, watcher, drain] + extraServices + [app]
+        let services: [any Service] = [gateway.writer, watcher, drain] + gateway.billingServices + extraServices + [app]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: gateway.logger))

@@ -10,6 +10,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: core tables", migrate: createCoreTables)
         migrator.registerMigration("v2: daily usage rollup", migrate: createDailyRollup)
+        migrator.registerMigration("billing: packages, payments, webhook secrets", migrate: createBillingTables)
         return migrator
     }
 

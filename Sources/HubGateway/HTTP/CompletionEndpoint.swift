@@ -42,7 +42,9 @@ extension Gateway {
         } catch {
             return await refuse(meter, error)
         }
-        switch await callUpstream(chat, endpoint: endpoint, candidates: candidates, meter: &meter) {
+        let outcome = await callUpstream(chat, endpoint: endpoint, candidates: candidates, meter: &meter)
+        let balance = await balanceBeforeCharge(meter)
+        switch outcome {
         case .complete(let answer, let usage):
             meter.firstByte = .now
             if let usage {
@@ -52,10 +54,11 @@ extension Gateway {
                 meter.usageSource = .estimated
             }
             await finish(meter, status: 200, error: nil)
-            return Response(status: .ok, headers: Self.headers(meter, contentType: "application/json"),
-                            body: .init(byteBuffer: answer))
+            return withBalance(Response(status: .ok, headers: Self.headers(meter, contentType: "application/json"),
+                                        body: .init(byteBuffer: answer)), balance, charge: meter.record(status: 200, error: nil).charge)
         case .stream(let first, let rest, let translator):
-            return stream(first: first, rest: rest, translator: translator, promptEstimate: chat.promptEstimate, meter: meter)
+            return withBalance(stream(first: first, rest: rest, translator: translator, promptEstimate: chat.promptEstimate,
+                                      meter: meter), balance, charge: meter.hold)
         case .rejected(let status, let message):
             let error = APIError(status: .init(code: status), message: message, type: "invalid_request_error",
                                  code: "upstream_rejected")

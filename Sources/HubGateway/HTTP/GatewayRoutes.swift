@@ -10,6 +10,7 @@ extension Gateway {
         router.post("/v1/chat/completions") { request, _ in await self.complete(request, endpoint: .chat) }
         router.post("/v1/embeddings") { request, _ in await self.complete(request, endpoint: .embeddings) }
         router.get("/v1/models") { request, _ in self.models(request) }
+        addBillingRoutes(to: router)
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
