@@ -85,10 +85,12 @@ struct PlanPeriodTests {
         let hub = try TemporaryHub(mode: .serviceProvider)
         try hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
         try hub.run(Admin.UsersAdd(name: "carol"))
+        try hub.run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/notices", secret: "notice_secret_0123456789"))
         let subscription = try hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro", externalRef: "sub_123"))
         #expect(try Self.parts(hub, "carol").balance == .zero, "a processor's period is credited by its invoice")
         let changes = try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
         #expect(changes.map(\.kind) == [.pastDue])
+        #expect(try hub.run(Admin.NoticesList()).map(\.kind) == ["subscription_past_due"], "the operator is told, through the outbox")
         #expect(try hub.run(Admin.SubscriptionsList(user: "carol"))[0].subscription.status == .pastDue)
         try hub.run(Admin.SubscriptionsCancel(user: "carol"))
         #expect(throws: HubError.self) { try hub.run(Admin.SubscriptionsCancel(user: "carol")) }

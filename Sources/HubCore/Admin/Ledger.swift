@@ -38,10 +38,21 @@ public enum Ledger {
         }
         try db.cachedStatement(sql: "UPDATE users SET balance = ? WHERE id = ?").execute(arguments: [after, userId])
         try CreditBuckets.apply(db, userId: userId, kind: kind, amount: amount, balance: balance, change: bucket, at: time)
+        if amount.isNegative { try noticeLowBalance(db, userId: userId, name: name, before: balance, after: after, at: time) }
         var entry = LedgerEntry(
             id: nil, userId: userId, kind: kind, amount: amount, balanceAfter: after, actor: actor,
             reason: reason, idempotencyKey: key, requestId: requestId, createdAt: time)
         try entry.insert(db)
         return entry
+    }
+
+    /// `low_balance` when a debit takes a balance from at or above the threshold to below it.
+    private static func noticeLowBalance(_ db: Database, userId: Int64, name: String, before: Amount, after: Amount,
+                                         at time: Date) throws {
+        let threshold = try Amount.fetchOne(db.cachedStatement(sql: "SELECT low_balance_threshold FROM settings")) ?? .zero
+        guard AccountSummary.isLow(after, threshold: threshold), !AccountSummary.isLow(before, threshold: threshold) else { return }
+        try Outbox.enqueue(db, .lowBalance, [
+            "user": name, "user_id": "\(userId)", "balance": after.description, "threshold": threshold.description,
+        ], at: time)
     }
 }

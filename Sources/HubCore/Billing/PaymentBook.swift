@@ -71,7 +71,19 @@ public enum PaymentBook {
             try payment.insert(db)
             try applyRefund(&payment, db, now: now)
         }
+        try notify(payment, db, at: now)
         return PaymentReceipt(outcome: payment.status == .applied ? .applied : .pending, payment: payment, note: payment.note)
+    }
+
+    /// `payment_applied` or `payment_pending`, to the operator's endpoints.
+    static func notify(_ payment: Payment, _ db: Database, at time: Date) throws {
+        var data = ["payment": "\(payment.id ?? 0)", "processor": payment.processor.rawValue, "event_id": payment.eventId,
+                    "kind": payment.kind.rawValue, "credits": payment.credits.description]
+        data["user"] = payment.userRef
+        if let userId = payment.userId { data["user_id"] = "\(userId)" }
+        if payment.owed.isPositive { data["owed"] = payment.owed.description }
+        if let note = payment.note { data["note"] = note }
+        try Outbox.enqueue(db, payment.status == .applied ? .paymentApplied : .paymentPending, data, at: time)
     }
 
     /// Applies a pending purchase to `user` (support resolving it); pending refunds of the same
@@ -87,6 +99,7 @@ public enum PaymentBook {
         payment.resolvedAt = now
         payment.resolvedBy = actor
         try applyPurchase(&payment, user: user, package: package, actor: actor, db, now: now)
+        try notify(payment, db, at: now)
     }
 
     /// Applies a pending plan invoice to `user`: their subscription renews from now.
@@ -97,11 +110,13 @@ public enum PaymentBook {
         payment.resolvedAt = now
         payment.resolvedBy = actor
         try applyRenewal(&payment, user: user, plan: plan, externalRef: nil, period: nil, db, now: now)
+        try notify(payment, db, at: now)
     }
 
     private static func applyRenewal(_ payment: inout Payment, user: User, plan: Plan, externalRef: String?,
                                      period: (start: Date, end: Date)?, _ db: Database, now: Date) throws {
         let (subscription, entry) = try Subscriptions.renew(user: user, plan: plan, externalRef: externalRef, period: period, db, now: now)
+        if entry != nil { try Subscriptions.notify(.renewed, subscription, db, at: now) }
         payment.status = .applied
         payment.userId = user.id
         payment.credits = entry?.amount ?? .zero

@@ -108,12 +108,14 @@ public enum Subscriptions {
                 subscription.status = .active
                 try subscription.update(db)
                 try grant(subscription, plan: plan, db, at: start)
+                try notify(.renewed, subscription, db, at: now)
                 changes.append(SubscriptionChange(kind: .renewed, subscriptionId: subscription.id!, userId: subscription.userId,
                                                   periodEnd: end))
             case .processor:
                 guard subscription.status == .active else { continue }
                 subscription.status = .pastDue
                 try subscription.update(db, columns: ["status"])
+                try notify(.pastDue, subscription, db, at: now)
                 changes.append(SubscriptionChange(kind: .pastDue, subscriptionId: subscription.id!, userId: subscription.userId,
                                                   periodEnd: subscription.periodEnd))
             }
@@ -145,6 +147,15 @@ public enum Subscriptions {
         subscription.periodEnd = end
         try subscription.save(db)
         return (subscription, try grant(subscription, plan: plan, db, at: now))
+    }
+
+    /// `subscription_renewed` or `subscription_past_due`, to the operator's endpoints.
+    static func notify(_ kind: SubscriptionChange.Kind, _ subscription: Subscription, _ db: Database, at time: Date) throws {
+        let user = try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [subscription.userId]) ?? ""
+        try Outbox.enqueue(db, kind == .renewed ? .subscriptionRenewed : .subscriptionPastDue, [
+            "subscription": "\(subscription.id ?? 0)", "user": user, "user_id": "\(subscription.userId)",
+            "status": subscription.status.rawValue, "period_end": subscription.periodEnd.formatted(.iso8601),
+        ], at: time)
     }
 
     /// Empties a user's buckets that expire by `now`, except that up to `carrying` of their credits

@@ -123,5 +123,31 @@ extension Schema {
         }
         try db.create(index: "credit_buckets_live", on: "credit_buckets", columns: ["user_id", "expires_at"],
                       condition: Column("remaining") > 0)
+
+        // Notices to the operator: outgoing signed webhooks, through an outbox written in the same
+        // transaction as what they announce, and delivered (with retries) by the running hub.
+        try db.create(table: "notice_endpoints") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("url", .text).notNull()
+            t.column("sealed_secret", .blob).notNull()
+            t.column("secret_hint", .text).notNull()
+            t.column("enabled", .boolean).notNull().defaults(to: true)
+            t.column("created_at", .datetime).notNull()
+        }
+        try db.create(table: "outbox") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("notice_id", .text).notNull()           // the same for every endpoint: receivers dedupe by it
+            t.column("endpoint_id", .integer).notNull().indexed().references("notice_endpoints", onDelete: .cascade)
+            t.column("kind", .text).notNull()
+            t.column("payload", .text).notNull()              // the JSON body, signed as sent
+            t.column("created_at", .datetime).notNull()
+            t.column("attempts", .integer).notNull().defaults(to: 0)
+            t.column("next_attempt_at", .datetime).notNull()
+            t.column("delivered_at", .datetime)
+            t.column("last_status", .integer)
+            t.column("last_error", .text)
+            t.uniqueKey(["notice_id", "endpoint_id"])
+        }
+        try db.create(index: "outbox_due", on: "outbox", columns: ["next_attempt_at"], condition: Column("delivered_at") == nil)
     }
 }

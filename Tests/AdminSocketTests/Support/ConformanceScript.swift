@@ -216,6 +216,16 @@ enum ConformanceScript {
             step(A.PlansDisable(plan: "pro")),
             step(A.PlansDisable(plan: "pro"), .failedPrecondition),
             step(A.SubscriptionsStart(user: "bob", plan: "pro"), .failedPrecondition),
+            step(A.NoticeEndpointsAdd(url: "https://ops.example.com/hub-notices", secret: "notice_secret_0123456789")),
+            step(A.NoticeEndpointsAdd(url: "ftp://ops.example.com", secret: "notice_secret_0123456789"), .invalidArgument),
+            step(A.NoticeEndpointsAdd(url: "https://ops.example.com", secret: "short"), .invalidArgument),
+            step(A.NoticeEndpointsList()),
+            step(A.SettingsSet(lowBalanceThreshold: Amount(units: 50))),
+            step(A.UsersDeduct(user: "alice", amount: Amount(units: 300), reason: "under the threshold")),
+            step(A.NoticesList(pending: true)),
+            step(A.NoticesList(limit: 0), .invalidArgument),
+            step(A.NoticeEndpointsRemove(id: 1)),
+            step(A.NoticeEndpointsRemove(id: 1), .notFound),
         ]
     }()
 
@@ -239,7 +249,7 @@ enum ConformanceScript {
 enum Normalise {
     private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
                                             "time", "period_start", "period_end", "expires_at", "disabled_at", "resolved_at",
-                                            "cancelled_at", "redeemed_at"]
+                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at"]
     /// `hub.status` fields only a running hub knows (absent when the database answers).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
                                            "data_dir"]
@@ -256,6 +266,7 @@ enum Normalise {
     static func text(_ text: String) -> String {
         text.replacingOccurrences(of: #"ahk_[0-9a-f]+"#, with: "ahk_…", options: .regularExpression)
             .replacingOccurrences(of: #"AHR(-[0-9A-Z]{4}){4}"#, with: "AHR-…", options: .regularExpression)
+            .replacingOccurrences(of: #"ntc_[0-9a-f]{32}"#, with: "ntc_…", options: .regularExpression)
             .replacingOccurrences(of: #"…[0-9A-Z]{4} \(batch"#, with: "…code (batch", options: .regularExpression)
     }
 
@@ -266,7 +277,7 @@ enum Normalise {
             case "actor", "resolved_by", "created_by": return "<actor>"
             case "hash", "secret": return "<secret>"
             case "idempotency_key" where (value as? String)?.count == 36: return "<uuid>"
-            case "before", "after":
+            case "before", "after", "payload":
                 // Audit snapshots are JSON text: normalise inside them too.
                 if let text = value as? String { return json(Data(text.utf8)) }
             default: break
