@@ -41,6 +41,6 @@ struct AdminCommand: AsyncParsableCommand {
             ProvidersCommand.self, CredentialsCommand.self, RatesCommand.self, UsageCommand.self,
             AuditCommand.self,
             PackagesCommand.self, PaymentsCommand.self, CodesCommand.self, PlansCommand.self, SubscriptionsCommand.self,
-            NoticesCommand.self,
+            NoticesCommand.self, RevenueCommand.self,
         ])
 }

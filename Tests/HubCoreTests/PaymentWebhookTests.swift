@@ -152,6 +152,10 @@ struct PaymentWebhookTests {
         // A replay of the last refund changes nothing.
         #expect(try await Self.send(hub, Self.refund("evt_r2", refundedCents: 1000)).outcome == .duplicate)
         #expect(try hub.ledgerViolations().isEmpty)
+        // The revenue view: 10 usd in and back out; 110 credits sold and all taken back or owed.
+        let today = try #require(try hub.run(Admin.RevenueSummary()).first)
+        #expect(today.purchases == Amount(units: 10) && today.refunds == Amount(units: 10))
+        #expect(today.creditsSold == Amount(units: 110) && today.creditsRefunded == Amount(units: 110))
     }
 
     @Test("a refund that arrives before its purchase waits for it")

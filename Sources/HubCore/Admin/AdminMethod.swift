@@ -42,7 +42,7 @@ public enum Admin {
         PaymentsResolve.self, WebhookSecretsAdd.self, WebhookSecretsList.self, WebhookSecretsRemove.self,
         CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,
         PlansUpdate.self, PlansDisable.self, SubscriptionsStart.self, SubscriptionsCancel.self, SubscriptionsList.self,
-        NoticeEndpointsAdd.self, NoticeEndpointsList.self, NoticeEndpointsRemove.self, NoticesList.self,
+        NoticeEndpointsAdd.self, NoticeEndpointsList.self, NoticeEndpointsRemove.self, NoticesList.self, RevenueSummary.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

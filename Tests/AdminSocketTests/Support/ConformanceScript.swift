@@ -226,6 +226,9 @@ enum ConformanceScript {
             step(A.NoticesList(limit: 0), .invalidArgument),
             step(A.NoticeEndpointsRemove(id: 1)),
             step(A.NoticeEndpointsRemove(id: 1), .notFound),
+            step(A.RevenueSummary()),
+            step(A.RevenueSummary(by: .month)),
+            step(A.RevenueSummary(since: Date(), until: Date(timeIntervalSince1970: 0)), .invalidArgument),
         ]
     }()
 
