@@ -1,7 +1,8 @@
 import GRDB
 
-/// The service-provider business: credit packages, payments received by webhook, and the
-/// secrets those webhooks are signed with.
+/// The service-provider business: credit packages, payments received by webhook and the secrets
+/// they are signed with, redemption codes, plans and subscriptions, buckets of expiring credit,
+/// and the outbox of notices to the operator.
 extension Schema {
     static func createBillingTables(_ db: Database) throws {
         // What a user can buy: `credits + bonus` for `price` in `currency`.
