@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import GRDB
+import HubTestSupport
 import Testing
 @testable import HubCore
 
@@ -128,6 +129,50 @@ extension PlanPeriodTests {
         let resolved = try hub.run(Admin.PaymentsResolve(payment: unknown.payment!.id!, user: "dora"))
         #expect(resolved.status == .applied && resolved.credits == Amount(units: 1_000))
         #expect(try hub.ledgerViolations().isEmpty)
+    }
+}
+
+extension PlanPeriodTests {
+    @Test("after 3,000 random grants, charges, deductions and period boundaries: buckets never exceed balances, ledgers sum")
+    func bucketsUnderRandomWork() throws {
+        let hub = try TemporaryHub(mode: .serviceProvider)
+        try hub.run(Admin.PlansAdd(name: "p", interval: .month, credits: Amount(units: 40), rolloverCap: Amount(units: 5)))
+        let users = ["u0", "u1", "u2", "u3"]
+        for user in users {
+            try hub.run(Admin.UsersAdd(name: user))
+            try hub.run(Admin.SubscriptionsStart(user: user, plan: "p"))
+        }
+        var random = SplitMix64(seed: 0xB0C4E7)
+        var clock = Date()
+        for step in 0..<3_000 {
+            let user = users[Int(random.next() % UInt64(users.count))]
+            let amount = Amount(nanos: Int64(random.next() % 20_000_000_000) + 1)
+            do {
+                switch random.next() % 5 {
+                case 0: try hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "s\(step)", kind: .purchase))
+                case 1: try hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "s\(step)"))
+                case 2, 3:
+                    try hub.store.write { db in
+                        try Ledger.post(db, userId: try Lookup.user(db, user).id!, kind: .usage, amount: amount.negated,
+                                        actor: "gateway", reason: "usage", idempotencyKey: "usage:\(step)")
+                    }
+                default:
+                    clock = clock.addingTimeInterval(Double(random.next() % 20) * 86_400)
+                    _ = try Self.advance(hub, at: clock)
+                }
+            } catch let error as HubError where error.code == .insufficientBalance {
+                continue
+            }
+        }
+        #expect(try hub.ledgerViolations().isEmpty)
+        let overfull = try hub.store.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM users u WHERE (SELECT COALESCE(SUM(remaining), 0) FROM credit_buckets b WHERE b.user_id = u.id) > u.balance
+                """)
+        }
+        #expect(overfull == 0)
+        let renewals = try hub.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE idempotency_key LIKE 'plan:%'") }
+        #expect((renewals ?? 0) > users.count, "periods were renewed along the way")
     }
 }
 

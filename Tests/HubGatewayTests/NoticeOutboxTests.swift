@@ -12,7 +12,7 @@ import NIOCore
     @Test func everyNoticeArrivesSignedOnceAcrossARestart() async throws {
         let fixture = try HubFixture()
         let secret = "notice_secret_0123456789abcdef", paymentSecret = "generic_secret_0123456789"
-        let port = try ChildProcess.run("/usr/bin/env", ["python3", "-c",
+        let port = try ChildProcess.run("/usr/bin/env", [try billingPython(), "-c",
             "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try fixture.admin(["notices", "endpoint", "add", "http://127.0.0.1:\(port)/notices", "--secret-env", "S"], environment: ["S": secret])
@@ -88,7 +88,7 @@ final class Receiver: @unchecked Sendable {
     init(script: String, port: String, secret: String, log: String) throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, port, secret, log]
+        process.arguments = [try billingPython(), script, port, secret, log]
         process.standardOutput = output
         try process.run()
         let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)

@@ -52,10 +52,14 @@ import Testing
     }
 }
 
+/// The Python the billing tests run their scripts with (it needs `stripe` and `openai`:
+/// Tests/e2e/requirements.txt).
+func billingPython() throws -> String { "python3" }
+
 /// Runs a Python script with arguments; throws with its output when it fails.
 @discardableResult
 func runPythonScript(_ script: String, _ arguments: [String], environment: [String: String]) throws -> String {
-    let outcome = try ChildProcess.run("/usr/bin/env", ["python3", script] + arguments, environment: environment)
+    let outcome = try ChildProcess.run("/usr/bin/env", [try billingPython(), script] + arguments, environment: environment)
     guard outcome.status == 0 else { throw TestFailure("\(script) \(arguments) failed: \(outcome.stdout)\(outcome.stderr)") }
     return outcome.stdout
 }
