@@ -188,6 +188,16 @@ struct PaymentWebhookTests {
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
+    @Test("a Stripe invoice names its user and plan in its subscription's metadata (old and new API shapes)")
+    func invoiceMetadataShapes() throws {
+        let old = try PaymentEvent.stripe(Data(#"{"id":"evt_1","type":"invoice.paid","data":{"object":{"id":"in_1","subscription":"sub_1","subscription_details":{"metadata":{"user":"alice","plan":"pro"}},"metadata":{},"amount_paid":500,"currency":"usd"}}}"#.utf8))
+        #expect(old.userRef == "alice" && old.planRef == "pro" && old.subscriptionRef == "sub_1" && old.amount == Amount(units: 5))
+        let new = try PaymentEvent.stripe(Data(#"{"id":"evt_2","type":"invoice.paid","data":{"object":{"id":"in_2","parent":{"subscription_details":{"subscription":"sub_2","metadata":{"user":"bob","plan":"pro"}}},"metadata":{"user":"carol"},"amount_paid":500,"currency":"jpy"}}}"#.utf8))
+        #expect(new.userRef == "carol" && new.planRef == "pro" && new.subscriptionRef == "sub_2" && new.amount == Amount(units: 500))
+        let unpaid = try PaymentEvent.stripe(Data(#"{"id":"evt_3","type":"checkout.session.completed","data":{"object":{"mode":"payment","payment_status":"unpaid"}}}"#.utf8))
+        #expect(unpaid.action != .purchase)
+    }
+
     @Test("packages: validation, update, disable; secrets are sealed and masked")
     func packagesAndSecrets() throws {
         let hub = try Self.hub()

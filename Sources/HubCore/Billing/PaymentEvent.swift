@@ -81,11 +81,16 @@ extension PaymentEvent {
                 event.amount = try money("amount_total")
             }
         case "invoice.paid":
+            // A subscription's metadata reaches its invoices as `subscription_details` (newer API
+            // versions: under `parent`); the invoice's own metadata wins.
+            let details = (object["subscription_details"] as? [String: Any])
+                ?? ((object["parent"] as? [String: Any])?["subscription_details"] as? [String: Any]) ?? [:]
+            let metadata = metadata.merging(details["metadata"] as? [String: Any] ?? [:]) { own, _ in own }
             event.action = .purchase
             event.userRef = text(metadata["user"])
             event.packageRef = text(metadata["package"])
             event.planRef = text(metadata["plan"])
-            event.subscriptionRef = text(object["subscription"])
+            event.subscriptionRef = text(object["subscription"]) ?? text(details["subscription"])
             let lines = (object["lines"] as? [String: Any])?["data"] as? [[String: Any]]
             if let period = lines?.first?["period"] as? [String: Any],
                let start = (period["start"] as? NSNumber)?.doubleValue, let end = (period["end"] as? NSNumber)?.doubleValue, end > start {
