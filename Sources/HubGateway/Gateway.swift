@@ -8,10 +8,22 @@ import Synchronization
 public struct GatewayOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = 8090
+    /// Where `/metrics` is served: its own listener, off (nil) unless the operator names one.
+    public var metricsListen: ListenAddress?
     /// Largest client request body accepted (413 beyond).
     public var maxBodyBytes = 4 << 20
-    /// Largest non-streamed upstream answer accepted.
-    public var maxUpstreamBodyBytes = 64 << 20
+    /// Bytes of a streamed answer buffered for a client that reads slower than its upstream writes.
+    public var streamBufferBytes = 64 << 10
+    /// Largest non-streamed upstream answer accepted (502 beyond).
+    public var maxUpstreamBodyBytes = 16 << 20
+    /// From a request's first byte to the end of its head.
+    public var headerTimeout: Duration = .seconds(10)
+    /// From the end of a request's head to the end of its body.
+    public var bodyTimeout: Duration = .seconds(60)
+    /// How long a keep-alive connection may stay without a request.
+    public var idleTimeout: Duration = .seconds(75)
+    /// Client connections open at once; beyond it the hub stops accepting until one closes.
+    public var maxConnections = 4_096
     /// Output tokens reserved when a request sets no `max_tokens`.
     public var defaultMaxTokens: Int64 = 4_096
     /// Upstream attempts per request, failover included.
@@ -29,6 +41,33 @@ public struct GatewayOptions: Sendable {
     public var shutdownGrace: Duration = .seconds(60)
 
     public init() {}
+
+    var connectionTimeouts: ConnectionTimeouts {
+        ConnectionTimeouts(header: headerTimeout, body: bodyTimeout, idle: idleTimeout)
+    }
+}
+
+/// A `host:port` to listen on (`[::1]:9464` for IPv6).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; nil when it is not one.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// The running hub's shared parts: configuration snapshot, credits, routing state, usage writer,
@@ -43,14 +82,29 @@ public final class Gateway: Sendable {
     let credits = CreditBook()
     let balancer = CredentialBalancer()
     let metrics = GatewayMetrics()
+    let edge = EdgeCounters()
     let writer: UsageWriter
-    let client: HTTPClient
+    /// Samples refused keys into at most one usage row a second.
+    let refusals: RefusalSampler
+    /// The upstream HTTP client, unless a test gave an in-memory upstream.
+    let client: HTTPClient?
+    /// How upstream calls are sent: `client` unless a test gives an in-memory upstream.
+    let transport: any UpstreamTransport
     let logger: Logger
     private let inFlightCount = Atomic<Int>(0)
 
     /// Opens the hub in `directory` and loads its configuration and balances.
-    public init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
+    public convenience init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
+        try await self.init(directory: directory, options: options, logger: logger, transport: nil)
+    }
+
+    /// `transport`: where upstream calls go (nil: AsyncHTTPClient over the network).
+    init(directory: DataDirectory, options: GatewayOptions, logger: Logger, transport: (any UpstreamTransport)?) async throws {
         let service = try AdminService.open(directory)
+        let recovered = try HoldRecovery.settleOpenHolds(service.store)
+        if !recovered.isEmpty {
+            logger.notice("settled \(recovered.count) holds a previous run left open (usage_source = recovered)")
+        }
         store = service.store
         sealer = service.sealer
         self.options = options
@@ -58,12 +112,24 @@ public final class Gateway: Sendable {
         let initial = try ConfigWatcher.initialState(store: store, sealer: sealer)
         config = ConfigHolder(initial.snapshot)
         startLedgerId = initial.ledgerId
-        writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger)
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger)
+        self.writer = writer
+        refusals = RefusalSampler { status, error in
+            let record = Meter(requestId: RequestID.make(), started: .now).record(status: status, error: error)
+            Task { await writer.submit(record) }
+        }
+        if let transport {
+            client = nil
+            self.transport = transport
+        } else {
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            self.client = client
+            self.transport = HTTPClientTransport(client: client, deadline: options.upstreamDeadline)
+        }
         await credits.apply(initial.balances)
     }
 
@@ -79,12 +145,14 @@ public final class Gateway: Sendable {
 
     /// Hands the request's usage to the writer and counts it out.
     func finish(_ meter: Meter, status: Int, error: String?) async {
-        await writer.submit(meter.record(status: status, error: error), hold: meter.hold)
+        var record = meter.record(status: status, error: error)
+        record.hold = meter.reservation?.handOver()
+        await writer.submit(record, credentialId: meter.credentialId, credentialErrors: meter.credentialErrors)
         inFlightCount.subtract(1, ordering: .relaxed)
     }
 
     func shutdownClient() async {
-        try? await client.shutdown()
+        try? await client?.shutdown()
     }
 }
 

@@ -1,36 +1,170 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import HubCore
 import Logging
+import NIOCore
 import ServiceLifecycle
+import Synchronization
+
+/// Where a running hub listens, once every listener is bound.
+public struct ListeningAddresses: Sendable {
+    /// The API (`host:port`).
+    public var api: String
+    /// The metrics listener, if one is configured.
+    public var metrics: String?
+}
+
+/// A listener that could not be bound: the one line `serve` prints before it exits.
+public struct ListenError: Error, CustomStringConvertible {
+    public var listener: String
+    public var address: String
+    public var cause: String
+
+    public var description: String { "cannot listen on \(address) for the \(listener): \(cause)" }
+}
 
 /// `aigne-hub serve`: the gateway's services in one ServiceGroup, shut down gracefully on SIGTERM
 /// or SIGINT in reverse order: the HTTP server stops accepting and finishes its requests, the
 /// drain waits for streams still being read, then the config watcher stops and the usage writer
-/// commits everything pending.
+/// commits everything pending. A listener that cannot bind shuts the group down the same way and
+/// `run` throws a ``ListenError``.
 public enum GatewayServer {
-    /// Runs until SIGTERM/SIGINT. `onListening` gets the bound address (`host:port`).
-    public static func run(gateway: Gateway, extraServices: [any Service] = [],
-                           onListening: @escaping @Sendable (String) -> Void) async throws {
+    /// Runs until SIGTERM/SIGINT. `onListening` is called once, after every listener is bound: the
+    /// API, the metrics listener if any, and the admin socket at `adminSocketPath` if given (one of
+    /// `extraServices` binds it; it counts as bound once it accepts a connection).
+    public static func run(gateway: Gateway, extraServices: [any Service] = [], adminSocketPath: String? = nil,
+                           onListening: @escaping @Sendable (ListeningAddresses) -> Void) async throws {
         let options = gateway.options
-        let app = Application(
-            router: gateway.router(),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
-            onServerRunning: { channel in
-                onListening(channel.localAddress.map { "\($0.ipAddress ?? options.host):\($0.port ?? options.port)" } ?? "?")
-            },
-            logger: gateway.logger)
+        let expecting = 1 + (options.metricsListen == nil ? 0 : 1) + (adminSocketPath == nil ? 0 : 1)
+        let readiness = ListenerReadiness(expecting: expecting, onReady: onListening)
+        let apiListener = ListenerService(name: "API", address: ListenAddress(host: options.host, port: options.port).description,
+                                  application: gateway.apiApplication(onServerRunning: { readiness.bound(api: $0) }))
+        var listeners: [any Service] = [apiListener]
+        if let address = options.metricsListen {
+            let app = Application(
+                router: gateway.metricsRouter(),
+                configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+                onServerRunning: { readiness.bound(metrics: boundAddress($0, fallback: address)) },
+                logger: gateway.logger)
+            listeners.append(ListenerService(name: "metrics listener", address: address.description, application: app))
+        }
         let watcher = ConfigWatcher(
             store: gateway.store, sealer: gateway.sealer, config: gateway.config, credits: gateway.credits,
             balancer: gateway.balancer, interval: options.refreshInterval, logger: gateway.logger,
             startLedgerId: gateway.startLedgerId)
         let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger)
-        // Shutdown runs from the last service to the first.
-        let services: [any Service] = [gateway.writer, watcher, drain] + gateway.billingServices + extraServices + [app]
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: gateway.logger))
-        try await group.run()
+        // Shutdown runs from the last service to the first; any of them ending ends the group gracefully.
+        if let adminSocketPath { listeners.append(AdminSocketReadiness(path: adminSocketPath) { readiness.bound(adminSocket: $0) }) }
+        let services: [any Service] = [gateway.writer, watcher, drain] + gateway.billingServices + extraServices + listeners
+        var configuration = ServiceGroupConfiguration(
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: gateway.logger)
+        // SIGTERM always ends the hub: a client that never reads its stream cannot hold it past the
+        // grace; after it, what is left is cancelled (its connections closed, its usage still metered).
+        configuration.maximumGracefulShutdownDuration = options.shutdownGrace + .seconds(5)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        do {
+            try await group.run()
+        } catch {
+            await gateway.shutdownClient()
+            throw error
+        }
         await gateway.shutdownClient()
+    }
+
+    static func boundAddress(_ channel: any Channel, fallback: ListenAddress) -> String {
+        channel.localAddress.map { "\($0.ipAddress ?? fallback.host):\($0.port ?? fallback.port)" } ?? fallback.description
+    }
+}
+
+extension Gateway {
+    /// The API's HTTP server: the router behind per-connection deadlines and a connection cap.
+    /// `services` run with it (tests pass the usage writer; `serve` runs them in its own group).
+    func apiApplication(services: [any Service] = [], onServerRunning: @escaping @Sendable (String) -> Void)
+        -> Application<RouterResponder<GatewayRequestContext>> {
+        let timeouts = options.connectionTimeouts
+        let edge = self.edge
+        let address = ListenAddress(host: options.host, port: options.port)
+        return Application(
+            router: router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionDeadlines(timeouts: timeouts, counters: edge)])),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil,
+                                 availableConnectionsDelegate: HummingbirdCore.MaximumAvailableConnections(options.maxConnections, logger: logger)),
+            services: services,
+            onServerRunning: { onServerRunning(GatewayServer.boundAddress($0, fallback: address)) },
+            logger: logger)
+    }
+}
+
+/// Calls `onReady` once every expected listener has reported its bound address.
+final class ListenerReadiness: Sendable {
+    private struct State {
+        var api: String?
+        var metrics: String?
+        var reported = 0
+        var done = false
+    }
+
+    private let state = Mutex(State())
+    private let expecting: Int
+    private let onReady: @Sendable (ListeningAddresses) -> Void
+
+    init(expecting: Int, onReady: @escaping @Sendable (ListeningAddresses) -> Void) {
+        self.expecting = expecting
+        self.onReady = onReady
+    }
+
+    func bound(api address: String) { report { $0.api = address } }
+    func bound(metrics address: String) { report { $0.metrics = address } }
+    func bound(adminSocket path: String) { report { _ in } }
+
+    private func report(_ change: (inout State) -> Void) {
+        let ready: ListeningAddresses? = state.withLock { state in
+            change(&state)
+            state.reported += 1
+            guard state.reported == expecting, !state.done, let api = state.api else { return nil }
+            state.done = true
+            return ListeningAddresses(api: api, metrics: state.metrics)
+        }
+        if let ready { onReady(ready) }
+    }
+}
+
+/// Runs one HTTP listener and names it in the error when it cannot bind.
+struct ListenerService: Service {
+    let name: String
+    let address: String
+    let application: any Service
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch let error as IOError {
+            throw ListenError(listener: name, address: address, cause: String(cString: strerror(error.errnoCode)).lowercased())
+        }
+    }
+}
+
+/// Reports the admin socket bound once it accepts a connection (``AdminSocketServer`` binds it in
+/// its own service; a stale socket file refuses connections until then). Then waits for shutdown.
+struct AdminSocketReadiness: Service {
+    let path: String
+    let onBound: @Sendable (String) -> Void
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if AdminSocketProbe.accepts(at: path) {
+                onBound(path)
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? await gracefulShutdown()
     }
 }
 

@@ -33,9 +33,9 @@ enum CommandFailure {
     private static func report(code: String, message: String) {
         let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
         let text = if jsonOutput {
-            String(decoding: (try? HubJSON.encoder().encode(["error": ["code": code, "message": oneLine]])) ?? Data(), as: UTF8.self)
+            SafeText.json(String(decoding: (try? HubJSON.encoder().encode(["error": ["code": code, "message": oneLine]])) ?? Data(), as: UTF8.self))
         } else {
-            "aigne-hub: \(oneLine)"
+            "aigne-hub: \(SafeText.escape(oneLine))"
         }
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

@@ -16,21 +16,31 @@ struct HubOptions: ParsableArguments {
         "Open this hub database directly (hub.sqlite or its directory), whether or not the hub runs.", valueName: "path"))
     var database: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The account a hub runs as when it is not you or root (a hub started with --admin-group): its socket is trusted too.",
+        valueName: "user"))
+    var hubUser: String?
+
     @Flag(name: .long, help: "Print the result as JSON (field names as in the schema).")
     var json = false
 
     var directory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
+
+    /// Whose admin socket this command talks to: yours, root's, or `--hub-user`'s.
+    func trust() throws(HubError) -> PrivatePath.Trust {
+        .client(hubUser: try hubUser.map { name throws(HubError) in try PrivatePath.uid(named: name) })
+    }
 
     /// The hub: `--socket`, else `--db`, else the data directory's socket when a hub answers on
     /// it, else its database. `surface` names the caller in the audit log for direct database use.
     func connect(surface: String = "cli") throws(HubError) -> any HubConnection {
         switch (socket, database) {
         case (let socket?, nil):
-            return HubConnections.socket(socket)
+            return HubConnections.socket(socket, trust: try trust())
         case (nil, let database?):
             return try HubConnections.database(try Self.dataDirectory(ofDatabase: database), surface: surface)
         case (nil, nil):
-            return try HubConnections.open(dataDirectory: directory, surface: surface)
+            return try HubConnections.open(dataDirectory: directory, surface: surface, trust: try trust())
         case (_?, _?):
             throw HubError.invalid("give --socket or --db, not both")
         }
@@ -56,10 +66,10 @@ struct HubOptions: ParsableArguments {
         let result = try await connect().call(method)
         if json {
             let data = try HubJSON.encoder(pretty: true).encode(result)
-            print(String(decoding: data, as: UTF8.self))
+            print(SafeText.json(String(decoding: data, as: UTF8.self)))
         } else {
             let text = render(result)
-            if !text.isEmpty { print(text) }
+            if !text.isEmpty { print(SafeText.escape(text, keepNewlines: true)) }
         }
     }
 }

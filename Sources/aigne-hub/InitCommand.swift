@@ -7,7 +7,10 @@ struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new hub: its database and its secret key (mode 0600).",
-        discussion: "Refuses to touch a directory that already holds a hub.")
+        discussion: """
+            The data directory is created with mode 0700; an existing one must belong to you and be closed to \
+            other users. Refuses to touch a directory that already holds a hub.
+            """)
 
     @Option(name: .long, help: ArgumentHelp("Where to create the hub.", valueName: "dir"))
     var dataDir: String?
@@ -23,7 +26,7 @@ struct InitCommand: AsyncParsableCommand {
         try HubStore.initialize(directory, mode: mode)
         if json {
             struct Created: Encodable { var dataDir: String; var mode: DeploymentMode }
-            print(String(decoding: try HubJSON.encoder(pretty: true).encode(Created(dataDir: directory.path, mode: mode)), as: UTF8.self))
+            print(SafeText.json(String(decoding: try HubJSON.encoder(pretty: true).encode(Created(dataDir: directory.path, mode: mode)), as: UTF8.self)))
         } else {
             print("Created a hub in \(directory.path) (mode: \(mode.rawValue)).")
             print("Keep \(directory.secretKeyURL.lastPathComponent) safe: without it, stored provider secrets cannot be opened.")

@@ -84,12 +84,14 @@ enum Render {
     }
 
     static func rates(_ rates: [RateInfo]) -> String {
-        var table = TextTable("MODEL", "TYPE", "IN/1M", "OUT/1M", "CACHED/1M", "COST IN", "COST OUT", "MARGIN", "FROM", "TO",
-                              rightAligned: [2, 3, 4, 5, 6, 7])
+        var table = TextTable("MODEL", "TYPE", "IN/1M", "OUT/1M", "CACHED/1M", "CACHE WRITE/1M", "COST IN", "COST OUT", "MARGIN",
+                              "FROM", "TO", rightAligned: [2, 3, 4, 5, 6, 7, 8])
         for r in rates {
             let rate = r.rate
+            // "=in": priced as input (no price of its own).
             table.add(r.model, rate.type.rawValue, rate.inputRate.description, rate.outputRate.description,
-                      rate.cachedInputRate?.description ?? "=in", rate.inputCost.description, rate.outputCost.description,
+                      rate.cachedInputRate?.description ?? "=in", rate.cacheWriteRate?.description ?? "=in",
+                      rate.inputCost.description, rate.outputCost.description,
                       r.marginPercent.map { $0 + "%" } ?? "-", Show.date(rate.validFrom), rate.validTo.map { Show.date($0) } ?? "current")
         }
         return table.rendered

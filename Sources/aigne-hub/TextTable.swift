@@ -12,7 +12,9 @@ struct TextTable {
         self.rightAligned = rightAligned
     }
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
+    /// Adds a row; each cell passes through ``SafeText/escape(_:keepNewlines:)`` (before it is
+    /// measured, so that escaped cells stay aligned).
+    mutating func add(_ cells: String...) { rows.append(cells.map { SafeText.escape($0) }) }
 
     var rendered: String {
         guard !rows.isEmpty else { return "(none)" }

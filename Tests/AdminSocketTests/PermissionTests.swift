@@ -97,13 +97,16 @@ struct PermissionTests {
     @Test("another uid is refused: by the socket's mode, and by the peer check if the mode is loosened")
     func anotherUid() async throws {
         try await withServer { hub, server in
-            // Let uid 65534 reach the socket file, so that only the socket's own mode stops it.
-            chmod(hub.directory.path, 0o755)
+            // Let uid 65534 reach the socket file through the directory's group (the CLI refuses a
+            // directory open to others), so that only the socket's own mode stops it.
+            chown(hub.directory.path, 0, 65534)
+            chmod(hub.directory.path, 0o750)
             let denied = try AigneHubBinary.run(["admin", "status", "--socket", server.path, "--json"], asUid: 65534)
             #expect(denied.status == 2, "\(denied)")
             #expect(denied.stderr.contains("Permission denied"), "\(denied)")
 
-            chmod(server.path, 0o666)
+            lchown(server.path, UInt32.max, 65534)
+            chmod(server.path, 0o660)
             let refused = try AigneHubBinary.run(["admin", "users", "add", "eve", "--socket", server.path, "--json"], asUid: 65534)
             #expect(refused.status == 1, "\(refused)")
             #expect(refused.stderr.contains("\"code\":\"permission_denied\""), "\(refused)")
@@ -125,7 +128,8 @@ struct PermissionTests {
             }
             #expect(info.st_mode & 0o777 == 0o660)
             #expect(info.st_gid == group)
-            chmod(hub.directory.path, 0o755)
+            chown(hub.directory.path, 0, group)
+            chmod(hub.directory.path, 0o750)
             let member = try AigneHubBinary.run(["admin", "users", "add", "nina", "--socket", server.path], asUid: 65534)
             #expect(member.status == 0, "\(member)")
             let audit = try await HubConnections.socket(server.path).call(Admin.AuditList(limit: 1))

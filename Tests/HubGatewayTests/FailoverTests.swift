@@ -4,9 +4,10 @@ import Testing
 
 /// Failover with the mock's injected faults, aimed at one credential through its secret.
 @Suite struct FailoverTests {
-    @Test func serverErrorsAndTimeoutsFailOverInvisibly() async throws {
+    /// Errors before an answer started fail over; a timeout after acceptance does not (AcceptedCallTests).
+    @Test func serverErrorsFailOverInvisibly() async throws {
         let fixture = try HubFixture(hubArguments: ["--upstream-timeout", "1"],
-                                     credentials: ["sk-fault-503", "sk-fault-timeout", "sk-good-one"])
+                                     credentials: ["sk-fault-503", "sk-fault-502", "sk-good-one"])
         let user = try fixture.user("u", credits: "10")
         try await Task.sleep(for: .milliseconds(1000))
         let url = fixture.baseURL + "/chat/completions"
@@ -16,7 +17,7 @@ import Testing
         }
         let counts = try await fixture.mockStats().byKey
         #expect(counts["sk-good-one"] == 6)
-        #expect((counts["sk-fault-503"] ?? 0) > 0 && (counts["sk-fault-timeout"] ?? 0) > 0, "\(counts)")
+        #expect((counts["sk-fault-503"] ?? 0) > 0 && (counts["sk-fault-502"] ?? 0) > 0, "\(counts)")
     }
 
     @Test func refusedCredentialIsDisabledAndAudited() async throws {

@@ -52,10 +52,10 @@ import Testing
     }
 
     @Test func chatRequestParsingRefusesBadInput() throws {
-        #expect(throws: APIError.self) { try ChatRequest(body: Data("not json".utf8)) }
-        #expect(throws: APIError.self) { try ChatRequest(body: Data(#"{"messages":[]}"#.utf8)) }
-        #expect(throws: APIError.self) { try ChatRequest(body: Data(#"{"model":"m","max_tokens":1.5}"#.utf8)) }
-        let request = try ChatRequest(body: Data(#"{"model":"m","max_tokens":12,"stream":true,"stream_options":{"include_usage":true}}"#.utf8))
+        #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: "not json")) }
+        #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: #"{"messages":[]}"#)) }
+        #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: #"{"model":"m","max_tokens":1.5}"#)) }
+        let request = try ChatRequest(body: ByteBuffer(string: #"{"model":"m","max_tokens":12,"stream":true,"stream_options":{"include_usage":true}}"#))
         #expect(request.model == "m" && request.maxTokens == 12 && request.stream && request.wantsUsage)
     }
 
@@ -83,7 +83,7 @@ import Testing
 
     @Test func openAIBodiesAreSplicedOnlyWhenThatIsSafe() throws {
         func forwarded(_ body: String, model: String) throws -> [String: Any]? {
-            let chat = try ChatRequest(body: Data(body.utf8))
+            let chat = try ChatRequest(body: ByteBuffer(string: body))
             guard let bytes = OpenAIAdapter.forwardedBody(chat, model: model) else { return nil }
             return Adapters.object(bytes)
         }

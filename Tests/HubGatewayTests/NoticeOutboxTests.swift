@@ -36,7 +36,7 @@ import NIOCore
             try fixture.database().read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE attempts >= 2") == 3
             }
-        }, "three notices, each tried at least twice against a receiver that is down")
+        }, "three notices, each tried at least twice against a receiver that is down: \(fixture.hub.log)")
 
         // The hub stops; the CLI makes two more notices meanwhile (low_balance, payment_applied).
         fixture.hub.stop()

@@ -67,9 +67,8 @@ import Testing
 
 }
 
-/// Runs a Python script, returning its standard output; throws with its output on failure.
+/// Runs a Python script with the tests' own Python environment (``PythonEnvironment``),
+/// returning its standard output; throws with its output on failure.
 func runPython(_ script: String, environment: [String: String]) throws -> String {
-    let outcome = try ChildProcess.run("/usr/bin/env", ["python3", script], environment: environment)
-    guard outcome.status == 0 else { throw TestFailure("\(script) failed: \(outcome.stdout)\(outcome.stderr)") }
-    return outcome.stdout
+    try PythonEnvironment.run(script, environment: environment)
 }

@@ -52,9 +52,9 @@ import Testing
     }
 }
 
-/// The Python the billing tests run their scripts with (it needs `stripe` and `openai`:
-/// Tests/e2e/requirements.txt).
-func billingPython() throws -> String { "python3" }
+/// The Python the billing tests run their scripts with: the tests' own environment, with `stripe`
+/// and `openai` from Tests/e2e/requirements.txt (``PythonEnvironment``).
+func billingPython() throws -> String { try PythonEnvironment.interpreter() }
 
 /// Runs a Python script with arguments; throws with its output when it fails.
 @discardableResult

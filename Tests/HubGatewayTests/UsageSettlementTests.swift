@@ -5,15 +5,7 @@ import Testing
 
 /// The settlement step on a real database: charged once per request id, never below zero.
 @Suite struct UsageSettlementTests {
-    private func store() throws -> (HubStore, Int64) {
-        let directory = DataDirectory(path: FileManager.default.temporaryDirectory
-            .appendingPathComponent("settle-\(UUID().uuidString)").path)
-        let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
-        let admin = AdminService(store: store, sealer: sealer)
-        let user = try admin.perform(Admin.UsersAdd(name: "payer"), actor: "test")
-        _ = try admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
-        return (store, user.id!)
-    }
+    private func store() throws -> (HubStore, Int64) { try payerStore("settle") }
 
     private func record(_ requestId: String, user: Int64, charge: Amount) -> UsageRecord {
         UsageRecord(event: UsageEvent(requestId: requestId, userId: user, apiKeyId: nil, providerId: nil,

@@ -52,9 +52,7 @@ public enum ChildProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        var inherited = ProcessInfo.processInfo.environment
-        for name in removing { inherited.removeValue(forKey: name) }
-        process.environment = inherited.merging(environment) { $1 }
+        process.environment = Self.environment(adding: environment, removing: removing)
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -67,6 +65,15 @@ public enum ChildProcess {
         process.waitUntilExit()
         return ProcessOutcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                               stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+extension ChildProcess {
+    /// This process's environment without `removing`, with `adding` laid over it.
+    static func environment(adding: [String: String], removing: [String]) -> [String: String] {
+        var inherited = ProcessInfo.processInfo.environment
+        for name in removing { inherited.removeValue(forKey: name) }
+        return inherited.merging(adding) { $1 }
     }
 }
 

@@ -137,9 +137,7 @@ enum Validate {
         let name = raw.trimmingSpaces
         guard !name.isEmpty else { throw HubError.invalid("\(what) name must not be empty") }
         guard name.count <= 64 else { throw HubError.invalid("\(what) name is longer than 64 characters") }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw HubError.invalid("\(what) name contains control characters")
-        }
+        try plainText(name, "the \(what) name")
         guard Int64(name) == nil else {
             throw HubError.invalid("\(what) name '\(name)' is all digits: digits are read as an id")
         }
@@ -149,6 +147,7 @@ enum Validate {
     static func reason(_ raw: String) throws(HubError) -> String {
         let reason = raw.trimmingSpaces
         guard !reason.isEmpty else { throw HubError.invalid("a reason is required") }
+        try plainText(reason, "the reason")
         guard reason.count <= 500 else { throw HubError.invalid("the reason is longer than 500 characters") }
         return reason
     }
@@ -165,6 +164,7 @@ enum Validate {
 
     static func url(_ raw: String) throws(HubError) -> String {
         let text = raw.trimmingSpaces
+        try plainText(text, "the URL")
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", url.host?.isEmpty == false else {
             throw HubError.invalid("'\(raw)' is not an http(s) URL")

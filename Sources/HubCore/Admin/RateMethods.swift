@@ -31,6 +31,7 @@ struct ModelReference {
     var model: String
 
     init(_ text: String) throws(HubError) {
+        try Validate.plainText(text, "the model name")
         let parts = text.trimmingSpaces.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw HubError.invalid("'\(text)' is not provider/model (for example openai/gpt-4o)")
@@ -58,14 +59,18 @@ extension Admin {
         public var costOutput: Amount?
         public var costCachedInput: Amount?
         public var costImage: Amount?
+        /// Prompt tokens written to the provider's cache (absent: priced as input).
+        public var cacheWrite: Amount?
+        public var costCacheWrite: Amount?
 
         public init(model: String, type: ModelType? = nil, per: PriceUnit? = nil, input: Amount? = nil,
                     output: Amount? = nil, cachedInput: Amount? = nil, image: Amount? = nil,
                     costInput: Amount? = nil, costOutput: Amount? = nil, costCachedInput: Amount? = nil,
-                    costImage: Amount? = nil) {
+                    costImage: Amount? = nil, cacheWrite: Amount? = nil, costCacheWrite: Amount? = nil) {
             self.model = model; self.type = type; self.per = per; self.input = input; self.output = output
             self.cachedInput = cachedInput; self.image = image; self.costInput = costInput
             self.costOutput = costOutput; self.costCachedInput = costCachedInput; self.costImage = costImage
+            self.cacheWrite = cacheWrite; self.costCacheWrite = costCacheWrite
         }
 
         public func run(_ context: AdminContext) throws -> RateInfo {
@@ -82,10 +87,12 @@ extension Admin {
                 image: try image.map { price throws(HubError) in try Validate.nonNegative(price, "image price") },
                 costInput: try perMillion(costInput, "input cost"), costOutput: try perMillion(costOutput, "output cost"),
                 costCached: try perMillion(costCachedInput, "cached input cost"),
-                costImage: try costImage.map { price throws(HubError) in try Validate.nonNegative(price, "image cost") })
+                costImage: try costImage.map { price throws(HubError) in try Validate.nonNegative(price, "image cost") },
+                cacheWrite: try perMillion(cacheWrite, "cache-write price"),
+                costCacheWrite: try perMillion(costCacheWrite, "cache-write cost"))
             guard [prices.input, prices.output, prices.cached, prices.image, prices.costInput, prices.costOutput,
-                   prices.costCached, prices.costImage].contains(where: { $0 != nil }) else {
-                throw HubError.invalid("give at least one price (--input, --output, --cached-input, --image or a --cost-…)")
+                   prices.costCached, prices.costImage, prices.cacheWrite, prices.costCacheWrite].contains(where: { $0 != nil }) else {
+                throw HubError.invalid("give at least one price (--input, --output, --cached-input, --cache-write, --image or a --cost-…)")
             }
             return try context.write { db in
                 let provider = try Lookup.provider(db, reference.provider)
@@ -103,7 +110,9 @@ extension Admin {
                     outputCost: prices.costOutput ?? current?.outputCost ?? .zero,
                     cachedInputCost: prices.costCached ?? current?.cachedInputCost,
                     imageCost: prices.costImage ?? current?.imageCost ?? .zero,
-                    validFrom: now, validTo: nil)
+                    validFrom: now, validTo: nil,
+                    cacheWriteRate: prices.cacheWrite ?? current?.cacheWriteRate,
+                    cacheWriteCost: prices.costCacheWrite ?? current?.cacheWriteCost)
                 if var closed = current {
                     closed.validTo = now
                     try closed.update(db, columns: ["valid_to"])

@@ -22,6 +22,7 @@ extension Admin {
         public func run(_ context: AdminContext) throws -> User {
             let name = try Validate.name(self.name, of: "user")
             let email = email?.trimmingSpaces
+            try email.map { text throws(HubError) in try Validate.plainText(text, "the email") }
             if let email, !email.isEmpty, !(email.contains("@") && !email.contains(" ")) {
                 throw HubError.invalid("'\(email)' is not an email address")
             }
@@ -183,7 +184,8 @@ extension Admin {
 private enum UserStatusChange {
     static func apply(_ status: UserStatus, to reference: String, reason: String?, _ context: AdminContext,
                       action: String) throws -> User {
-        try context.write { db in
+        try reason.map { text throws(HubError) in try Validate.plainText(text, "the reason") }
+        return try context.write { db in
             let before = try Lookup.user(db, reference)
             guard before.status != status else {
                 throw HubError(.failedPrecondition, "\(before.name) is already \(status.rawValue)")

@@ -8,12 +8,21 @@ import NIOPosix
 /// request line and reads lines until its response: no shared state, and a hub restarted between
 /// two calls is simply reached again. `subscribe()` keeps a connection of its own open.
 /// Everything runs on SwiftNIO's shared event loops: no thread is ever blocked waiting.
+///
+/// Every connection is made through ``AdminSocketProbe/connectTrusted(to:trust:)``: the socket and
+/// its directory must belong to a trusted account and be closed to others, and the server must run
+/// as such an account (`SO_PEERCRED`), before a byte is sent.
 public struct SocketConnection: HubConnection {
     public let path: String
+    /// Whose socket this connection will talk to (by default: this account's or root's).
+    public var trust: PrivatePath.Trust
     /// The longest response line read (results such as `users.list` can be large).
     public var maxResponseLine = 512 << 20
 
-    public init(path: String) { self.path = path }
+    public init(path: String, trust: PrivatePath.Trust = .client()) {
+        self.path = path
+        self.trust = trust
+    }
 
     public var endpoint: HubEndpoint { .socket(path) }
 
@@ -87,11 +96,12 @@ public struct SocketConnection: HubConnection {
 
     private func connect() async throws(HubError) -> NIOAsyncChannel<LineFrame, ByteBuffer> {
         let maxLine = maxResponseLine
+        let fd = try AdminSocketProbe.connectTrusted(to: path, trust: trust)
         do {
             return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 // A hub that refuses us answers, then closes its side: read the answer first.
                 .channelOption(.allowRemoteHalfClosure, value: true)
-                .connect(unixDomainSocketPath: path) { channel in
+                .withConnectedSocket(fd) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maxLength: maxLine)))
                         return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)

@@ -5,12 +5,25 @@ import GRDB
 /// should be charged (zero in enterprise mode, for free models and for failures).
 public struct UsageRecord: Sendable, Equatable {
     public var event: UsageEvent
-    /// Credits to take from the event's user; the event's `creditsCharged` is set to what was taken.
+    /// Credits the call really cost at the hub's rate; the event's `creditsCharged` is set to what was taken.
     public var charge: Amount
+    /// The credits held for the call, when it had a hold: the charge never exceeds it (the excess is
+    /// the event's `overrun`), and the durable hold row is deleted as the record is committed.
+    public var hold: Amount?
 
-    public init(event: UsageEvent, charge: Amount) {
+    public init(event: UsageEvent, charge: Amount, hold: Amount? = nil) {
         self.event = event
         self.charge = charge
+        self.hold = hold
+    }
+
+    /// What the call is charged: its cost, never more than its hold.
+    public var chargeable: Amount { hold.map { min(charge, $0) } ?? charge }
+
+    /// What the call cost beyond its hold: recorded on the event, never charged.
+    public var overrun: Amount {
+        guard let hold, charge > hold else { return .zero }
+        return Amount(nanos: charge.nanos &- hold.nanos)
     }
 }
 
@@ -43,9 +56,40 @@ public enum UsageSettlement {
         try store.write { db in try batch.map { try settle($0, db) } }
     }
 
+    /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
+    /// last-use times of keys and credentials.
+    public static func commit(_ batch: UsageBatch, to store: HubStore) async throws(HubError) -> [SettlementResult] {
+        do {
+            return try await store.pool.write { db in try write(batch, db) }
+        } catch {
+            throw HubError(from: error)
+        }
+    }
+
+    static func write(_ batch: UsageBatch, _ db: Database) throws -> [SettlementResult] {
+        if !batch.holds.isEmpty {
+            // A user deleted meanwhile has nothing left to hold against: its row is skipped, not a failed batch.
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
+                SELECT ?, id, ?, ?, ?, ?, ? FROM users WHERE id = ?
+                """)
+            for hold in batch.holds {
+                try statement.execute(arguments: [hold.requestId, hold.apiKeyId, hold.model, hold.amount,
+                                                  hold.runId, hold.createdAt, hold.userId])
+            }
+        }
+        let results = try batch.records.map { try settle($0, db) }
+        for notice in batch.overruns { try notice.insert(db) }
+        try LastUse.write(batch.lastUse, db)
+        return results
+    }
+
     private static func settle(_ record: UsageRecord, _ db: Database) throws -> SettlementResult {
         var event = record.event
         let key = idempotencyKey(requestId: event.requestId)
+        if record.hold != nil {
+            try db.cachedStatement(sql: "DELETE FROM holds WHERE request_id = ?").execute(arguments: [event.requestId])
+        }
         let seen = try db.cachedStatement(sql: "SELECT 1 FROM usage_events WHERE request_id = ?")
         if try Bool.fetchOne(seen, arguments: [event.requestId]) != nil {
             let earlier = try LedgerEntry.filter(Column("idempotency_key") == key).fetchOne(db)
@@ -53,15 +97,18 @@ public enum UsageSettlement {
                                     charged: earlier?.amount.negated ?? .zero, balanceAfter: earlier?.balanceAfter,
                                     ledgerId: earlier?.id)
         }
+        // Never above the hold: what an upstream produced beyond the limit it was sent is the overrun.
+        let charge = record.chargeable
+        event.overrun = record.overrun
         var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
-        if record.charge.isPositive, let userId = event.userId,
+        if charge.isPositive, let userId = event.userId,
            let balance = try Amount.fetchOne(db.cachedStatement(sql: "SELECT balance FROM users WHERE id = ?"),
                                              arguments: [userId]) {
             // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
-            let taken = min(record.charge, max(balance, .zero))
-            if taken < record.charge {
-                let shortfall = (try? record.charge.subtracting(taken)) ?? record.charge
-                let note = "credit shortfall \(shortfall): cost \(record.charge), balance \(balance)"
+            let taken = min(charge, max(balance, .zero))
+            if taken < charge {
+                let shortfall = (try? charge.subtracting(taken)) ?? charge
+                let note = "credit shortfall \(shortfall): cost \(charge), balance \(balance)"
                 event.error = event.error.map { "\($0); \(note)" } ?? note
             }
             if taken.isPositive {
@@ -89,23 +136,19 @@ extension UsageSettlement {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
-              streamed, created_at)
+              streamed, created_at, overrun)
             VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
-                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [
             event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
             event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
-            event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt,
+            event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,
         ])
     }
 
     /// ``commit(_:to:)`` on GRDB's writer queue, suspending instead of blocking the caller's thread.
     public static func commitAsync(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        do {
-            return try await store.pool.write { db in try batch.map { try settle($0, db) } }
-        } catch {
-            throw HubError(from: error)
-        }
+        try await commit(UsageBatch(records: batch), to: store)
     }
 }

@@ -1,6 +1,6 @@
 import GRDB
 
-/// How the hub treats money. See DESIGN.md: enterprise tracks cost for chargeback; service
+/// How the hub treats money. See docs/architecture.md: enterprise tracks cost for chargeback; service
 /// provider charges every call to the caller's prepaid balance.
 public enum DeploymentMode: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case enterprise
@@ -45,6 +45,8 @@ public enum UsageSource: String, Codable, Sendable, CaseIterable, DatabaseValueC
     case estimated
     /// The stream ended early (client gone, upstream cut): counts up to that point.
     case partial
+    /// Settled at start-up from a hold a previous run left open (it crashed mid-request).
+    case recovered
 }
 
 extension Amount: DatabaseValueConvertible {

@@ -77,17 +77,21 @@ public struct ModelRate: HubRecord, Equatable, Identifiable {
     public var imageCost: Amount
     public var validFrom: Date
     public var validTo: Date?
+    /// Credits per 1M prompt tokens written to the provider's cache; nil: priced as input.
+    public var cacheWriteRate: Amount? = nil
+    /// Provider USD per 1M prompt tokens written to its cache; nil: priced as input.
+    public var cacheWriteCost: Amount? = nil
 
     /// What the hub charges, in credits.
     public var rate: ModelPrice {
         ModelPrice(inputPerMillion: inputRate, outputPerMillion: outputRate,
-                   cachedInputPerMillion: cachedInputRate, perImage: imageRate)
+                   cachedInputPerMillion: cachedInputRate, cacheWritePerMillion: cacheWriteRate, perImage: imageRate)
     }
 
     /// What the provider costs, in USD.
     public var cost: ModelPrice {
         ModelPrice(inputPerMillion: inputCost, outputPerMillion: outputCost,
-                   cachedInputPerMillion: cachedInputCost, perImage: imageCost)
+                   cachedInputPerMillion: cachedInputCost, cacheWritePerMillion: cacheWriteCost, perImage: imageCost)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -203,6 +207,9 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     public var usageSource: UsageSource
     public var streamed: Bool
     public var createdAt: Date
+    /// Credits the call cost beyond its hold (an upstream that ignored the output limit): recorded,
+    /// never charged.
+    public var overrun: Amount = .zero
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
@@ -233,6 +240,7 @@ extension UsageEvent {
             creditsCharged: row["credits_charged"], latencyMs: row["latency_ms"], ttfbMs: row["ttfb_ms"],
             status: row["status"], error: row["error"], usageSource: row["usage_source"], streamed: row["streamed"],
             createdAt: row["created_at"])
+        overrun = row["overrun"] ?? .zero
     }
 }
 

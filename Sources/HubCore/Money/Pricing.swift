@@ -1,17 +1,21 @@
 /// Token counts of one call, as the upstream reported them (or as the hub estimated them).
 ///
-/// `input` is the whole prompt, *including* `cachedInput` (OpenAI's convention); adapters for
-/// providers that count cache reads separately add them in before building this value.
+/// `input` is the whole prompt, *including* `cachedInput` and `cacheWrite` (OpenAI's convention);
+/// adapters for providers that count cache reads and writes separately add them in before building
+/// this value.
 public struct TokenUsage: Sendable, Hashable, Codable {
     public var input: Int64
     public var output: Int64
     public var cachedInput: Int64
+    /// Prompt tokens written to the provider's cache (Anthropic's `cache_creation_input_tokens`).
+    public var cacheWrite: Int64
     public var images: Int64
 
-    public init(input: Int64 = 0, output: Int64 = 0, cachedInput: Int64 = 0, images: Int64 = 0) {
+    public init(input: Int64 = 0, output: Int64 = 0, cachedInput: Int64 = 0, cacheWrite: Int64 = 0, images: Int64 = 0) {
         self.input = input
         self.output = output
         self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
         self.images = images
     }
 
@@ -21,21 +25,23 @@ public struct TokenUsage: Sendable, Hashable, Codable {
 /// A price list for one model: amounts per **one million tokens** and per image.
 ///
 /// The same shape serves two purposes: the credits the hub *charges* (the model's rate) and the
-/// USD the provider *costs* (for margin and enterprise chargeback). A missing cached-input price
-/// means cached tokens are priced as ordinary input.
+/// USD the provider *costs* (for margin and enterprise chargeback). A missing cached-input or
+/// cache-write price means those tokens are priced as ordinary input.
 public struct ModelPrice: Sendable, Hashable, Codable {
     public var inputPerMillion: Amount
     public var outputPerMillion: Amount
     public var cachedInputPerMillion: Amount?
+    public var cacheWritePerMillion: Amount?
     public var perImage: Amount
 
     public init(
         inputPerMillion: Amount = .zero, outputPerMillion: Amount = .zero,
-        cachedInputPerMillion: Amount? = nil, perImage: Amount = .zero
+        cachedInputPerMillion: Amount? = nil, cacheWritePerMillion: Amount? = nil, perImage: Amount = .zero
     ) {
         self.inputPerMillion = inputPerMillion
         self.outputPerMillion = outputPerMillion
         self.cachedInputPerMillion = cachedInputPerMillion
+        self.cacheWritePerMillion = cacheWritePerMillion
         self.perImage = perImage
     }
 
@@ -50,12 +56,15 @@ public struct ModelPrice: Sendable, Hashable, Codable {
     public func cost(of usage: TokenUsage) -> Amount {
         let input = max(usage.input, 0)
         let cached = min(max(usage.cachedInput, 0), input)
+        let written = min(max(usage.cacheWrite, 0), input - cached)
         let output = max(usage.output, 0)
         let images = max(usage.images, 0)
         let cachedPrice = cachedInputPerMillion ?? inputPerMillion
+        let writePrice = cacheWritePerMillion ?? inputPerMillion
         let perMillionTokens: Int128 =
-            Int128(input - cached) * Int128(inputPerMillion.nanos)
+            Int128(input - cached - written) * Int128(inputPerMillion.nanos)
             + Int128(cached) * Int128(cachedPrice.nanos)
+            + Int128(written) * Int128(writePrice.nanos)
             + Int128(output) * Int128(outputPerMillion.nanos)
             + Int128(images) * Int128(perImage.nanos) * 1_000_000
         let nanos = Amount.divideRounded(perMillionTokens, by: 1_000_000)

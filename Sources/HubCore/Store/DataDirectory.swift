@@ -33,13 +33,32 @@ public struct DataDirectory: Sendable, Hashable {
     /// True when `init` has been run here.
     public var isInitialized: Bool { FileManager.default.fileExists(atPath: databaseURL.path) }
 
-    /// Creates the directory with mode 0700 if it does not exist.
+    /// Creates the directory with mode 0700 if it does not exist (its parents as usual), then
+    /// checks it with ``checkPrivate(adminGroup:)``: an existing directory must already be private.
     public func create() throws(HubError) {
         do {
             try FileManager.default.createDirectory(
-                at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
             throw HubError(.storage, "cannot create data directory \(path): \(error.localizedDescription)")
         }
+        if mkdir(path, 0o700) == 0 {
+            chmod(path, 0o700)   // exactly, whatever the umask
+        } else if errno != EEXIST {
+            throw HubError(.storage, "cannot create data directory \(path): \(String(cString: strerror(errno)))")
+        }
+        try checkPrivate(adminGroup: false)
+    }
+
+    /// Refuses a data directory that is not this account's alone (see ``PrivatePath``): owned by
+    /// the account running this process, closed to others, and to its group unless `adminGroup`.
+    public func checkPrivate(adminGroup: Bool) throws(HubError) {
+        try PrivatePath.check(path, is: .directory, what: "data directory", trust: .hub(adminGroup: adminGroup))
+    }
+
+    /// The files that hold the hub's data and key: mode 0600 always.
+    var privateFiles: [String] {
+        let database = databaseURL.path
+        return [database, database + "-wal", database + "-shm", secretKeyURL.path]
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The hub's SQLite database: one file, WAL, foreign keys on, a busy timeout so that two
 /// processes (a running hub and the CLI or console) share it safely, migrations applied on open.
@@ -17,10 +20,13 @@ public final class HubStore: Sendable {
     }
 
     /// Opens an initialised hub database and applies pending migrations.
+    /// The directory must be this account's (``DataDirectory/checkPrivate(adminGroup:)``; its
+    /// group may read it, as with a hub started with `--admin-group`).
     public static func open(_ directory: DataDirectory) throws(HubError) -> HubStore {
         guard directory.isInitialized else {
             throw HubError(.storage, "no hub in \(directory.path): run `aigne-hub init` first (or pass --data-dir)")
         }
+        try directory.checkPrivate(adminGroup: true)
         return try openPool(directory)
     }
 
@@ -45,6 +51,7 @@ public final class HubStore: Sendable {
                 sealer = try SecretSealer.createKeyFile(for: directory)
                 createdKeyFile = true
             }
+            try createPrivateFile(directory.databaseURL.path)   // SQLite gives -wal and -shm its mode
             let store = try openPool(directory)
             let keyCheck = try sealer.makeKeyCheck()
             try store.write { db in
@@ -66,6 +73,7 @@ public final class HubStore: Sendable {
     }
 
     private static func openPool(_ directory: DataDirectory) throws(HubError) -> HubStore {
+        try tightenFileModes(directory)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
@@ -75,10 +83,86 @@ public final class HubStore: Sendable {
         }
         do {
             let pool = try DatabasePool(path: directory.databaseURL.path, configuration: configuration)
+            try refuseNewerSchema(pool, directory)
             try Schema.migrator.migrate(pool)
             return HubStore(directory: directory, pool: pool)
+        } catch let error as HubError {
+            throw error
         } catch {
-            throw HubError(.storage, "cannot open \(directory.databaseURL.path): \(error)")
+            throw openingError(error, directory)
+        }
+    }
+
+    /// Creates an empty file with mode 0600 (refusing one that exists), whatever the umask.
+    static func createPrivateFile(_ path: String) throws(HubError) {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw HubError(.storage, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        close(fd)
+    }
+
+    /// Brings `hub.sqlite`, its `-wal`/`-shm` and `secret.key` back to 0600 when an older version
+    /// or a copy left them more open (only files this account owns; the others fail to open).
+    private static func tightenFileModes(_ directory: DataDirectory) throws(HubError) {
+        for path in directory.privateFiles {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { continue }
+            guard chmod(path, 0o600) == 0 else {
+                throw HubError(.storage, "cannot make \(path) private (chmod 600): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// A database migrated by a newer aigne-hub holds tables this binary does not know: refuse it
+    /// rather than run on a schema it would misread.
+    private static func refuseNewerSchema(_ reader: some DatabaseReader, _ directory: DataDirectory) throws {
+        let migrator = Schema.migrator
+        let unknown = try reader.read { db in
+            try migrator.hasBeenSuperseded(db) ? migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
+        }
+        guard !unknown.isEmpty else { return }
+        throw HubError(.storage, """
+            \(directory.databaseURL.path) was written by a newer aigne-hub (migrations aigne-hub \(HubVersion.current) does not know: \
+            \(unknown.sorted().joined(separator: ", "))): run that version, or restore a backup made before the upgrade
+            """)
+    }
+
+    /// One line naming why the database cannot be opened.
+    private static func openingError(_ error: any Error, _ directory: DataDirectory) -> HubError {
+        let path = directory.databaseURL.path
+        guard let error = error as? DatabaseError else { return HubError(.storage, "cannot open \(path): \(error)") }
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return HubError(.storage, "\(path) is corrupt (\(error.message ?? "not a database")): restore it from a backup (see docs/operations.md)")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return HubError(.unavailable, "\(path) is locked by another process (\(error.message ?? "database is locked")): stop it, or wait for it to finish")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
+            return HubError(.storage, "cannot open \(path) (\(error.message ?? "\(error.resultCode)")): check that it is yours and mode 600")
+        default:
+            return HubError(.storage, "cannot open \(path): \(error.message ?? error.description)")
+        }
+    }
+
+    /// Fails at once with one line when the database cannot be used now: corrupt, written by a
+    /// newer aigne-hub, or locked by another process for longer than `wait` (a hub about to start
+    /// asks this before it starts anything, instead of waiting the busy timeout on each write).
+    public static func checkUsable(_ directory: DataDirectory, wait: Duration = .seconds(2)) throws(HubError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(TimeInterval(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+        configuration.label = "hub-check"
+        do {
+            let queue = try DatabaseQueue(path: directory.databaseURL.path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.inDatabase { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                // Takes and releases the write lock: waits at most `wait` for another writer.
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                try db.execute(sql: "ROLLBACK")
+            }
+            try refuseNewerSchema(queue, directory)
+        } catch let error as HubError {
+            throw error
+        } catch {
+            throw openingError(error, directory)
         }
     }
 
@@ -110,6 +194,8 @@ extension HubError {
             self = HubError(.alreadyExists, "conflicts with an existing record: \(error.message ?? "constraint failed")")
         case let error as DatabaseError where error.resultCode == .SQLITE_BUSY:
             self = HubError(.unavailable, "the database is busy (another process holds a long write): try again")
+        case let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB:
+            self = HubError(.storage, "the database is corrupt (\(error.message ?? "malformed")): restore it from a backup (see docs/operations.md)")
         case let error as DatabaseError:
             self = HubError(.storage, "database error: \(error.message ?? error.description)")
         default:

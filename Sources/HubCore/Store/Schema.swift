@@ -10,6 +10,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: core tables", migrate: createCoreTables)
         migrator.registerMigration("v2: daily usage rollup", migrate: createDailyRollup)
+        migrator.registerMigration("v3: durable holds, overruns, cache-write prices", migrate: createHolds)
         migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
         return migrator
     }

@@ -5,26 +5,7 @@ import NIOCore
 import Glibc
 #endif
 
-/// The credentials of the process at the other end of a Unix socket, as the kernel reports
-/// them (`SO_PEERCRED`): they cannot be forged by the peer.
-public struct PeerCredentials: Sendable, Equatable {
-    public var pid: Int32
-    public var uid: UInt32
-    public var gid: UInt32
-
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
-        self.pid = pid
-        self.uid = uid
-        self.gid = gid
-    }
-
-    /// Layout of Linux's `struct ucred` (pid, uid, gid: three 32-bit integers).
-    private struct UCred: Sendable {
-        var pid: Int32 = 0
-        var uid: UInt32 = 0
-        var gid: UInt32 = 0
-    }
-
+extension PeerCredentials {
     /// Reads `SO_PEERCRED` of a connected Unix socket channel.
     static func of(_ channel: any Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? any SocketOptionProvider else {

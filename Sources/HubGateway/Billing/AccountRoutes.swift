@@ -9,15 +9,16 @@ extension Gateway {
     static let balanceHeader = HTTPFields.Element.Name("x-aigne-hub-balance")!
     static let balanceLowHeader = HTTPFields.Element.Name("x-aigne-hub-balance-low")!
 
-    func addAccountRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/billing/balance") { request, _ in await self.balance(request) }
-        router.post("/v1/billing/redeem") { request, _ in await self.redeem(request) }
+    func addAccountRoutes(to api: RouterGroup<GatewayRequestContext>) {
+        api.get("billing/balance") { _, context in await self.balance(context) }
+        api.post("billing/redeem") { request, context in await self.redeem(request, context) }
     }
 
     /// A charged request's balance, captured while its hold is still open (after the upstream
     /// answered, before its usage is handed to the writer): what the user has besides this request.
     struct BalanceBeforeCharge: Sendable {
         var available: Amount
+        var hold: Amount
         var threshold: Amount
     }
 
@@ -26,7 +27,8 @@ extension Gateway {
     func balanceBeforeCharge(_ meter: Meter) async -> BalanceBeforeCharge? {
         guard meter.charges, let userId = meter.userId else { return nil }
         let account = await credits.account(userId)
-        return BalanceBeforeCharge(available: Amount(nanos: account.balance.nanos &- account.held.nanos &+ meter.hold.nanos),
+        let hold = meter.reservation?.amount ?? .zero
+        return BalanceBeforeCharge(available: Amount(nanos: account.balance.nanos &- account.held.nanos &+ hold.nanos), hold: hold,
                                    threshold: config.snapshot.settings.lowBalanceThreshold)
     }
 
@@ -36,33 +38,28 @@ extension Gateway {
     /// as the charge (its real cost is known only at its end): the figure is then a floor.
     func withBalance(_ response: Response, _ before: BalanceBeforeCharge?, charge: Amount) -> Response {
         guard let before else { return response }
-        let after = Amount(nanos: before.available.nanos &- charge.nanos)
+        // A request is never charged above its hold (the usage writer caps it the same way).
+        let after = Amount(nanos: before.available.nanos &- min(charge, before.hold).nanos)
         var response = response
         response.headers[Self.balanceHeader] = after.description
         if AccountSummary.isLow(after, threshold: before.threshold) { response.headers[Self.balanceLowHeader] = "true" }
         return response
     }
 
-    private func balance(_ request: Request) async -> Response {
-        switch caller(request) {
-        case .failure(let error): return error.response
-        case .success(let caller):
-            do {
-                let summary = try await store.pool.read { db in try AccountSummary.of(userId: caller.userId, db) }
-                return Self.json(summary)
-            } catch {
-                return APIError(status: .internalServerError, message: "the balance cannot be read", type: "server_error",
-                                code: "storage").response
-            }
+    private func balance(_ context: GatewayRequestContext) async -> Response {
+        guard let caller = context.identity else { return APIError.unauthorized("missing API key").response }
+        do {
+            let summary = try await store.pool.read { db in try AccountSummary.of(userId: caller.userId, db) }
+            return Self.json(summary)
+        } catch {
+            return APIError(status: .internalServerError, message: "the balance cannot be read", type: "server_error",
+                            code: "storage").response
         }
     }
 
-    private func redeem(_ request: Request) async -> Response {
-        let caller: (userId: Int64, name: String)
-        switch self.caller(request) {
-        case .failure(let error): return error.response
-        case .success(let found): caller = found
-        }
+    private func redeem(_ request: Request, _ context: GatewayRequestContext) async -> Response {
+        guard let identity = context.identity else { return APIError.unauthorized("missing API key").response }
+        let caller = (userId: identity.userId, name: config.snapshot.catalog.users[identity.userId]?.name ?? "#\(identity.userId)")
         struct Body: Decodable { var code: String }
         guard let data = try? await request.body.collect(upTo: 4_096),
               let body = try? JSONDecoder().decode(Body.self, from: Data(data.readableBytesView)) else {
@@ -84,18 +81,6 @@ extension Gateway {
             return APIError(status: status, message: failure.message, type: "invalid_request_error",
                             code: failure.code == .notFound ? "code_not_found" : "code_not_redeemable", param: "code").response
         }
-    }
-
-    /// The user a request's API key belongs to.
-    private func caller(_ request: Request) -> Result<(userId: Int64, name: String), APIError> {
-        let snapshot = config.snapshot
-        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer "),
-              let owner = snapshot.catalog.keyOwner(secret: String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)),
-              !owner.revoked, let user = snapshot.catalog.users[owner.userId] else {
-            return .failure(APIError.unauthorized("incorrect or missing API key"))
-        }
-        guard user.status == .active else { return .failure(APIError.forbidden("the account '\(user.name)' is suspended")) }
-        return .success((owner.userId, user.name))
     }
 
     private static func json(_ value: some Encodable) -> Response {

@@ -11,7 +11,6 @@ import ServiceLifecycle
 struct NoticeDeliverer: Service {
     let store: HubStore
     let sealer: SecretSealer
-    let client: HTTPClient
     let interval: Duration
     let logger: Logger
 
@@ -19,11 +18,16 @@ struct NoticeDeliverer: Service {
     static let noticeTypeHeader = "X-AIGNE-Hub-Notice-Type"
 
     func run() async throws {
+        // Its own client, made here and shut down here: an endpoint that is down must fail an attempt
+        // fast (a refused connection is otherwise retried until the request's deadline).
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(10))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let due = try await store.pool.write { db in try Outbox.due(db) }
                 await withTaskGroup(of: Void.self) { group in
-                    for delivery in due { group.addTask { await deliver(delivery) } }
+                    for delivery in due { group.addTask { await deliver(delivery, client) } }
                 }
                 if !due.isEmpty { continue }   // more may be waiting
             } catch {
@@ -31,9 +35,10 @@ struct NoticeDeliverer: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+        try? await client.shutdown()
     }
 
-    private func deliver(_ delivery: Outbox.Delivery) async {
+    private func deliver(_ delivery: Outbox.Delivery, _ client: HTTPClient) async {
         let id = delivery.entry.id ?? 0
         let outcome: (status: Int?, error: String?)
         do {
@@ -46,7 +51,7 @@ struct NoticeDeliverer: Service {
             request.headers.add(name: Self.noticeIdHeader, value: delivery.entry.noticeId)
             request.headers.add(name: Self.noticeTypeHeader, value: delivery.entry.kind)
             request.body = .bytes(ByteBuffer(data: body))
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(12))
             _ = try? await response.body.collect(upTo: 64 << 10)
             let status = Int(response.status.code)
             outcome = (status, (200..<300).contains(status) ? nil : "HTTP \(status)")

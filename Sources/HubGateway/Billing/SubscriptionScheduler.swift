@@ -33,6 +33,6 @@ extension Gateway {
     /// The billing services `serve` runs beside the HTTP server.
     var billingServices: [any Service] {
         [SubscriptionScheduler(store: store, interval: .seconds(30), logger: logger),
-         NoticeDeliverer(store: store, sealer: sealer, client: client, interval: .milliseconds(500), logger: logger)]
+         NoticeDeliverer(store: store, sealer: sealer, interval: .milliseconds(500), logger: logger)]
     }
 }

@@ -15,9 +15,10 @@ extension Gateway {
     static let stripeSignatureHeader = HTTPFields.Element.Name("stripe-signature")!
     static let genericSignatureHeader = HTTPFields.Element.Name("x-signature")!
 
-    /// Every billing route: webhooks in, and the user's balance and redemptions.
-    func addBillingRoutes(to router: Router<BasicRequestContext>) {
-        addAccountRoutes(to: router)
+    /// Every billing route: the webhooks on `router` (their signature is their authentication), the
+    /// user's balance and redemptions on `api` (behind the API key check).
+    func addBillingRoutes(to router: Router<GatewayRequestContext>, api: RouterGroup<GatewayRequestContext>) {
+        addAccountRoutes(to: api)
         let intake = WebhookIntake(store: store, sealer: sealer)
         router.post("/v1/billing/webhooks/stripe") { request, _ in
             await Self.webhook(.stripe, request, signature: request.headers[Self.stripeSignatureHeader], intake, self.logger)

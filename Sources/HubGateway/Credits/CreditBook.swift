@@ -14,7 +14,7 @@ actor CreditBook {
         var held: Amount = .zero
     }
 
-    enum Reservation: Sendable, Equatable {
+    enum Decision: Sendable, Equatable {
         case granted
         /// What was available (balance minus reservations) when the request was refused.
         case refused(available: Amount)
@@ -23,7 +23,7 @@ actor CreditBook {
     private var accounts: [Int64: Account] = [:]
 
     /// Reserves `amount` for a request of `userId`, or refuses.
-    func reserve(userId: Int64, amount: Amount) -> Reservation {
+    func reserve(userId: Int64, amount: Amount) -> Decision {
         var account = accounts[userId] ?? Account()
         let available = Amount(nanos: account.balance.nanos &- account.held.nanos)
         guard amount <= available else { return .refused(available: available) }

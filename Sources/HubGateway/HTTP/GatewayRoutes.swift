@@ -4,38 +4,41 @@ import Hummingbird
 import NIOCore
 
 extension Gateway {
-    /// The HTTP API: OpenAI's endpoints under `/v1`, plus `/healthz` and `/metrics`.
-    func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.post("/v1/chat/completions") { request, _ in await self.complete(request, endpoint: .chat) }
-        router.post("/v1/embeddings") { request, _ in await self.complete(request, endpoint: .embeddings) }
-        router.get("/v1/models") { request, _ in self.models(request) }
-        addBillingRoutes(to: router)
+    /// The HTTP API: OpenAI's endpoints under `/v1` behind the key check, and `/healthz`.
+    /// `/metrics` is not here: it has its own listener (``metricsRouter()``).
+    func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
+        let api = router.group("v1").add(middleware: APIKeyMiddleware(
+            config: config, counters: edge, sampler: refusals, maxBodyBytes: options.maxBodyBytes))
+        api.post("chat/completions") { request, context in await self.complete(request, context: context, endpoint: .chat) }
+        api.post("embeddings") { request, context in await self.complete(request, context: context, endpoint: .embeddings) }
+        api.get("models") { _, _ in self.models() }
+        // Further route collections register here, one line each (their own middleware if any).
+        addBillingRoutes(to: router, api: api)
+        return router
+    }
+
+    /// The metrics listener's routes: `/metrics` (revenue and margin: never on the API port).
+    func metricsRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
         router.get("/metrics") { _, _ in
             let snapshot = self.config.snapshot
             let text = await self.metrics.render(providerName: { snapshot.providerName($0) }, inFlight: self.inFlight(),
                                                  pendingUsage: await self.writer.pendingCount)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+                            body: .init(byteBuffer: ByteBuffer(string: text + self.edge.render())))
         }
         return router
     }
 
     /// `GET /v1/models`: the priced models of enabled providers as `provider/model`, with the hub's
     /// price per million tokens (in credits) and the model type.
-    func models(_ request: Request) -> Response {
+    func models() -> Response {
         let snapshot = config.snapshot
-        guard let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer "),
-              let owner = snapshot.catalog.keyOwner(secret: String(authorization.dropFirst(7))), !owner.revoked else {
-            return APIError.unauthorized("incorrect or missing API key").response
-        }
-        guard snapshot.catalog.users[owner.userId]?.status == .active else {
-            return APIError.forbidden("the account is suspended").response
-        }
         let created = Int(Date().timeIntervalSince1970)
         let rates = snapshot.catalog.rates.filter { snapshot.providersById[$0.providerId]?.enabled == true }
             .sorted { (snapshot.providerName($0.providerId), $0.model) < (snapshot.providerName($1.providerId), $1.model) }

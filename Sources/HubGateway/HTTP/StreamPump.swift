@@ -4,12 +4,14 @@ import Hummingbird
 import NIOCore
 
 /// Streaming answers: a pump task reads the upstream, translates its events and hands them to the
-/// client's response through a buffer. If the client goes away, the pump keeps reading (up to the
-/// drain timeout) to learn the real usage, then meters and bills it: never nothing, never twice.
+/// client's response through a ``BoundedByteStream``: while the client does not read, the budget
+/// fills and the pump stops reading the upstream (backpressure all the way to the provider). If
+/// the client goes away, the pump keeps reading (up to the drain timeout, without buffering) to
+/// learn the real usage, then meters and bills it: never nothing, never twice.
 extension Gateway {
-    func stream(first: ByteBuffer, rest: sending HTTPClientResponse.Body.AsyncIterator, translator: any StreamTranslator,
+    func stream(first: ByteBuffer, rest: sending UpstreamBody.AsyncIterator, translator: any StreamTranslator,
                 promptEstimate: Int64, meter: Meter) -> Response {
-        let (events, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let (events, continuation) = BoundedByteStream.make(limit: options.streamBufferBytes, gauge: edge)
         Task {
             await pump(first: first, rest: rest, translator: translator, into: continuation,
                        promptEstimate: promptEstimate, meter: meter)
@@ -19,8 +21,8 @@ extension Gateway {
         return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: events))
     }
 
-    private func pump(first: ByteBuffer, rest: HTTPClientResponse.Body.AsyncIterator, translator: any StreamTranslator,
-                      into client: AsyncStream<ByteBuffer>.Continuation, promptEstimate: Int64, meter: Meter) async {
+    private func pump(first: ByteBuffer, rest: UpstreamBody.AsyncIterator, translator: any StreamTranslator,
+                      into client: BoundedByteStream.Producer, promptEstimate: Int64, meter: Meter) async {
         var rest = rest
         var next: ByteBuffer? = first
         var meter = meter
@@ -31,23 +33,24 @@ extension Gateway {
         var failure: String?
         /// `content`: the buffer carries the model's output (not the closing error frame or `[DONE]`);
         /// only that marks the first byte, and so makes a stream that later fails billable for what it gave.
-        func send(_ buffer: ByteBuffer, content: Bool = true) {
+        func send(_ buffer: ByteBuffer, content: Bool = true) async {
             guard !clientGone else { return }
             if content, meter.firstByte == nil { meter.firstByte = .now }
-            if case .terminated = client.yield(buffer) {
+            if await !client.send(buffer) {
                 clientGone = true
                 drainDeadline = .now + options.drainTimeout
             }
         }
         do {
             reading: while let chunk = next {
+                edge.streamUpstreamBytes.add(chunk.readableBytes, ordering: .relaxed)
                 // Everything one upstream read produced goes to the client in one write.
                 var batch = ByteBuffer()
                 for event in parser.feed(chunk) {
                     for var out in translator.translate(event) { batch.writeBuffer(&out) }
                     if translator.finished { break }
                 }
-                if batch.readableBytes > 0 { send(batch) }
+                if batch.readableBytes > 0 { await send(batch) }
                 if translator.finished { break reading }
                 if let drainDeadline, ContinuousClock.now > drainDeadline {
                     failure = "client went away; the upstream was still streaming after the drain timeout"
@@ -60,9 +63,9 @@ extension Gateway {
             failure = "the upstream stream failed: \(error)"
         }
         if let failure {
-            send(SSEParser.encode(data: APIError.badGateway(failure).json), content: false)
+            await send(SSEParser.encode(data: APIError.badGateway(failure).json), content: false)
         } else {
-            send(ByteBuffer(string: "data: [DONE]\n\n"), content: false)
+            await send(ByteBuffer(string: "data: [DONE]\n\n"), content: false)
         }
         client.finish()
         if let usage = translator.usage {

@@ -23,18 +23,49 @@ actor GatewayMetrics {
         var providerCost = Amount.zero
         var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.bucketBounds.count)
         var latencySum = 0.0
+
+        /// Adds `other`'s counts into these (when a quiet series is folded into `other`).
+        mutating func absorb(_ other: Counters) {
+            requests += other.requests
+            errors += other.errors
+            statuses.merge(other.statuses, uniquingKeysWith: +)
+            tokensIn += other.tokensIn
+            tokensOut += other.tokensOut
+            credits = Amount(nanos: credits.nanos &+ other.credits.nanos)
+            providerCost = Amount(nanos: providerCost.nanos &+ other.providerCost.nanos)
+            for index in latencyBuckets.indices { latencyBuckets[index] += other.latencyBuckets[index] }
+            latencySum += other.latencySum
+        }
     }
+
+    /// The model label of the series that gathers the quieter models.
+    static let otherModel = "other"
 
     /// Upper bounds (seconds) of the latency histogram buckets; `+Inf` is the count.
     static let bucketBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
     private var series: [Series: Counters] = [:]
     private var batches = 0
+    /// Calls that cost more than their hold (an upstream ignored the output limit), and the credits beyond it.
+    private(set) var overruns = 0
+    private(set) var overrunCredits = Amount.zero
+    /// Named series kept after a fold; the table grows to twice this before the quieter half is folded.
+    let maxSeries: Int
+
+    /// `maxSeries`: how many of the busiest (provider, model) series keep their own labels.
+    init(maxSeries: Int = 100) { self.maxSeries = max(1, maxSeries) }
+
+    var seriesCount: Int { series.count }
 
     func record(_ events: [UsageEvent]) {
         batches += 1
         for event in events {
+            if event.overrun.isPositive {
+                overruns += 1
+                overrunCredits = Amount(nanos: overrunCredits.nanos &+ event.overrun.nanos)
+            }
             let key = Series(providerId: event.providerId ?? 0, model: event.model)
+            if series[key] == nil && series.count >= 2 * maxSeries { foldQuietSeries() }
             var counters = series[key] ?? Counters()
             counters.requests += 1
             if event.status >= 400 { counters.errors += 1 }
@@ -49,6 +80,15 @@ actor GatewayMetrics {
                 counters.latencyBuckets[index] += 1
             }
             series[key] = counters
+        }
+    }
+
+    /// Keeps the `maxSeries` busiest named series and folds every other one into its provider's `other`.
+    private func foldQuietSeries() {
+        let named = series.filter { $0.key.model != Self.otherModel }.sorted { $0.value.requests > $1.value.requests }
+        for (key, counters) in named.dropFirst(maxSeries) {
+            series[key] = nil
+            series[Series(providerId: key.providerId, model: Self.otherModel), default: Counters()].absorb(counters)
         }
     }
 
@@ -88,6 +128,10 @@ actor GatewayMetrics {
             out += "aigne_hub_request_duration_seconds_sum{\(labels(key))} \(c.latencySum)\n"
             out += "aigne_hub_request_duration_seconds_count{\(labels(key))} \(c.requests)\n"
         }
+        header("aigne_hub_overruns_total", "counter", "Calls that cost more than their hold (not charged beyond it).")
+        out += "aigne_hub_overruns_total \(overruns)\n"
+        header("aigne_hub_overrun_credits_total", "counter", "Credits calls cost beyond their holds (absorbed by the operator).")
+        out += "aigne_hub_overrun_credits_total \(overrunCredits)\n"
         header("aigne_hub_in_flight_requests", "gauge", "Requests being served now.")
         out += "aigne_hub_in_flight_requests \(inFlight)\n"
         header("aigne_hub_usage_pending", "gauge", "Usage records waiting for the batching writer.")

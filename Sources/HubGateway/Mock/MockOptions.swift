@@ -26,12 +26,19 @@ public enum MockFault: Sendable, Equatable {
     case timeout
     /// Stream half of the answer, then cut the connection (plain answers: cut at once).
     case reset
+    /// Ignore the request's `max_tokens` / `max_completion_tokens`: always answer `--tokens` tokens
+    /// (an upstream that disobeys the output limit the hub sent).
+    case ignoreMaxTokens
+    /// Accept the request, send the 200 head and the first bytes of the body, then never finish.
+    case stall
 
-    /// Parses `503`, `timeout` or `reset`.
+    /// Parses `503`, `timeout`, `reset`, `stall` or `ignore-max-tokens`.
     public init?(_ text: String) {
         switch text.lowercased() {
         case "timeout": self = .timeout
         case "reset": self = .reset
+        case "ignore-max-tokens", "ignoremaxtokens": self = .ignoreMaxTokens
+        case "stall": self = .stall
         default:
             guard let code = Int(text), (400...599).contains(code) else { return nil }
             self = .status(code)
@@ -41,7 +48,8 @@ public enum MockFault: Sendable, Equatable {
     /// The fault named by `fault-<spec>` somewhere in `text`, if any.
     static func embedded(in text: String) -> MockFault? {
         guard let range = text.range(of: "fault-") else { return nil }
-        let spec = text[range.upperBound...].prefix { $0.isLetter || $0.isNumber }
-        return MockFault(String(spec))
+        let rest = text[range.upperBound...]
+        return MockFault(String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" }))
+            ?? MockFault(String(rest.prefix { $0.isLetter || $0.isNumber }))
     }
 }

@@ -12,6 +12,8 @@ public final class MockUpstream: Sendable {
     let options: MockOptions
     private let counter = Atomic<Int>(0)
     private let perKey = Mutex<[String: Int]>([:])
+    /// The body of the last request received, for tests that check what a hub forwarded.
+    private let lastBody = Mutex<ByteBuffer>(ByteBuffer())
 
     public init(options: MockOptions) { self.options = options }
 
@@ -30,6 +32,10 @@ public final class MockUpstream: Sendable {
             let data = (try? JSONSerialization.data(withJSONObject: ["requests": self.counter.load(ordering: .relaxed),
                                                                     "by_key": keys], options: .sortedKeys)) ?? Data()
             return Self.json(String(decoding: data, as: UTF8.self))
+        }
+        router.get("/mock/last-request") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: self.lastBody.withLock { $0 }))
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
@@ -55,14 +61,16 @@ public final class MockUpstream: Sendable {
     func analyse(_ request: Request, key: String?) async throws -> Call {
         let body = try await request.body.collect(upTo: 16 << 20)
         counter.add(1, ordering: .relaxed)
+        lastBody.withLock { $0 = body }
         if let key { perKey.withLock { $0[key, default: 0] += 1 } }
         var call = Call()
         let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
         call.model = json["model"] as? String ?? call.model
         call.stream = json["stream"] as? Bool ?? false
         call.includeUsage = (json["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
-        let limit = (json["max_completion_tokens"] ?? json["max_tokens"]) as? Int
-        call.outputTokens = max(0, min(limit ?? options.tokens, options.tokens))
+        // Like a real upstream, the smaller of the two limit fields wins.
+        let limits = ["max_completion_tokens", "max_tokens"].compactMap { json[$0] as? Int }
+        call.outputTokens = max(0, min(limits.min() ?? options.tokens, options.tokens))
         if let messages = json["messages"] as? [[String: Any]] {
             call.promptTokens = messages.reduce(0) { $0 + 3 + Self.words(in: $1["content"]) } + Self.words(in: json["system"])
         } else if let input = json["input"] {
@@ -73,6 +81,7 @@ public final class MockUpstream: Sendable {
         call.fault = request.headers[HTTPFields.Element.Name("x-mock-fault")!].flatMap(MockFault.init)
             ?? key.flatMap(MockFault.embedded(in:)) ?? MockFault.embedded(in: call.model)
         if call.fault == nil, let fault = options.fault, Double.random(in: 0..<1) < options.faultRate { call.fault = fault }
+        if call.fault == .ignoreMaxTokens { call.outputTokens = options.tokens }
         return call
     }
 
@@ -97,6 +106,13 @@ public final class MockUpstream: Sendable {
             return nil
         case .reset where !call.stream:
             throw MockReset()
+        case .stall:
+            let first = call.stream ? ": stalled\n\n" : #"{"id":"#
+            return Response(status: .ok, headers: [.contentType: call.stream ? "text/event-stream" : "application/json"],
+                            body: ResponseBody { writer in
+                                try await writer.write(ByteBuffer(string: first))
+                                try await Task.sleep(for: .seconds(600))
+                            })
         default:
             return nil
         }

@@ -8,9 +8,17 @@ import NIOCore
 /// streams become OpenAI completions and chunks.
 struct AnthropicAdapter: UpstreamAdapter {
     static let version = "2023-06-01"
-    static let defaultMaxTokens: Int64 = 4_096
 
     func chatRequest(_ chat: ChatRequest, model: String, target: UpstreamTarget) throws(APIError) -> HTTPClientRequest {
+        var headers = [("anthropic-version", Self.version)]
+        if let secret = target.secret { headers.append(("x-api-key", secret)) }
+        let base = target.baseURL.hasSuffix("/v1") ? target.baseURL : target.baseURL + "/v1"
+        return try Adapters.jsonRequest(url: base + "/messages", headers: headers, json: try Self.messagesBody(chat, model: model))
+    }
+
+    /// The Messages request for a chat request: `max_tokens` is the reserved output limit (else the
+    /// client's, else the hub's default: Anthropic requires one).
+    static func messagesBody(_ chat: ChatRequest, model: String) throws(APIError) -> [String: Any] {
         guard let messages = chat.json["messages"] as? [[String: Any]], !messages.isEmpty else {
             throw APIError.badRequest("messages must be a non-empty array", param: "messages")
         }
@@ -26,16 +34,13 @@ struct AnthropicAdapter: UpstreamAdapter {
             }
         }
         var body: [String: Any] = [
-            "model": model, "messages": turns, "max_tokens": chat.maxTokens ?? Self.defaultMaxTokens, "stream": chat.stream,
+            "model": model, "messages": turns, "max_tokens": chat.effectiveOutputLimit, "stream": chat.stream,
         ]
         if !system.isEmpty { body["system"] = system.joined(separator: "\n") }
         for key in ["temperature", "top_p"] where chat.json[key] != nil { body[key] = chat.json[key] }
         if let stop = chat.json["stop"] as? String { body["stop_sequences"] = [stop] }
         if let stop = chat.json["stop"] as? [String] { body["stop_sequences"] = stop }
-        var headers = [("anthropic-version", Self.version)]
-        if let secret = target.secret { headers.append(("x-api-key", secret)) }
-        let base = target.baseURL.hasSuffix("/v1") ? target.baseURL : target.baseURL + "/v1"
-        return try Adapters.jsonRequest(url: base + "/messages", headers: headers, json: body)
+        return body
     }
 
     func chatResponse(_ body: ByteBuffer, clientModel: String) -> (body: ByteBuffer, usage: TokenUsage?) {
@@ -68,8 +73,9 @@ struct AnthropicAdapter: UpstreamAdapter {
         guard let json else { return nil }
         func count(_ key: String) -> Int64 { (json[key] as? NSNumber)?.int64Value ?? 0 }
         let cached = count("cache_read_input_tokens")
-        return TokenUsage(input: count("input_tokens") + cached + count("cache_creation_input_tokens"),
-                          output: count("output_tokens"), cachedInput: cached)
+        let written = count("cache_creation_input_tokens")
+        return TokenUsage(input: count("input_tokens") + cached + written, output: count("output_tokens"),
+                          cachedInput: cached, cacheWrite: written)
     }
 
     static func usageJSON(_ usage: TokenUsage) -> [String: Any] {

@@ -1,42 +1,110 @@
 import Foundation
 import HubCore
+import NIOCore
+import NIOFoundationCompat
 
 /// A client's chat or embeddings request, parsed once. Holds the JSON object as decoded (so the
 /// adapters forward every field they do not know), which is why it never leaves its task.
 struct ChatRequest {
     /// The body as the client sent it.
-    var body: Data
+    var body: ByteBuffer
     var json: [String: Any]
     var model: String
     var stream: Bool
     var wantsUsage: Bool
+    /// The smallest of the client's `max_tokens` and `max_completion_tokens`, if it set either.
     var maxTokens: Int64?
+    /// Which of the two limit fields the client set.
+    var limitFields: Set<String> = []
+    /// Choices asked for (`n`, 1 when absent): each may be as long as the output limit.
+    var choices: Int64 = 1
+    /// Image inputs (`image_url` / `input_image` parts of the messages).
+    var images: Int64 = 0
     /// A generous estimate of the prompt's tokens, for the reservation and when the upstream is silent.
     var promptEstimate: Int64
+    /// Fields that change what the upstream charges (beyond tokens and images), with their values.
+    var pricedFields: [String] = []
+    /// The output limit the hub reserved for and writes into the forwarded body (nil: not written).
+    var outputLimit: Int64?
+    /// The hub's output limit for a request that set none (`--default-max-tokens`), for adapters whose
+    /// upstream requires one.
+    var defaultOutputLimit: Int64 = 4_096
+
+    /// The output limit the call runs under: the reserved one, else the client's, else the hub's default.
+    var effectiveOutputLimit: Int64 { outputLimit ?? maxTokens ?? defaultOutputLimit }
+
+    static let limitKeys = ["max_tokens", "max_completion_tokens"]
+    static let maxModelNameLength = 256
+    /// Prompt tokens assumed per image on top of the text (OpenAI's high-detail tiles: 1,105 at most
+    /// for gpt-4o), so that an image's base64 bytes are not counted as text.
+    static let tokensPerImage: Int64 = 1_536
 
     /// Parses an OpenAI request body; errors are the 400s the client sees.
-    init(body: Data) throws(APIError) {
-        guard let object = try? JSONSerialization.jsonObject(with: body), let json = object as? [String: Any] else {
+    init(body: ByteBuffer) throws(APIError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)),
+              let json = object as? [String: Any] else {
             throw APIError.badRequest("the request body is not a JSON object")
         }
         guard let model = json["model"] as? String, !model.isEmpty else {
             throw APIError.badRequest("you must provide a model parameter", param: "model")
         }
+        try Self.validate(modelName: model)
         self.body = body
         self.json = json
         self.model = model
         stream = json["stream"] as? Bool ?? false
         wantsUsage = (json["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
-        let limit = json["max_completion_tokens"] ?? json["max_tokens"]
-        if let limit, !(limit is NSNull) {
-            guard let number = limit as? NSNumber, !(limit is Bool), number.int64Value > 0,
-                  number.doubleValue == Double(number.int64Value) else {
-                throw APIError.badRequest("max_tokens must be a positive integer", param: "max_tokens")
+        for key in Self.limitKeys {
+            guard let value = json[key], !(value is NSNull) else { continue }
+            let limit = try Self.positiveInteger(value, key)
+            limitFields.insert(key)
+            maxTokens = min(maxTokens ?? limit, limit)
+        }
+        if let n = json["n"], !(n is NSNull) {
+            choices = try Self.positiveInteger(n, "n")
+            guard choices <= 128 else { throw APIError.badRequest("n must be at most 128", param: "n") }
+        }
+        var imageBytes = 0
+        for message in json["messages"] as? [[String: Any]] ?? [] {
+            for part in message["content"] as? [[String: Any]] ?? [] {
+                guard let type = part["type"] as? String, type == "image_url" || type == "input_image" || type == "image" else {
+                    continue
+                }
+                images += 1
+                let url = (part["image_url"] as? [String: Any])?["url"] as? String ?? part["image_url"] as? String
+                imageBytes += url?.utf8.count ?? 0
             }
-            maxTokens = number.int64Value
+        }
+        if let tier = json["service_tier"] as? String, !["auto", "default"].contains(tier) {
+            pricedFields.append("service_tier '\(tier)'")
+        }
+        for key in ["web_search_options", "audio", "prediction"] where json[key] != nil && !(json[key] is NSNull) {
+            pricedFields.append(key)
         }
         // About four bytes a token in English; a third of the bytes errs on the high side for all.
-        promptEstimate = Int64(body.count / 3 + 8)
+        promptEstimate = Int64(max(0, body.readableBytes - imageBytes) / 3 + 8) + images * Self.tokensPerImage
+    }
+
+    /// A model name is at most 256 characters, none of them a control character.
+    static func validate(modelName model: String) throws(APIError) {
+        guard model.unicodeScalars.count <= maxModelNameLength else {
+            throw APIError.badRequest("the model name is longer than \(maxModelNameLength) characters", param: "model")
+        }
+        guard !model.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.badRequest("the model name contains a control character", param: "model")
+        }
+    }
+
+    /// A JSON number that is a positive integer (`1` and `1.0`, not `true`, `1.5` or `"1"`).
+    private static func positiveInteger(_ value: Any, _ key: String) throws(APIError) -> Int64 {
+        // JSONSerialization gives booleans as NSNumber too (and `1 is Bool` holds on Linux): a boolean's
+        // Objective-C type is "c" (char), a number's is an integer or double type.
+        guard let number = value as? NSNumber, number.objCType.pointee != 0x63,
+              number.doubleValue >= 1, number.doubleValue <= 1e15,
+              number.doubleValue == Double(number.int64Value) else {
+            throw APIError.badRequest("\(key) must be a positive integer", param: key)
+        }
+        return number.int64Value
     }
 
     /// The text of every message (string content or text parts), for estimates and adapters.

@@ -27,6 +27,13 @@ struct OpenAIAdapter: UpstreamAdapter {
             request.body = .bytes(body)
             return request
         }
+        return try Adapters.jsonRequest(url: target.baseURL + path, headers: headers, json: Self.forwardedJSON(chat, model: model))
+    }
+
+    /// The forwarded request as a JSON object: the client's, with the provider's model name, the usage
+    /// chunk asked for when streaming, and the reserved output limit in every limit field the client
+    /// set (`max_tokens` when it set none).
+    static func forwardedJSON(_ chat: ChatRequest, model: String) -> [String: Any] {
         var json = chat.json
         json["model"] = model
         if chat.stream {
@@ -34,29 +41,49 @@ struct OpenAIAdapter: UpstreamAdapter {
             options["include_usage"] = true
             json["stream_options"] = options
         }
-        return try Adapters.jsonRequest(url: target.baseURL + path, headers: headers, json: json)
+        if let limit = chat.outputLimit {
+            let fields = chat.limitFields.isEmpty ? ["max_tokens"] : chat.limitFields
+            for key in fields { json[key] = limit }
+        }
+        return json
     }
 
-    /// The client's own bytes, when they can go upstream unchanged or with one safe splice: the model
-    /// name replaced (its key and value occur once) and/or `stream_options` added (absent before).
-    /// Nil when the body must be re-encoded.
+    /// The client's own bytes, when they can go upstream unchanged or with safe splices: the model
+    /// name replaced (its key and value occur once), `stream_options` added (absent before) and
+    /// `max_tokens` added (no limit field anywhere in the body). Nil when the body must be re-encoded:
+    /// a `\u` escape anywhere (a key or value could be spelled another way), or a limit field whose
+    /// value is not the reserved limit (or that occurs twice).
     static func forwardedBody(_ chat: ChatRequest, model: String) -> ByteBuffer? {
-        var bytes = [UInt8](chat.body)
+        let addsUsage = chat.stream && !chat.wantsUsage
+        guard chat.outputLimit != nil || model != chat.model || addsUsage else { return chat.body }
+        var bytes = Array(chat.body.readableBytesView)
+        guard JSONBytes.count(of: Array("\\u".utf8), in: bytes) == 0 else { return nil }
+        var insertion = ""
+        if let limit = chat.outputLimit {
+            let counts = ChatRequest.limitKeys.map { JSONBytes.count(of: Array("\"\($0)\"".utf8), in: bytes) }
+            if counts.allSatisfy({ $0 == 0 }) {
+                insertion += "\"max_tokens\":\(limit),"
+            } else {
+                // One field, once, already at the limit: nothing to change.
+                guard counts.reduce(0, +) == 1, chat.limitFields.count == 1, chat.maxTokens == limit else { return nil }
+            }
+        }
         if model != chat.model {
             let key = Array("\"model\"".utf8)
             let value = Array(Self.quoted(chat.model).utf8)
-            // Only a plain `"model": "<value>"` pair is spliced: with a \u escape anywhere the body could
-            // spell the key or the value another way, so it is re-encoded instead.
-            guard JSONBytes.count(of: Array("\\u".utf8), in: bytes) == 0,
-                  JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
+            guard JSONBytes.count(of: key, in: bytes) == 1, JSONBytes.count(of: value, in: bytes) == 1,
                   let keyStart = JSONBytes.firstIndex(of: key, in: bytes),
                   let start = Self.valueStart(after: keyStart + key.count, in: bytes),
                   bytes[start...].starts(with: value) else { return nil }
             bytes.replaceSubrange(start..<start + value.count, with: Array(Self.quoted(model).utf8))
         }
-        if chat.stream && !chat.wantsUsage {
-            guard chat.json["stream_options"] == nil, let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
-            bytes.insert(contentsOf: Array(#""stream_options":{"include_usage":true},"#.utf8), at: brace + 1)
+        if addsUsage {
+            guard chat.json["stream_options"] == nil else { return nil }
+            insertion += #""stream_options":{"include_usage":true},"#
+        }
+        if !insertion.isEmpty {
+            guard let brace = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
+            bytes.insert(contentsOf: Array(insertion.utf8), at: brace + 1)
         }
         return ByteBuffer(bytes: bytes)
     }

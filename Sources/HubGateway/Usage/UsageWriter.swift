@@ -1,42 +1,77 @@
+import Foundation
 import HubCore
 import Logging
 import ServiceLifecycle
 
-/// The batching writer of usage: requests hand over their finished ``UsageRecord`` and return at
-/// once; the writer commits everything pending in one transaction (group commit), then releases
-/// the requests' credit reservations and counts the events for `/metrics`.
+/// The batching writer of the money path (group commit): in one transaction per batch it writes the
+/// durable holds of requests about to go upstream (they wait for it), settles finished requests
+/// (which do not wait), audits overruns and records when keys and credentials were last used.
+/// After a commit it releases the settled requests' credit reservations and counts their events
+/// for `/metrics`.
 ///
 /// On graceful shutdown it keeps going until nothing is pending (the gateway stops accepting work
 /// and drains its requests first), so no usage event is lost. A failed batch is retried: commits
-/// are idempotent by request id.
+/// are idempotent by request id. A hold whose batch failed is refused (its request answers 503).
 actor UsageWriter: Service {
     struct Item: Sendable {
         var record: UsageRecord
-        /// The credits reserved for the request, released once its charge is committed.
-        var hold: Amount
+        /// The credential the request was last sent with.
+        var credentialId: Int64?
+        /// Errors of the upstream attempts that failed, by credential.
+        var credentialErrors: [Int64: String] = [:]
+    }
+
+    private struct PendingHold {
+        var record: HoldRecord
+        var written: CheckedContinuation<Bool, Never>
     }
 
     let store: HubStore
     let credits: CreditBook
     let metrics: GatewayMetrics
     let logger: Logger
+    /// This process's run, written on its holds.
+    let runId = UUID().uuidString
+    /// Overruns are audited once per credential per this interval.
+    let overrunAuditInterval: Duration
     private var pending: [Item] = []
+    private var holds: [PendingHold] = []
+    private var lastOverrunAudit: [Int64: ContinuousClock.Instant] = [:]
     private var wakeUp: CheckedContinuation<Void, Never>?
     private var stopping = false
+    /// The loop has returned (shutdown): no hold can be written any more.
+    private var finished = false
     private(set) var committed = 0
+    /// Transactions committed (each a batch of holds and settlements).
+    private(set) var transactions = 0
 
-    init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger) {
+    init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger,
+         overrunAuditInterval: Duration = .seconds(3_600)) {
         self.store = store; self.credits = credits; self.metrics = metrics; self.logger = logger
+        self.overrunAuditInterval = overrunAuditInterval
+    }
+
+    /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
+    func hold(_ record: HoldRecord) async -> Bool {
+        guard !finished else { return false }
+        return await withCheckedContinuation { continuation in
+            holds.append(PendingHold(record: record, written: continuation))
+            signal()
+        }
     }
 
     /// Queues one finished request. Never blocks on the database.
-    func submit(_ record: UsageRecord, hold: Amount) {
-        pending.append(Item(record: record, hold: hold))
-        wakeUp?.resume()
-        wakeUp = nil
+    func submit(_ record: UsageRecord, credentialId: Int64? = nil, credentialErrors: [Int64: String] = [:]) {
+        pending.append(Item(record: record, credentialId: credentialId, credentialErrors: credentialErrors))
+        signal()
     }
 
     var pendingCount: Int { pending.count }
+
+    private func signal() {
+        wakeUp?.resume()
+        wakeUp = nil
+    }
 
     func run() async throws {
         await withGracefulShutdownHandler {
@@ -48,31 +83,42 @@ actor UsageWriter: Service {
 
     private func stop() {
         stopping = true
-        wakeUp?.resume()
-        wakeUp = nil
+        signal()
     }
 
     private func loop() async {
+        defer {
+            finished = true
+            for hold in holds { hold.written.resume(returning: false) }
+            holds = []
+        }
         var failures = 0
         while true {
-            if pending.isEmpty {
+            if pending.isEmpty && holds.isEmpty {
                 if stopping || Task.isCancelled { return }
                 await withCheckedContinuation { wakeUp = $0 }
                 continue
             }
-            let batch = Array(pending.prefix(2_000))
+            let newHolds = holds
+            holds = []
+            // Requests wait for their holds: with holds in the batch, fewer settlements ride along.
+            let batch = Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
+            let (audits, audited) = overrunAudits(batch)
+            let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
+                                   lastUse: Self.lastUse(batch))
             do {
-                let results = try await UsageSettlement.commitAsync(batch.map(\.record), to: store)
+                let results = try await UsageSettlement.commit(usage, to: store)
+                transactions += 1
+                for hold in newHolds { hold.written.resume(returning: true) }
                 pending.removeFirst(batch.count)
                 committed += batch.count
                 failures = 0
-                await credits.settled(zip(batch, results).map { ($0.hold, $1) })
-                await metrics.record(zip(batch, results).map { item, result in
-                    var event = item.record.event
-                    event.creditsCharged = result.charged
-                    return event
-                })
+                for credential in audited { lastOverrunAudit[credential] = .now }
+                await settled(batch, results)
             } catch {
+                for hold in newHolds { hold.written.resume(returning: false) }
+                if !newHolds.isEmpty { logger.error("\(newHolds.count) holds not written: \(error)") }
+                guard !batch.isEmpty else { continue }
                 failures += 1
                 logger.error("usage batch of \(batch.count) not committed (attempt \(failures)): \(error)")
                 if failures >= 3 {
@@ -87,23 +133,66 @@ actor UsageWriter: Service {
         }
     }
 
+    private func settled(_ items: [Item], _ results: [SettlementResult]) async {
+        await credits.settled(zip(items, results).map { ($0.record.hold ?? .zero, $1) })
+        await metrics.record(zip(items, results).map { item, result in
+            var event = item.record.event
+            event.creditsCharged = result.charged
+            event.overrun = item.record.overrun
+            return event
+        })
+    }
+
+    /// One audit entry per credential (0: a provider without one) per interval for calls that cost
+    /// more than their hold: the upstream ignored the output limit it was sent.
+    private func overrunAudits(_ batch: [Item]) -> ([OverrunNotice], Set<Int64>) {
+        var entries: [OverrunNotice] = []
+        var audited: Set<Int64> = []
+        let now = ContinuousClock.now
+        for item in batch where item.record.overrun.isPositive {
+            let credential = item.credentialId ?? 0
+            if audited.contains(credential) { continue }
+            if let last = lastOverrunAudit[credential], now - last < overrunAuditInterval { continue }
+            audited.insert(credential)
+            let event = item.record.event
+            entries.append(OverrunNotice(
+                requestId: event.requestId, model: event.model, providerId: event.providerId,
+                credentialId: item.credentialId, hold: item.record.hold ?? .zero, cost: item.record.charge,
+                overrun: item.record.overrun, tokensOut: event.tokensOut))
+        }
+        return (entries, audited)
+    }
+
+    private static func lastUse(_ batch: [Item]) -> LastUse {
+        var use = LastUse()
+        for item in batch {
+            let event = item.record.event
+            if let key = event.apiKeyId, event.status != 401 { use.keys.insert(key) }
+            if let credential = item.credentialId { use.credentials.insert(credential) }
+            for (credential, error) in item.credentialErrors {
+                use.credentials.insert(credential)
+                use.credentialErrors[credential] = error
+            }
+        }
+        return use
+    }
+
     /// A batch that keeps failing may hold one record the database refuses: commit the batch's
     /// records one by one and set aside (logged in full) only those that fail on their own.
     private func isolateBadRecords(_ batch: [Item]) async {
         var kept: [Item] = []
         for item in batch {
             do {
-                let results = try await UsageSettlement.commitAsync([item.record], to: store)
+                let results = try await UsageSettlement.commit(UsageBatch(records: [item.record]), to: store)
                 committed += 1
-                await credits.settled([(item.hold, results[0])])
-                var event = item.record.event
-                event.creditsCharged = results[0].charged
-                await metrics.record([event])
+                await settled([item], results)
             } catch let error where error.code == .storage || error.code == .unavailable {
                 kept.append(item)
             } catch {
                 logger.critical("usage record refused by the database, set aside: \(item.record.event) (\(error))")
-                if let userId = item.record.event.userId { await credits.release(userId: userId, amount: item.hold) }
+                if let userId = item.record.event.userId, let hold = item.record.hold {
+                    await credits.release(userId: userId, amount: hold)
+                }
             }
         }
         pending.removeFirst(batch.count)

@@ -24,22 +24,28 @@ struct RatesCommand: AsyncParsableCommand {
         @Option(help: "Credits per --per input tokens.", transform: Parse.amount) var input: Amount?
         @Option(help: "Credits per --per output tokens.", transform: Parse.amount) var output: Amount?
         @Option(help: "Credits per --per cached input tokens (default: the input price).", transform: Parse.amount) var cachedInput: Amount?
+        @Option(help: "Credits per --per prompt tokens written to the provider's cache (Anthropic; default: the input price).",
+                transform: Parse.amount) var cacheWrite: Amount?
         @Option(help: "Credits per image.", transform: Parse.amount) var image: Amount?
         @Option(help: "Provider USD per --per input tokens.", transform: Parse.amount) var costInput: Amount?
         @Option(help: "Provider USD per --per output tokens.", transform: Parse.amount) var costOutput: Amount?
         @Option(help: "Provider USD per --per cached input tokens.", transform: Parse.amount) var costCachedInput: Amount?
+        @Option(help: "Provider USD per --per cache-write tokens.", transform: Parse.amount) var costCacheWrite: Amount?
         @Option(help: "Provider USD per image.", transform: Parse.amount) var costImage: Amount?
 
         func run() async throws {
             let set = Admin.RatesSet(
                 model: model, type: type, per: per, input: input, output: output, cachedInput: cachedInput, image: image,
-                costInput: costInput, costOutput: costOutput, costCachedInput: costCachedInput, costImage: costImage)
+                costInput: costInput, costOutput: costOutput, costCachedInput: costCachedInput, costImage: costImage,
+                cacheWrite: cacheWrite, costCacheWrite: costCacheWrite)
             try await hub.run(set) { Render.rates([$0]) }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Current rates, per 1M tokens, with the margin over cost.")
+        static let configuration = CommandConfiguration(
+            abstract: "Current rates, per 1M tokens, with the margin over cost.",
+            discussion: "A cached-input or cache-write price shown as =in has no price of its own: those tokens are priced as input.")
         @OptionGroup var hub: HubOptions
         @Option(help: "Only this provider's models.") var provider: String?
         func run() async throws { try await hub.run(Admin.RatesList(provider: provider), render: Render.rates) }

@@ -61,11 +61,12 @@ extension UsageCommand {
         static let header = "TIME                  ID  USER  MODEL                         IN     OUT       CREDITS      MS  STATUS"
 
         static func json(_ notification: HubNotification) -> String {
-            String(decoding: AdminWire.notificationLine(notification).dropLast(), as: UTF8.self)
+            SafeText.json(String(decoding: AdminWire.notificationLine(notification).dropLast(), as: UTF8.self))
         }
 
         static func text(_ notification: HubNotification) -> String {
-            func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+            func pad(_ raw: String, _ width: Int, right: Bool = false) -> String {
+                let text = SafeText.escape(raw)
                 let fill = String(repeating: " ", count: max(0, width - DisplayWidth.of(text)))
                 return right ? fill + text : text + fill
             }
@@ -76,11 +77,11 @@ extension UsageCommand {
                         pad("\(e.tokensIn)", 6, right: true), pad("\(e.tokensOut)", 7, right: true),
                         pad(e.creditsCharged.description, 13, right: true),
                         pad(String(format: "%.0f", e.latencyMs), 7, right: true), pad("\(e.status)", 7, right: true)]
-                    .joined(separator: " ") + (e.error.map { "  " + $0 } ?? "")
+                    .joined(separator: " ") + (e.error.map { "  " + SafeText.escape($0) } ?? "")
             case .ledger(let e):
-                return "\(Show.date(e.createdAt))  ledger #\(e.id ?? 0) user \(e.userId) \(e.kind.rawValue) \(e.amount) → \(e.balanceAfter)  \(e.actor): \(e.reason)"
+                return SafeText.escape("\(Show.date(e.createdAt))  ledger #\(e.id ?? 0) user \(e.userId) \(e.kind.rawValue) \(e.amount) → \(e.balanceAfter)  \(e.actor): \(e.reason)")
             case .config(let e):
-                return "\(Show.date(e.createdAt))  \(e.action) \(e.target) by \(e.actor)"
+                return SafeText.escape("\(Show.date(e.createdAt))  \(e.action) \(e.target) by \(e.actor)")
             case .stats, .dropped:
                 return ""
             }

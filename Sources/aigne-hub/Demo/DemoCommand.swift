@@ -61,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
         let gateway = try await Gateway(directory: directory, options: gatewayOptions, logger: logger)
         let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)
         let (gatewayTask, gatewayAddress) = try await Self.start { onListening in
-            try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket], onListening: onListening)
+            try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket]) { onListening($0.api) }
         }
         defer { gatewayTask.cancel() }
         let traffic = Task { await DemoTraffic(baseURL: "http://\(gatewayAddress)/v1", callers: callers).run() }

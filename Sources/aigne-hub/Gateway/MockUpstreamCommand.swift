@@ -11,9 +11,9 @@ struct MockUpstreamCommand: AsyncParsableCommand {
         discussion: """
             OpenAI: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models. Anthropic: POST /v1/messages.
             Plain and streaming answers carry real usage (a token per prompt word + 3 per message; --tokens out).
-            Faults per request: header `x-mock-fault: 503|429|401|timeout|reset`, or `fault-<spec>` inside the
+            Faults per request: header `x-mock-fault: 503|429|401|timeout|reset|ignore-max-tokens`, or `fault-<spec>` inside the
             API key or the model name (e.g. a hub credential `sk-fault-503`); else --fault with --fault-rate.
-            GET /mock/stats counts requests per API key.
+            GET /mock/stats counts requests per API key; GET /mock/last-request shows the last body received.
             """)
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -21,7 +21,7 @@ struct MockUpstreamCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds to wait before answering.") var latencyMs = 0
     @Option(help: "Output tokens per answer (a smaller max_tokens wins).") var tokens = 16
     @Option(help: "Milliseconds between streamed chunks.") var chunkDelayMs = 0
-    @Option(help: "A fault for every request (or --fault-rate of them): a status code, timeout or reset.") var fault: String?
+    @Option(help: "A fault for every request (or --fault-rate of them): a status code, timeout, reset or ignore-max-tokens.") var fault: String?
     @Option(help: "Share of requests that get --fault, 0 to 1.") var faultRate = 1.0
 
     func validate() throws {
@@ -29,7 +29,7 @@ struct MockUpstreamCommand: AsyncParsableCommand {
         guard latencyMs >= 0, chunkDelayMs >= 0, tokens >= 0 else { throw ValidationError("delays and tokens must not be negative") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
         if let fault, MockFault(fault) == nil {
-            throw ValidationError("unknown --fault '\(fault)': use a status code (400-599), timeout or reset")
+            throw ValidationError("unknown --fault '\(fault)': use a status code (400-599), timeout, reset or ignore-max-tokens")
         }
     }
 

@@ -18,6 +18,8 @@ final class Spawned: @unchecked Sendable {
     // terminate/waitUntilExit.
     let process = Process()
     let url: String
+    /// The first line it printed (`listening on ...`).
+    let banner: String
     let logURL: URL
     /// Kept open and drained for the life of the process, so that it never writes into a closed pipe.
     private let output = Pipe()
@@ -43,6 +45,7 @@ final class Spawned: @unchecked Sendable {
             throw TestFailure("\(arguments.first ?? "") did not start: \(text) \((try? String(contentsOf: logURL, encoding: .utf8)) ?? "")")
         }
         url = String(text[range.lowerBound...].prefix { !$0.isWhitespace })
+        banner = String(text.prefix { $0 != "\n" })
         out.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
     }
 

@@ -1,0 +1,28 @@
+import Hummingbird
+
+/// Who is calling: the API key and its user, as ``APIKeyMiddleware`` found them before the body
+/// was read. Handlers behind the middleware can rely on it being set.
+struct ClientIdentity: Sendable, Equatable {
+    var keyId: Int64
+    var userId: Int64
+}
+
+/// The request context of the hub's API: Hummingbird's core storage plus the authenticated caller.
+struct GatewayRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Set by ``APIKeyMiddleware``; nil only on routes outside it (`/healthz`).
+    var identity: ClientIdentity?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    /// The caller of a route behind ``APIKeyMiddleware``.
+    var caller: ClientIdentity {
+        get throws(APIError) {
+            guard let identity else { throw APIError.unauthorized("missing API key: send Authorization: Bearer <key>") }
+            return identity
+        }
+    }
+}
