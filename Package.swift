@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HubConsoleTests",
-            dependencies: ["HubConsole", "HubCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["HubConsole", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

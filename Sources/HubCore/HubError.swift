@@ -32,11 +32,24 @@ public struct HubError: Error, Codable, Sendable, Equatable, CustomStringConvert
 
     public var code: Code
     public var message: String
+    /// The message as a code and parameters, for clients that show it in another language (nil: the
+    /// message is the only form).
+    public var text: HubText?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
+
+    /// An error whose message is `text` in English.
+    public init(_ code: Code, _ text: HubText) {
+        self.code = code
+        self.message = text.english
+        self.text = text
+    }
+
+    /// Errors are equal when their code and message are: ``text`` is the message in another form.
+    public static func == (a: HubError, b: HubError) -> Bool { a.code == b.code && a.message == b.message }
 
     public var description: String { message }
 

@@ -17,8 +17,8 @@ struct ReferenceConnection: HubConnection {
         try service.perform(method, actor: "reference")
     }
 
-    func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
-        DatabaseFeed(store: service.store).notifications()
+    func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
+        DatabaseFeed(store: service.store).notifications(mode)
     }
 }
 

@@ -130,4 +130,46 @@ struct SubscriptionTests {
             }
         }
     }
+
+    @Test("a summary subscription counts every event in its stats but is sent only a sample of them", arguments: Endpoint.allCases)
+    func summaryIsStatsAndASample(_ endpoint: Endpoint) async throws {
+        try await withConnection(endpoint) { connection, hub in
+            let summary = await NotificationRecorder.start(try await connection.subscribe(.summary(tailPerSecond: 5)))
+            let everything = await NotificationRecorder.start(try await connection.subscribe())
+            _ = try await connection.call(Admin.UsersAdd(name: "alice"))
+            _ = try await connection.call(Admin.UsersGrant(user: "alice", amount: Amount(units: 1), reason: "r"))
+            let inserted = try hub.insertUsage(2_000, userId: 1)
+            _ = try await everything.wait { $0.usageIDs.count >= inserted.count }
+            // The stats count all 2,000 calls (200/s over the 10 s window) once a tick comes after them.
+            let seen = try await summary.wait { seen in
+                seen.stats.contains { $0.requestsPerSecond * LiveStats.window >= 2_000 } && seen.configActions.count >= 2
+            }
+            await summary.stop()
+            await everything.stop()
+            let ticks = seen.stats.count
+            #expect(!seen.usageIDs.isEmpty && seen.usageIDs.count <= 5 * (ticks + 1), "\(seen.usageIDs.count) events in \(ticks) ticks")
+            #expect(Set(seen.usageIDs).isSubset(of: Set(inserted)))
+            #expect(seen.ledgerIDs.isEmpty, "no ledger entries in a summary")
+            #expect(seen.configActions == ["users.add", "users.grant"])
+            let last = try #require(seen.stats.last { $0.requestsPerSecond * LiveStats.window >= 2_000 })
+            #expect(last.byUser["1"]?.requests == 2_000)
+            #expect(abs(last.errorRate - 0.1) < 1e-9, "every tenth insertUsage call fails")
+        }
+    }
+
+    @Test("usage.subscribe refuses params it does not know, and keeps the connection")
+    func subscribeParamsAreChecked() async throws {
+        try await withServer { _, server in
+            try await LineSession.with(server.path) { session in
+                for (params, message) in [(#"{"events":"some"}"#, #"usage.subscribe: events must be "all" or "sample", not "some""#),
+                                          (#"{"events":"sample","tail_per_second":5000}"#, "usage.subscribe: tail_per_second must be 0 to 1000, not 5000"),
+                                          (#"{"tail":1}"#, "usage.subscribe: unknown parameter 'tail' (it takes events, tail_per_second)")] {
+                    let answer = try #require(try await session.exchange(#"{"jsonrpc":"2.0","id":1,"method":"usage.subscribe","params":"# + params + "}"))
+                    #expect(answer["error"]?["message"] == .string(message))
+                }
+                let ok = try #require(try await session.exchange(#"{"jsonrpc":"2.0","id":2,"method":"usage.subscribe","params":{"events":"sample"}}"#))
+                #expect(ok["result"]?["ok"] == .bool(true))
+            }
+        }
+    }
 }

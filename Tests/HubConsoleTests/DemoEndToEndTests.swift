@@ -23,6 +23,20 @@ import Testing
         try terminal.send("3")
         try terminal.waitFor("王小明")
 
+        // Provider health fills under the traffic: the Providers pane's error rate and latency, and the
+        // demo's flaky credential (it answers 503 and fails over) with its failures.
+        try terminal.send("2")
+        let percent = try Regex(#"\d+\.\d% +\d+ ms"#)
+        try terminal.waitFor("deepseek", timeout: 30) { $0.contains(percent) }
+        try terminal.send("/")
+        try terminal.type("deepseek")
+        try terminal.send("Enter")
+        try terminal.send("Enter")
+        let failing = try Regex(#"flaky .* [1-9]\d*\.\d%"#)
+        try terminal.waitFor("flaky", timeout: 30) { $0.contains(failing) }
+        try terminal.send("Escape", "Escape")  // back from the credentials, then the filter
+        try terminal.waitFor("updated", timeout: 10) { !$0.contains("/deepseek") }
+
         try terminal.send("q")
         try terminal.waitFor("EXIT=0", timeout: 20)
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "quitting removes what the demo made")

@@ -43,7 +43,10 @@ import HubCore
         #expect(confirm.lines.contains("balance 25 → 35"))
         #expect(driver.performed.isEmpty, "nothing is sent before confirming")
         await driver.press(.character("y"))
-        #expect(driver.performed == [.grant(user: "王小明", amount: Amount(units: 10), reason: "support ticket 42")])
+        guard case .grant(let user, let amount, let reason, let key)? = driver.performed.first, driver.performed.count == 1 else {
+            Issue.record("sent \(driver.performed)"); return
+        }
+        #expect(user == "王小明" && amount == Amount(units: 10) && reason == "support ticket 42" && key.hasPrefix("console:"))
         #expect(driver.state.status?.text == "✓ granted 10 credits to 王小明")
         #expect(driver.state.data.users.first { $0.user.name == "王小明" }?.user.balance == Amount(units: 35))
         let ledger = try hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
@@ -190,7 +193,8 @@ import HubCore
         await driver.press(.character("5"))
         let event = UsageEvent(requestId: "r1", userId: 1, apiKeyId: nil, providerId: 1, model: "gpt-4o", status: 200)
         _ = driver.state.apply(.notification(.usage(event)))
-        _ = driver.state.apply(.notification(.stats(LiveStats(time: Date(), requestsPerSecond: 3))))
+        let byUser = ["1": GroupStats(requests: 30, errors: 0, requestsPerSecond: 3, averageLatencyMs: 240)]
+        _ = driver.state.apply(.notification(.stats(LiveStats(time: Date(), requestsPerSecond: 3, byUser: byUser))))
         #expect(driver.state.data.live.tail.count == 1)
         #expect(driver.state.data.live.topUsers(limit: 3).first?.userId == 1)
         await driver.press(.character("p"))

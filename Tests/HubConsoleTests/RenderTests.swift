@@ -149,15 +149,17 @@ import HubCore
                                    status: index == 2 ? 502 : 200, createdAt: now)
             _ = driver.state.apply(.notification(.usage(event)))
         }
+        let byUser = ["1": GroupStats(requests: 2, errors: 1, requestsPerSecond: 0.2, averageLatencyMs: 300),
+                      "2": GroupStats(requests: 1, errors: 0, requestsPerSecond: 0.1, averageLatencyMs: 300)]
         for rate in [10.0, 20.0] {
             _ = driver.state.apply(.notification(.stats(LiveStats(time: now, requestsPerSecond: rate, latencyP50Ms: 300,
-                                                                  latencyP95Ms: 450, latencyP99Ms: 500))))
+                                                                  latencyP95Ms: 450, latencyP99Ms: 500, byUser: byUser))))
         }
         let screen = driver.screen(width: 120, height: 40)
         let text = lines(screen)
         #expect(text[2].hasPrefix(" 請求/秒           20.0 ▲ ") && text[2].hasSuffix("▅█ ▶ 即時"))
         #expect(text[6] == " 延遲 p50 300 · p95 450 · p99 500 ms")
-        #expect(text[8].hasPrefix(" 王小明  2"))
+        #expect(text[8].hasPrefix(" 王小明  0.2/s"))
         let rows = (0..<screen.height).filter { screen.row($0).contains("openai/gpt-4o") }
         #expect(rows.count == 3)
         let statusColumns = rows.map { y in (0..<screen.width).first { screen.cell(x: $0, y: y).text == "✓" || screen.cell(x: $0, y: y).text == "✗" } }

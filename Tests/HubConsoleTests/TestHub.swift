@@ -54,10 +54,11 @@ struct Driver {
     /// Every change the state machine asked for, in order.
     var performed: [Mutation] = []
 
-    init(hub: TestHub, readOnly: Bool = false, language: Language = .english) async {
+    /// `connection`: how the console reaches `hub` (default: its database connection).
+    init(hub: TestHub, readOnly: Bool = false, language: Language = .english, connection: (any HubConnection)? = nil) async {
         state = ConsoleState(endpoint: hub.connection.endpoint, readOnly: readOnly, strings: Strings(language),
                              themeName: "default", now: Date(timeIntervalSince1970: 1_800_000_000))
-        bridge = HubBridge(connection: hub.connection, readOnly: readOnly)
+        bridge = HubBridge(connection: connection ?? hub.connection, readOnly: readOnly)
         await run(state.start())
     }
 

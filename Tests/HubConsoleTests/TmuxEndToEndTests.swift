@@ -152,15 +152,16 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     return (exitCode, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
-/// One detached tmux session on a private server, 100x30.
+/// One detached tmux session on a private server (100x30 unless told otherwise).
 struct Tmux {
     let server = "aigne-hub-test-\(UUID().uuidString.prefix(8))"
     static let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    init(command: String) throws {
+    init(command: String, width: Int = 100, height: Int = 30) throws {
         guard Self.tmux != nil else { throw E2EError("tmux is not installed (apt-get install tmux)") }
         // The pane stays after the console exits so its exit status can be read.
-        try tmux("new-session", "-d", "-s", "console", "-x", "100", "-y", "30", "\(command); echo EXIT=$?; sleep 120")
+        try tmux("new-session", "-d", "-s", "console", "-x", String(width), "-y", String(height),
+                 "\(command); echo EXIT=$?; sleep 120")
     }
 
     @discardableResult

@@ -75,6 +75,25 @@ import Testing
         #expect(idle.waitForClose(within: 15), "an idle connection stays open")
     }
 
+    /// Past `--max-connections`, a new connection waits (in the listen backlog) until one closes.
+    @Test func connectionsBeyondTheCapWaitForOneToClose() async throws {
+        let fixture = try HubFixture(hubArguments: ["--max-connections", "2"])
+        let health = "GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n"
+        let first = try RawConnection(fixture.hub.url)
+        let second = try RawConnection(fixture.hub.url)
+        for connection in [first, second] {
+            connection.send(health)
+            guard case .data(let answer) = connection.read(within: 10) else { Issue.record("no answer"); return }
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+        }
+        let third = try RawConnection(fixture.hub.url)
+        third.send(health)
+        #expect(third.read(within: 1) == .timedOut, "a third connection was served past --max-connections 2")
+        first.close()
+        guard case .data(let answer) = third.read(within: 10) else { Issue.record("the waiting connection was never served"); return }
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+    }
+
     private func status(_ url: String, key: String? = nil) async throws -> Int {
         var request = HTTPClientRequest(url: url)
         if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }

@@ -1,17 +1,18 @@
 /// The `:` command line: `:user NAME`, `:theme NAME`, `:lang en|zh-TW`, a pane name or number,
-/// `:refresh`, `:quit`.
+/// `:low` (users under the low-balance threshold), `:refresh`, `:quit`.
 enum CommandParser {
     enum Command: Equatable {
         case pane(PaneID)
         case user(String)
         case theme(String)
         case language(Language)
+        case lowBalance
         case refresh
         case quit
         case unknown(String)
     }
 
-    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "refresh", "quit"]
+    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit"]
 
     static func parse(_ text: String) -> Command {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -26,6 +27,7 @@ enum CommandParser {
         case "pricing", "rates": return .pane(.pricing)
         case "live", "usage": return .pane(.live)
         case "refresh": return .refresh
+        case "low": return .lowBalance
         case "user": return argument.isEmpty ? .pane(.users) : .user(argument)
         case "theme": return argument.isEmpty ? .unknown(text) : .theme(argument)
         case "lang", "language":

@@ -35,11 +35,12 @@ public enum ConsoleApp {
             bridge: HubBridge(connection: connection, readOnly: options.readOnly),
             state: ConsoleState(endpoint: connection.endpoint, readOnly: options.readOnly,
                                 strings: Strings(options.language), themeName: theme.name),
-            theme: mono ?? theme, themes: options.themes, forceMono: noColor, log: options.logFile.map(TimingLog.init))
+            theme: mono ?? theme, themes: options.themes, forceMono: noColor, log: options.logFile.map(TimingLog.init),
+            screenFile: environment["AIGNE_HUB_CONSOLE_SCREEN_FILE"].flatMap { $0.isEmpty ? nil : $0 })
         let mailbox = loop.mailbox
         let feed = Task {
             do {
-                for try await notification in try await connection.subscribe() {
+                for try await notification in try await connection.subscribe(.console) {
                     mailbox.post(.notification(notification))
                 }
             } catch {

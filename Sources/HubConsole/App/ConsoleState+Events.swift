@@ -17,7 +17,7 @@ extension ConsoleState {
         case .preview(let preview):
             guard !readOnly else { return [] }
             confirm(strings(.confirmModeTitle, preview.from.rawValue, preview.to.rawValue),
-                    preview.consequences.map { "• " + $0 } + ["", strings(.typeToConfirm, preview.to.rawValue)],
+                    preview.notes.map { "• " + strings($0) } + ["", strings(.typeToConfirm, preview.to.rawValue)],
                     .setMode(preview.to), requiredWord: preview.to.rawValue)
             return []
         case .history(let model, let rates):
@@ -39,6 +39,9 @@ extension ConsoleState {
             return [.load(.userDetail(created.userName))]
         case .failed(let message):
             setStatus("✗ " + message, .error)
+            return []
+        case .refused(let error):
+            setStatus("✗ " + strings.error(error), .error)
             return []
         case .notification(let notification):
             return apply(notification)
@@ -68,8 +71,9 @@ extension ConsoleState {
         case .stats:
             statsTicks += 1
             data.live.apply(notification)
-            // Balances move with every charged call: refresh the visible user list every 5 s.
-            if pane == .users, statsTicks % 5 == 0 { return [.load(usersQuery)] }
+            // Balances, last-used times and provider health move with the traffic: refresh what the
+            // pane shows every 5 s.
+            if statsTicks % 5 == 0 { return liveRefresh() }
         case .dropped(let reason):
             setStatus("✗ " + strings(.liveDropped, reason), .error)
         case .usage, .ledger:
@@ -78,14 +82,23 @@ extension ConsoleState {
         return []
     }
 
+    /// The loads that keep the current pane current under live traffic.
+    func liveRefresh() -> [Effect] {
+        switch pane {
+        case .users: [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+        case .providers: [.load(.providers), .load(.credentials)]
+        case .mode, .pricing, .live: []
+        }
+    }
+
     /// The status-line text of a completed change.
     func describe(_ mutation: Mutation) -> String {
         switch mutation {
         case .setMode(let mode): strings(.doneMode, mode.rawValue)
         case .setting: strings(.doneSetting)
         case .addUser(let name, _): strings(.doneAddUser, name)
-        case .grant(let user, let amount, _): strings(.doneGrant, amount.description, user)
-        case .deduct(let user, let amount, _): strings(.doneDeduct, amount.description, user)
+        case .grant(let user, let amount, _, _): strings(.doneGrant, amount.description, user)
+        case .deduct(let user, let amount, _, _): strings(.doneDeduct, amount.description, user)
         case .suspend(let user): strings(.doneSuspend, user)
         case .resume(let user): strings(.doneResume, user)
         case .createKey(let user, _): strings(.doneCreateKey, user)

@@ -43,8 +43,12 @@ extension ConsoleState {
     }
 
     var visibleUsers: [UserSummary] {
-        filtered(data.users) { [$0.user.name, $0.user.email ?? "", $0.user.status.rawValue] }
+        let users = lowBalanceOnly ? data.users.filter { isLowBalance($0.user) } : data.users
+        return filtered(users) { [$0.user.name, $0.user.email ?? "", $0.user.status.rawValue] }
     }
+
+    /// Under the hub's low-balance threshold (service-provider mode only).
+    func isLowBalance(_ user: User) -> Bool { data.settings?.isLow(user.balance) ?? false }
 
     var visibleProviders: [ProviderHealth] {
         filtered(data.providers) { [$0.info.provider.name, $0.info.provider.kind.rawValue, $0.info.provider.baseURL] }

@@ -53,6 +53,8 @@ public struct ConsoleState: Sendable {
     var statsTicks = 0
     /// True while the user list is the hub's answer to a search rather than the first page.
     var searchedUsers = false
+    /// `:low`: the Users pane lists only users under the low-balance threshold.
+    var lowBalanceOnly = false
     /// Users loaded without a search (the first page, by name).
     static let userListLimit = 1_000
 
@@ -119,7 +121,10 @@ public struct ConsoleState: Sendable {
             credentialsFocused = false
         } else if !(filters[pane] ?? "").isEmpty {
             filters[pane] = nil
-            if pane == .users, searchedUsers { return [.load(.users)] }
+            if pane == .users, searchedUsers { return [.load(usersQuery)] }
+        } else if pane == .users, lowBalanceOnly {
+            lowBalanceOnly = false
+            return [.load(usersQuery)]
         } else if key == .character("q") {
             return [.quit]
         } else {
@@ -176,7 +181,7 @@ public struct ConsoleState: Sendable {
         case (.filter, .escape):
             filters[pane] = nil
             input = nil
-            return searchedUsers ? [.load(.users)] : []
+            return searchedUsers ? [.load(usersQuery)] : []
         case (.filter(let field), .enter):
             filters[pane] = field.text.isEmpty ? nil : field.text
             selection[pane] = 0
@@ -215,12 +220,13 @@ public struct ConsoleState: Sendable {
             searchedUsers = true
             return [.load(.userSearch(text))]
         }
-        if text.isEmpty, searchedUsers { return [.load(.users)] }
+        if text.isEmpty, searchedUsers { return [.load(usersQuery)] }
         return []
     }
 
-    /// How to reload the user list: the current search, or the first page.
+    /// How to reload the user list: the low-balance users, the current search, or the first page.
     var usersQuery: Query {
+        if lowBalanceOnly { return .lowBalanceUsers }
         if searchedUsers, let text = filters[.users] { return .userSearch(text) }
         return .users
     }
@@ -244,6 +250,16 @@ public struct ConsoleState: Sendable {
             strings = Strings(language)
         case .quit:
             return [.quit]
+        case .lowBalance:
+            pane = .users
+            openUser = nil
+            guard let settings = data.settings, settings.hasLowBalanceThreshold else {
+                setStatus(strings(.noLowBalanceThreshold), .warn)
+                return []
+            }
+            lowBalanceOnly = true
+            selection[.users] = 0
+            return [.load(usersQuery)]
         case .refresh:
             return refreshEffects()
         case .unknown(let message):

@@ -114,6 +114,7 @@ public enum ConsoleView {
             parts.append(t(.loading))
         }
         if let filter = state.filters[state.pane] { parts.append("/" + filter) }
+        if state.pane == .users, state.lowBalanceOnly { parts.append(":low") }
         if state.data.live.paused { parts.append(t(.pausedBadge)) }
         screen.put(TextFit.truncate(parts.joined(separator: "  "), to: width - 1), x: 0, y: y, style: theme[.status])
     }

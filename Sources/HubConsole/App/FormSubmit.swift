@@ -29,9 +29,13 @@ enum FormSubmit {
             let after = (try? granting ? balance.adding(amount) : balance.subtracting(amount)) ?? balance
             var lines = [t(.effectBalance, balance.description, after.description), t(.effectReason, reason)]
             if after.isNegative { lines.append(t(.warnBelowZero)) }
+            // One key per confirmation dialog: every send of this move (a resend after a lost answer
+            // included) names the same ledger entry.
+            let key = Mutation.newIdempotencyKey()
             return .confirm(
                 title: t(granting ? .confirmGrantTitle : .confirmDeductTitle, amount.description, user), lines: lines,
-                granting ? .grant(user: user, amount: amount, reason: reason) : .deduct(user: user, amount: amount, reason: reason))
+                granting ? .grant(user: user, amount: amount, reason: reason, key: key)
+                    : .deduct(user: user, amount: amount, reason: reason, key: key))
         case .addUser:
             let name = try required(form.value(0), .fieldName, t)
             let email = form.value(1)

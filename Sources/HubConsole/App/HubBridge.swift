@@ -1,7 +1,7 @@
 import HubCore
 
 /// Carries out the state machine's loads and changes over a ``HubConnection`` and reports each
-/// outcome as a ``HubEvent``. Hub errors become `.failed` events (shown in the status line).
+/// outcome as a ``HubEvent``. Hub errors become `.refused` events (shown in the status line).
 struct HubBridge: Sendable {
     let connection: any HubConnection
     let readOnly: Bool
@@ -15,6 +15,8 @@ struct HubBridge: Sendable {
             case .users: return .users(try await connection.call(Admin.ConsoleUsers(limit: ConsoleState.userListLimit)))
             case .userSearch(let text):
                 return .users(try await connection.call(Admin.ConsoleUsers(filter: text, limit: ConsoleState.userListLimit)))
+            case .lowBalanceUsers:
+                return .users(try await connection.call(Admin.ConsoleUsers(limit: ConsoleState.userListLimit, lowBalance: true)))
             case .userDetail(let user): return .userDetail(try await connection.call(Admin.UsersShow(user: user)))
             case .rates: return .rates(try await connection.call(Admin.RatesList()))
             case .unpriced: return .unpriced(try await connection.call(Admin.ConsoleUnpriced()))
@@ -22,7 +24,7 @@ struct HubBridge: Sendable {
             case .rateHistory(let model): return .history(model: model, try await connection.call(Admin.RatesHistory(model: model)))
             }
         } catch {
-            return .failed(error.message)
+            return .refused(error)
         }
     }
 
@@ -34,10 +36,10 @@ struct HubBridge: Sendable {
             case .setMode(let mode): _ = try await connection.call(Admin.ModeSet(mode: mode))
             case .setting(let change): _ = try await connection.call(change.method)
             case .addUser(let name, let email): _ = try await connection.call(Admin.UsersAdd(name: name, email: email))
-            case .grant(let user, let amount, let reason):
-                _ = try await connection.call(Admin.UsersGrant(user: user, amount: amount, reason: reason))
-            case .deduct(let user, let amount, let reason):
-                _ = try await connection.call(Admin.UsersDeduct(user: user, amount: amount, reason: reason))
+            case .grant(let user, let amount, let reason, let key):
+                try await sendMoneyMove(Admin.UsersGrant(user: user, amount: amount, reason: reason, idempotencyKey: key))
+            case .deduct(let user, let amount, let reason, let key):
+                try await sendMoneyMove(Admin.UsersDeduct(user: user, amount: amount, reason: reason, idempotencyKey: key))
             case .suspend(let user): _ = try await connection.call(Admin.UsersSuspend(user: user))
             case .resume(let user): _ = try await connection.call(Admin.UsersResume(user: user))
             case .createKey(let user, let name):
@@ -65,7 +67,27 @@ struct HubBridge: Sendable {
             }
             return .performed(mutation)
         } catch {
-            return .failed(error.message)
+            return .refused(error)
+        }
+    }
+
+    /// Pauses before each resend of a money move whose answer was lost.
+    static let resendDelays: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3)]
+
+    /// Sends a money move (its idempotency key inside) until the hub answers. An answer lost on the
+    /// way (`unavailable`: the connection dropped, or the hub was briefly away) is resent with the same
+    /// key; `duplicate` means an earlier send was applied, which is the outcome asked for.
+    private func sendMoneyMove<M: AdminMethod>(_ method: M) async throws(HubError) {
+        var delays = Self.resendDelays[...]
+        while true {
+            do throws(HubError) {
+                _ = try await connection.call(method)
+                return
+            } catch where error.code == .duplicate {
+                return
+            } catch where error.code == .unavailable && !delays.isEmpty {
+                try? await Task.sleep(for: delays.removeFirst())
+            }
         }
     }
 }

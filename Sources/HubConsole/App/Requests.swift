@@ -6,6 +6,8 @@ public enum Query: Sendable, Equatable {
     case settings, providers, credentials, users, userDetail(String), rates, unpriced
     /// Users whose name or email contains the text (the hub searches all of them).
     case userSearch(String)
+    /// Users under the low-balance threshold (`:low`).
+    case lowBalanceUsers
     case modePreview(DeploymentMode)
     case rateHistory(String)
 }
@@ -15,8 +17,10 @@ public enum Mutation: Sendable, Equatable {
     case setMode(DeploymentMode)
     case setting(SettingChange)
     case addUser(name: String, email: String?)
-    case grant(user: String, amount: Amount, reason: String)
-    case deduct(user: String, amount: Amount, reason: String)
+    /// Money moves carry an idempotency key made once per confirmed dialog (``newIdempotencyKey()``):
+    /// however often the console sends one, the hub applies it once.
+    case grant(user: String, amount: Amount, reason: String, key: String)
+    case deduct(user: String, amount: Amount, reason: String, key: String)
     case suspend(user: String), resume(user: String)
     case createKey(user: String, name: String)
     case revokeKey(id: Int64, prefix: String)
@@ -30,12 +34,15 @@ public enum Mutation: Sendable, Equatable {
     case setRate(RateChange)
     case removeRate(model: String, type: ModelType)
 
+    /// A fresh idempotency key for one money move: `console:` and a random UUID.
+    static func newIdempotencyKey() -> String { "console:" + UUID().uuidString.lowercased() }
+
     /// The panes' data this change can alter, reloaded after it succeeds.
     var reloads: [Query] {
         switch self {
         case .setMode, .setting: [.settings]
         case .addUser, .suspend, .resume: [.users]
-        case .grant(let user, _, _), .deduct(let user, _, _): [.users, .userDetail(user)]
+        case .grant(let user, _, _, _), .deduct(let user, _, _, _): [.users, .userDetail(user)]
         case .createKey(let user, _): [.userDetail(user)]
         case .revokeKey: [.users]
         case .addProvider, .updateProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
@@ -66,7 +73,10 @@ public enum HubEvent: Sendable {
     case history(model: String, [RateInfo])
     case performed(Mutation)
     case createdKey(CreatedAPIKey)
+    /// Something went wrong in the console (text already in its language).
     case failed(String)
+    /// The hub refused or could not be reached (shown in the console's language).
+    case refused(HubError)
     case notification(HubNotification)
     case themeChanged(Theme)
     case tick(Date)

@@ -70,6 +70,10 @@ final class UILoop: @unchecked Sendable {
     private let themes: ThemeLibrary
     private let terminal: CursesTerminal
     private let log: TimingLog?
+    /// Where to write the text of each painted frame (`AIGNE_HUB_CONSOLE_SCREEN_FILE`): tests compare it
+    /// with what the terminal shows. Nil: nowhere.
+    private let screenFile: String?
+    private var lastScreenText = ""
     private var loaded: Set<String> = []
     private var signals: [any DispatchSourceSignal] = []
     /// The dispositions the signals had before, restored on exit (the demo's own handlers keep working).
@@ -77,8 +81,10 @@ final class UILoop: @unchecked Sendable {
     /// Data-driven redraws: at most 5 a second, so every 4 Hz batch of the live feed gets its frame.
     static let dataFrameInterval = Duration.milliseconds(200)
 
-    init(bridge: HubBridge, state: ConsoleState, theme: Theme, themes: ThemeLibrary, forceMono: Bool, log: TimingLog?) throws {
+    init(bridge: HubBridge, state: ConsoleState, theme: Theme, themes: ThemeLibrary, forceMono: Bool, log: TimingLog?,
+         screenFile: String? = nil) throws {
         self.bridge = bridge
+        self.screenFile = screenFile
         self.state = state
         self.theme = theme
         self.themes = themes
@@ -141,7 +147,12 @@ final class UILoop: @unchecked Sendable {
     private func render() {
         _ = state.apply(.tick(Date()))
         let size = terminal.size
-        terminal.paint(ConsoleView.render(state, theme: theme, width: size.width, height: size.height))
+        let model = ConsoleView.render(state, theme: theme, width: size.width, height: size.height)
+        terminal.paint(model)
+        if let screenFile, case let text = model.text, text != lastScreenText {
+            lastScreenText = text
+            try? Data(text.utf8).write(to: URL(fileURLWithPath: screenFile), options: .atomic)
+        }
     }
 
     private func dispatch(_ effects: [Effect]) {

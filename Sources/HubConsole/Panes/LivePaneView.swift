@@ -56,10 +56,12 @@ enum LivePaneView {
         let t = state.strings
         let latest = state.data.live.latest
         let columnWidth = (width - 2) / 3
-        let users = state.data.live.topUsers(limit: rows).map { "\(userName($0.userId, state))  \($0.tally.requests)" }
+        let users = state.data.live.topUsers(limit: rows).map {
+            "\(userName($0.userId, state))  " + String(format: "%.1f/s", $0.stats.requestsPerSecond)
+        }
         func top(_ groups: [String: GroupStats]?) -> [String] {
             (groups ?? [:]).sorted { ($0.value.requests, $1.key) > ($1.value.requests, $0.key) }.prefix(rows)
-                .map { "\($0.key)  " + String(format: "%.1f/s", $0.value.requestsPerSecond) }
+                .map { "\(groupName($0.key, t))  " + String(format: "%.1f/s", $0.value.requestsPerSecond) }
         }
         let lists: [(Phrase, [String])] = [(.topUsers, users), (.topModels, top(latest?.byModel)), (.topProviders, top(latest?.byProvider))]
         for (index, (title, lines)) in lists.enumerated() {
@@ -84,8 +86,18 @@ enum LivePaneView {
     }
 
     private static func providerModel(_ event: UsageEvent, _ state: ConsoleState) -> String {
-        let provider = state.data.providers.first { $0.info.provider.id == event.providerId }?.info.provider.name
-        return provider.map { "\($0)/\(event.model)" } ?? event.model
+        let names = Dictionary(state.data.providers.compactMap { health in health.info.provider.id.map { ($0, health.info.provider.name) } },
+                               uniquingKeysWith: { first, _ in first })
+        return groupName(LiveGroup.names(of: event, providerNames: names).model, state.strings)
+    }
+
+    /// A top-list or tail name, with the hub's names for calls that reached no provider translated.
+    static func groupName(_ name: String, _ t: Strings) -> String {
+        switch name {
+        case LiveGroup.noKey: t(.liveNoKey)
+        case LiveGroup.unknownModel: t(.liveUnknownModel)
+        default: name
+        }
     }
 
     private static func shortClock(_ date: Date) -> String { ConsoleView.clockText(date, timeZone: .current) }

@@ -10,10 +10,11 @@ enum UsersPaneView {
         let t = state.strings
         let users = state.visibleUsers
         let rows = users.map { summary in
-            TableRow(cells: [summary.user.name, summary.user.email ?? "", statusText(summary.user.status, t),
-                             summary.user.balance.description, summary.spendThisMonth.description],
-                     roles: [nil, nil, summary.user.status == .active ? .statusOk : .statusWarn,
-                             moneyRole(summary.user.balance), nil])
+            let low = state.isLowBalance(summary.user)
+            return TableRow(cells: [summary.user.name, summary.user.email ?? "", statusText(summary.user.status, t),
+                                    (low ? lowMark + " " : "") + summary.user.balance.description, summary.spendThisMonth.description],
+                            roles: [nil, nil, summary.user.status == .active ? .statusOk : .statusWarn,
+                                    low ? .statusWarn : moneyRole(summary.user.balance), nil])
         }
         TableView.draw(columns(t), rows, selected: state.selectedIndex(.users, count: rows.count), in: rect,
                        on: &screen, theme: theme, emptyText: state.data.updatedAt == nil ? t(.loading) : t(.noRows))
@@ -29,6 +30,9 @@ enum UsersPaneView {
         t(status == .active ? .statusActive : .statusSuspended)
     }
 
+    /// Marks a balance under the low-balance threshold (a glyph as well as the warning colour).
+    static let lowMark = "▼"
+
     static func moneyRole(_ amount: Amount) -> Role { amount.isNegative ? .moneyNegative : .moneyPositive }
 
     private static func drawDetail(_ state: ConsoleState, in rect: Rect, on screen: inout ScreenModel, theme: Theme) {
@@ -42,7 +46,9 @@ enum UsersPaneView {
         x = screen.put("  " + (user.email ?? "") + "  ", x: x, y: rect.y, style: theme[.textDim])
         x = screen.put(statusText(user.status, t), x: x, y: rect.y, style: theme[user.status == .active ? .statusOk : .statusWarn])
         x = screen.put("  " + t(.colBalance) + " ", x: x, y: rect.y, style: theme[.text])
-        screen.put(user.balance.description, x: x, y: rect.y, style: theme[moneyRole(user.balance)])
+        let low = state.isLowBalance(user)
+        screen.put((low ? lowMark + " " : "") + user.balance.description, x: x, y: rect.y,
+                   style: theme[low ? .statusWarn : moneyRole(user.balance)])
         screen.put(t(.spendMonth, detail.spendThisMonth.description, String(detail.requestsThisMonth)), x: 1, y: rect.y + 1,
                    style: theme[.text], limit: rect.width - 2)
         let keysHeight = min(detail.keys.count + 2, max(3, (rect.height - 3) / 3))
@@ -62,7 +68,7 @@ enum UsersPaneView {
         let ledgerY = rect.y + 3 + keysHeight
         Drawing.heading(t(.ledgerTitle), x: 1, y: ledgerY, width: rect.width - 2, on: &screen, theme: theme)
         let ledgerRows = detail.recentLedger.map { entry in
-            TableRow(cells: [ConsoleState.shortTime(entry.createdAt), entry.kind.rawValue,
+            TableRow(cells: [ConsoleState.shortTime(entry.createdAt), t.ledgerKind(entry.kind),
                              (entry.amount.isPositive ? "+" : "") + entry.amount.description, entry.balanceAfter.description,
                              entry.reason],
                      roles: [nil, nil, moneyRole(entry.amount), nil, nil])

@@ -35,11 +35,13 @@ public struct ScreenModel: Sendable, Equatable {
         (0..<height).map { String(row($0).reversed().drop { $0 == " " }.reversed()) }.joined(separator: "\n")
     }
 
-    /// Fills a rectangle with blanks of `style`.
+    /// Fills a rectangle with blanks of `style`. A wide character cut by the rectangle's edge loses its
+    /// outside half too (a blank in that half's style), so no half of a character is left behind.
     public mutating func fill(_ rect: Rect, style: Style) {
         let clipped = rect.intersection(Rect(x: 0, y: 0, width: width, height: height))
         guard clipped.width > 0 else { return }
         for y in clipped.y..<clipped.maxY {
+            detach(x: clipped.x, count: clipped.width, y: y)
             for x in clipped.x..<clipped.maxX { cells[y * width + x] = Cell(text: " ", width: 1, style: style) }
         }
     }
@@ -56,35 +58,80 @@ public struct ScreenModel: Sendable, Equatable {
             let w = DisplayWidth.of(character)
             if w == 0 { continue }
             if column + w > end {
-                if column < end { set(x: column, y: y, Cell(text: " ", width: 1, style: style)) }
+                if column >= 0, column < end { set(x: column, y: y, Cell(text: " ", width: 1, style: style)) }
                 return column + 1
             }
             if column >= 0 {
                 set(x: column, y: y, Cell(text: String(character), width: w, style: style))
-                if w == 2 { set(x: column + 1, y: y, Cell(text: "", width: 0, style: style)) }
+            } else if column + w > 0 {  // a wide character cut by the left edge: its visible half is a blank
+                set(x: 0, y: y, Cell(text: " ", width: 1, style: style))
             }
             column += w
         }
         return column
     }
 
-    /// Restyles the cells of a rectangle, keeping their text (selection bars, highlights).
+    /// Restyles the cells of a rectangle, keeping their text (selection bars, highlights). A wide
+    /// character half inside is restyled whole: a character never has two styles.
     public mutating func restyle(_ rect: Rect, _ change: (inout Style) -> Void) {
         let clipped = rect.intersection(Rect(x: 0, y: 0, width: width, height: height))
         guard clipped.width > 0 else { return }
         for y in clipped.y..<clipped.maxY {
-            for x in clipped.x..<clipped.maxX { change(&cells[y * width + x].style) }
+            var first = clipped.x, last = clipped.maxX - 1
+            if cells[y * width + first].isContinuation, first > 0 { first -= 1 }
+            if cells[y * width + last].width == 2, last + 1 < width { last += 1 }
+            for x in first...last { change(&cells[y * width + x].style) }
         }
     }
 
+    /// Writes one character (a wide one with its continuation cell), first breaking any wide
+    /// character it half covers.
     private mutating func set(x: Int, y: Int, _ cell: Cell) {
-        // Overwriting half of a wide character blanks its other half.
-        let index = y * width + x
-        if cells[index].isContinuation, x > 0 { cells[index - 1] = Cell(text: " ", width: 1, style: cells[index - 1].style) }
-        if cells[index].width == 2, x + 1 < width, cell.width != 2 {
-            cells[index + 1] = Cell(text: " ", width: 1, style: cells[index + 1].style)
+        let count = cell.width == 2 && x + 1 < width ? 2 : 1
+        detach(x: x, count: count, y: y)
+        cells[y * width + x] = cell
+        if count == 2 { cells[y * width + x + 1] = Cell(text: "", width: 0, style: cell.style) }
+    }
+
+    /// Prepares columns `x..<x+count` of row `y` to be overwritten: a wide character with one half
+    /// inside and one outside has its outside half blanked (keeping that cell's style). Cells inside
+    /// are left to the caller, which overwrites them all.
+    private mutating func detach(x: Int, count: Int, y: Int) {
+        let row = y * width, last = x + count - 1
+        if x > 0, cells[row + x].isContinuation {
+            cells[row + x - 1] = Cell(text: " ", width: 1, style: cells[row + x - 1].style)
         }
-        cells[index] = cell
+        if last + 1 < width, cells[row + last].width == 2 {
+            cells[row + last + 1] = Cell(text: " ", width: 1, style: cells[row + last + 1].style)
+        }
+    }
+}
+
+extension ScreenModel {
+    /// Text of one style, as the terminal layer draws it.
+    public struct Run: Sendable, Equatable {
+        public var x: Int
+        public var style: Style
+        public var text: String
+    }
+
+    /// Row `y` as runs of one style. A run is a whole number of characters: a wide character and its
+    /// continuation cell always go out together, so each run's text covers exactly its columns (a
+    /// continuation cell without its character, which the model never holds, goes out as a blank).
+    public func runs(_ y: Int) -> [Run] {
+        var runs: [Run] = []
+        var x = 0
+        while x < width {
+            var run = Run(x: x, style: cell(x: x, y: y).style, text: "")
+            while x < width, cell(x: x, y: y).style == run.style {
+                let current = cell(x: x, y: y)
+                let whole = current.width == 2 && x + 1 < width && cell(x: x + 1, y: y).isContinuation
+                run.text += whole || current.width == 1 ? current.text : " "
+                x += whole ? 2 : 1
+            }
+            runs.append(run)
+        }
+        return runs
     }
 }
 

@@ -1,6 +1,7 @@
 @preconcurrency import CNCurses
 import CNCursesShim
 import Foundation
+import HubCore
 
 /// The only code that talks to ncurses: paints a ``ScreenModel`` (rows that changed since the last
 /// frame, one `doupdate`) and reads keys. Not thread-safe: use it from the one UI thread.
@@ -60,18 +61,11 @@ final class CursesTerminal {
     }
 
     private func paintRow(_ model: ScreenModel, y: Int) {
-        var x = 0
-        while x < model.width {
-            let style = model.cell(x: x, y: y).style
-            var run = ""
-            let runStart = x
-            while x < model.width, model.cell(x: x, y: y).style == style {
-                run += model.cell(x: x, y: y).text
-                x += 1
-            }
+        for run in model.runs(y) {
+            var text = run.text
             // The bottom-right cell cannot be written without scrolling: leave it out.
-            if y == model.height - 1, x == model.width, let last = run.last, last == " " { run.removeLast() }
-            draw(run, x: runStart, y: y, style: style)
+            if y == model.height - 1, run.x + DisplayWidth.of(text) == model.width, text.last == " " { text.removeLast() }
+            draw(text, x: run.x, y: y, style: run.style)
         }
     }
 

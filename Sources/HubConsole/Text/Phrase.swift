@@ -37,4 +37,6 @@ public enum Phrase: String, CaseIterable, Sendable {
     case doneUpdated
     case helpSearch
     case noSuchUser
+    case noLowBalanceThreshold
+    case liveNoKey, liveUnknownModel
 }

@@ -51,7 +51,7 @@ extension Strings {
         .helpPause: "pause/resume",
         .helpTitle: "Keys: {1}",
         .helpGlobalSection: "Everywhere",
-        .helpCommandsLine: "Filter: a regex, ! inverts. Commands: :user NAME  :theme NAME  :lang en/zh-TW  :quit",
+        .helpCommandsLine: "Filter: a regex, ! inverts. Commands: :user NAME  :theme NAME  :lang en/zh-TW  :low  :quit",
         .closeHint: "Esc close",
         .formHint: "Tab next field · Enter submit · Esc cancel",
         .confirmHint: "y/Enter confirm · n/Esc cancel",
@@ -193,7 +193,7 @@ extension Strings {
         .liveErrors: "error %",
         .liveLatency: "latency p50 {1} · p95 {2} · p99 {3} ms",
         .liveInFlight: "in flight: {1}",
-        .topUsers: "Top users (1 min)",
+        .topUsers: "Top users",
         .topModels: "Top models",
         .topProviders: "Top providers",
         .recentCalls: "Recent calls",
@@ -207,5 +207,8 @@ extension Strings {
         .doneUpdated: "updated {1}",
         .helpSearch: "search (filter)",
         .noSuchUser: "no user named '{1}'",
+        .noLowBalanceThreshold: "no low-balance threshold: set one in the Mode pane (service-provider mode)",
+        .liveNoKey: "(no key)",
+        .liveUnknownModel: "(unknown model)",
     ]
 }

@@ -51,7 +51,7 @@ extension Strings {
         .helpPause: "暫停／繼續",
         .helpTitle: "按鍵：{1}",
         .helpGlobalSection: "所有窗格",
-        .helpCommandsLine: "篩選：正規表示式，! 反向。命令：:user 名稱  :theme 名稱  :lang en/zh-TW  :quit",
+        .helpCommandsLine: "篩選：正規表示式，! 反向。命令：:user 名稱  :theme 名稱  :lang en/zh-TW  :low  :quit",
         .closeHint: "Esc 關閉",
         .formHint: "Tab 下一欄 · Enter 送出 · Esc 取消",
         .confirmHint: "y/Enter 確認 · n/Esc 取消",
@@ -193,7 +193,7 @@ extension Strings {
         .liveErrors: "錯誤 %",
         .liveLatency: "延遲 p50 {1} · p95 {2} · p99 {3} ms",
         .liveInFlight: "處理中：{1}",
-        .topUsers: "前幾名使用者（1 分鐘）",
+        .topUsers: "前幾名使用者",
         .topModels: "前幾名模型",
         .topProviders: "前幾名供應商",
         .recentCalls: "最近的呼叫",
@@ -207,5 +207,8 @@ extension Strings {
         .doneUpdated: "已更新 {1}",
         .helpSearch: "搜尋（篩選）",
         .noSuchUser: "沒有名為「{1}」的使用者",
+        .noLowBalanceThreshold: "未設定低餘額門檻：請在模式分頁設定（服務供應商模式）",
+        .liveNoKey: "（無金鑰）",
+        .liveUnknownModel: "（未知模型）",
     ]
 }

@@ -16,35 +16,62 @@ public struct UserSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// A provider with its credential counts and traffic since yesterday (UTC), for the Providers pane.
+extension HubSettings {
+    /// Whether low balances are flagged: service-provider mode with a threshold above zero.
+    public var hasLowBalanceThreshold: Bool { mode == .serviceProvider && lowBalanceThreshold.isPositive }
+
+    /// A balance under the low-balance threshold (never, without a threshold).
+    public func isLow(_ balance: Amount) -> Bool { hasLowBalanceThreshold && balance < lowBalanceThreshold }
+}
+
+/// A provider with its credential counts and its recent traffic (the current and the previous UTC
+/// hour, from the `usage_health_hourly` rollup), in total and by credential, for the Providers pane.
 public struct ProviderHealth: Codable, Sendable, Equatable {
     public var info: ProviderInfo
-    public var recentRequests: Int
-    public var recentErrors: Int
-    /// Mean latency of the recent requests; nil when there were none.
-    public var averageLatencyMs: Double?
+    /// Upstream attempts on this provider; failures are 5xx and 429 answers and attempts that failed over.
+    public var recent: Traffic
+    /// The same by credential id (attempts without a credential are not listed).
+    public var recentByCredential: [Int64: Traffic]
 
-    /// Failed ÷ all recent requests, 0...1; nil when there were none.
-    public var errorRate: Double? { recentRequests > 0 ? Double(recentErrors) / Double(recentRequests) : nil }
+    public init(info: ProviderInfo, recent: Traffic = Traffic(), recentByCredential: [Int64: Traffic] = [:]) {
+        self.info = info
+        self.recent = recent
+        self.recentByCredential = recentByCredential
+    }
 }
 
 extension Admin {
-    /// `console.users`: users by name with this month's spend.
+    /// `console.users`: users by name with this month's spend, filtered by a substring of name or
+    /// email; or, with `lowBalance`, the users under the low-balance threshold (none when the hub has no
+    /// threshold, see ``HubSettings/isLow(_:)``; `filter` is not applied then).
     public struct ConsoleUsers: AdminMethod {
         public static let name = "console.users"
         public static let mutates = false
         public var filter: String?
         public var limit: Int?
-        public init(filter: String? = nil, limit: Int? = nil) { self.filter = filter; self.limit = limit }
+        public var lowBalance: Bool?
+        public init(filter: String? = nil, limit: Int? = nil, lowBalance: Bool? = nil) {
+            self.filter = filter; self.limit = limit; self.lowBalance = lowBalance
+        }
 
         public func run(_ context: AdminContext) throws -> [UserSummary] {
-            let users = try UsersList(filter: filter, limit: limit).run(context)
+            let users: [User]
+            if lowBalance == true {
+                let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
+                users = try context.read { db in
+                    guard let settings = try HubSettings.fetchOne(db), settings.hasLowBalanceThreshold else { return [] }
+                    return try User.filter(Column("balance") < settings.lowBalanceThreshold.nanos)
+                        .order(Column("name").collating(.nocase)).limit(limit).fetchAll(db)
+                }
+            } else {
+                users = try UsersList(filter: filter, limit: limit).run(context)
+            }
             let spend = try context.read { db in try UsageRollup.spendThisMonth(db) }
             return users.map { UserSummary(user: $0, spendThisMonth: spend[$0.id ?? 0] ?? .zero) }
         }
     }
 
-    /// `console.providers`: providers with credential counts and yesterday's and today's traffic.
+    /// `console.providers`: providers with credential counts and their recent traffic by credential.
     public struct ConsoleProviders: AdminMethod {
         public static let name = "console.providers"
         public static let mutates = false
@@ -52,22 +79,14 @@ extension Admin {
 
         public func run(_ context: AdminContext) throws -> [ProviderHealth] {
             let providers = try ProvidersList().run(context)
-            let since = UsageRollup.day(Date().addingTimeInterval(-86_400))
-            let traffic = try context.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT provider_id, SUM(requests) AS requests, SUM(errors) AS errors,
-                           SUM(latency_ms_sum) AS latency FROM usage_daily WHERE day >= ? GROUP BY provider_id
-                    """, arguments: [since])
+            let health = try context.read { db in try UsageRollup.health(db, since: UsageRollup.recentHealthStart()) }
+            var byProvider: [Int64: ProviderHealth] = [:]
+            for info in providers { byProvider[info.provider.id ?? 0] = ProviderHealth(info: info) }
+            for row in health where byProvider[row.provider] != nil {
+                byProvider[row.provider]!.recent = byProvider[row.provider]!.recent + row.traffic
+                if row.credential != 0 { byProvider[row.provider]!.recentByCredential[row.credential] = row.traffic }
             }
-            var byProvider: [Int64: Row] = [:]
-            for row in traffic { byProvider[row["provider_id"]] = row }
-            return providers.map { info in
-                let row = byProvider[info.provider.id ?? 0]
-                let requests: Int = row?["requests"] ?? 0
-                let latency: Double = row?["latency"] ?? 0
-                return ProviderHealth(info: info, recentRequests: requests, recentErrors: row?["errors"] ?? 0,
-                                      averageLatencyMs: requests > 0 ? latency / Double(requests) : nil)
-            }
+            return providers.compactMap { byProvider[$0.provider.id ?? 0] }
         }
     }
 

@@ -50,7 +50,7 @@ extension Admin {
                 let owner = try Lookup.provider(db, provider)
                 let scope = StoredCredential.filter(Column("provider_id") == owner.id)
                 if try scope.filter(Column("name") == name).fetchOne(db) != nil {
-                    throw HubError(.alreadyExists, "provider '\(owner.name)' already has a credential named '\(name)'")
+                    throw HubError(.alreadyExists, HubText(.credentialExists, owner.name, name))
                 }
                 var credential = StoredCredential(
                     id: nil, providerId: owner.id!, name: name, sealedSecret: sealed,

@@ -33,8 +33,8 @@ public enum Ledger {
         let balance: Amount = row["balance"]
         let after = try balance.adding(amount)
         guard !after.isNegative else {
-            throw HubError(.insufficientBalance,
-                           "\(name) has \(balance) credits: taking \(amount.negated) would leave \(after)")
+            throw HubError(.insufficientBalance, HubText(.balanceTooLow, name, balance.description, amount.negated.description,
+                                                         after.description))
         }
         try db.cachedStatement(sql: "UPDATE users SET balance = ? WHERE id = ?").execute(arguments: [after, userId])
         try CreditBuckets.apply(db, userId: userId, kind: kind, amount: amount, balance: balance, change: bucket, at: time)

@@ -15,7 +15,10 @@ public struct ModeSwitchPreview: Codable, Sendable, Equatable {
     public var pricedModels: Int
     /// Models called in the last 30 days that have no current rate (`provider/model`).
     public var modelsWithoutRate: [String]
-    /// The consequences in words, one line each, as the console shows them before confirming.
+    /// The consequences as codes and parameters, one per line: the console shows them in its language
+    /// before confirming.
+    public var notes: [HubText]
+    /// The same in English (what the CLI prints).
     public var consequences: [String]
 }
 
@@ -130,28 +133,31 @@ enum Settings {
         let priced = try ModelRate.filter(Column("valid_to") == nil).fetchCount(db)
         let unpriced = try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
 
-        var lines: [String] = []
+        var notes: [HubText] = []
         if settings.mode == target {
-            lines.append("The hub is already in \(target.rawValue) mode: nothing changes.")
+            notes.append(HubText(.modeAlready, target.rawValue))
         } else if target == .serviceProvider {
-            lines.append("Every call will be priced and charged to the caller's balance; a call is refused (402) when the balance cannot cover it.")
-            lines.append("\(withoutBalance) of \(activeUsers) active users have a zero balance and will be refused.")
+            notes.append(HubText(.modeCallsCharged))
+            notes.append(HubText(.modeUsersWithoutBalance, String(withoutBalance), String(activeUsers)))
             if settings.allowUnpricedModels {
-                lines.append("Models without a rate stay callable, free of charge (allow_unpriced_models is on).")
+                notes.append(HubText(.modeUnpricedStayFree))
+            } else if unpriced.isEmpty {
+                notes.append(HubText(.modeNoUnpricedModels))
             } else {
-                lines.append("\(unpriced.count) models used in the last 30 days have no rate and will be refused\(unpriced.isEmpty ? "." : ": " + unpriced.prefix(5).joined(separator: ", "))\(unpriced.count > 5 ? ", …" : "")")
+                notes.append(HubText(.modeUnpricedRefused, String(unpriced.count),
+                                     unpriced.prefix(5).joined(separator: ", ") + (unpriced.count > 5 ? ", …" : "")))
             }
-            lines.append(settings.starterCreditsEnabled
-                ? "New users will receive \(settings.starterCredits) starter credits."
-                : "Starter credits are off: new users start at 0.")
-            lines.append("Requests already in flight finish under enterprise mode.")
+            notes.append(settings.starterCreditsEnabled ? HubText(.modeStarterCredits, settings.starterCredits.description)
+                                                        : HubText(.modeStarterOff))
+            notes.append(HubText(.modeInFlightFinish, settings.mode.rawValue))
         } else {
-            lines.append("Credit checks stop: every active user may call every model; usage is tracked with its estimated cost.")
-            lines.append("Balances are kept as they are (\(outstanding) credits in all) and come back into force if the mode is switched back.")
-            lines.append("Starter credits, the payment link and low-balance notices are no longer applied.")
+            notes.append(HubText(.modeCreditChecksStop))
+            notes.append(HubText(.modeBalancesKept, outstanding.description))
+            notes.append(HubText(.modeNoticesOff))
         }
         return ModeSwitchPreview(
             from: settings.mode, to: target, activeUsers: activeUsers, usersWithoutBalance: withoutBalance,
-            outstandingCredits: outstanding, pricedModels: priced, modelsWithoutRate: unpriced, consequences: lines)
+            outstandingCredits: outstanding, pricedModels: priced, modelsWithoutRate: unpriced, notes: notes,
+            consequences: notes.map(\.english))
     }
 }

@@ -36,7 +36,7 @@ extension Admin {
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") } ?? name
             return try context.write { db in
                 if try Provider.filter(Column("name") == name).fetchOne(db) != nil {
-                    throw HubError(.alreadyExists, "a provider named '\(name)' already exists")
+                    throw HubError(.alreadyExists, HubText(.providerExists, name))
                 }
                 var provider = Provider(id: nil, name: name, kind: kind, displayName: display, baseURL: url,
                                         enabled: enabled ?? true, createdAt: Date())

@@ -28,7 +28,7 @@ extension Admin {
             }
             return try context.write { db in
                 if try User.filter(Column("name") == name).fetchOne(db) != nil {
-                    throw HubError(.alreadyExists, "a user named '\(name)' already exists")
+                    throw HubError(.alreadyExists, HubText(.userExists, name))
                 }
                 var user = User(id: nil, name: name, email: email?.isEmpty == true ? nil : email,
                                 status: .active, balance: .zero, createdAt: Date())

@@ -52,3 +52,36 @@ public enum AdminWire {
         return encoder
     }()
 }
+
+/// The params of `usage.subscribe`: none for every event (`{}`), or
+/// `{"events": "sample", "tail_per_second": 10}` for stats ticks, admin changes and a sampled tail.
+public struct SubscribeParams: Codable, Sendable, Equatable {
+    /// `"all"` (the default) or `"sample"`.
+    public var events: String?
+    /// With `"sample"`: the most usage events a second (default 10, at most 1,000).
+    public var tailPerSecond: Int?
+
+    public init(_ mode: SubscriptionMode) {
+        switch mode {
+        case .everyEvent: events = nil; tailPerSecond = nil
+        case .summary(let perSecond): events = "sample"; tailPerSecond = perSecond
+        }
+    }
+
+    /// The mode these params ask for; a clear error for anything else.
+    public func mode() throws(HubError) -> SubscriptionMode {
+        switch events {
+        case nil, "all":
+            guard tailPerSecond == nil else { throw HubError.invalid("usage.subscribe: tail_per_second needs events \"sample\"") }
+            return .everyEvent
+        case "sample":
+            let perSecond = tailPerSecond ?? 10
+            guard (0...1_000).contains(perSecond) else {
+                throw HubError.invalid("usage.subscribe: tail_per_second must be 0 to 1000, not \(perSecond)")
+            }
+            return .summary(tailPerSecond: perSecond)
+        case let other?:
+            throw HubError.invalid("usage.subscribe: events must be \"all\" or \"sample\", not \"\(other)\"")
+        }
+    }
+}

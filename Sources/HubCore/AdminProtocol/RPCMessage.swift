@@ -54,22 +54,26 @@ public struct RPCErrorObject: Codable, Sendable, Equatable {
     /// See ``RPCErrorCode``.
     public var code: Int
     public var message: String
-    /// `{"code": "<HubError code>"}`.
+    /// `{"code": "<HubError code>"}`, and `"text"`: the message as a code and parameters (``HubText``)
+    /// when the hub has it.
     public var data: Detail?
 
     public struct Detail: Codable, Sendable, Equatable {
         public var code: String
+        public var text: HubText?
     }
 
-    public init(code: Int, message: String, hubCode: HubError.Code) {
+    public init(code: Int, message: String, hubCode: HubError.Code, text: HubText? = nil) {
         self.code = code
         self.message = message
-        self.data = Detail(code: hubCode.rawValue)
+        self.data = Detail(code: hubCode.rawValue, text: text)
     }
 
     /// The error as the HubError it stands for.
     public var hubError: HubError {
-        HubError(RPCErrorCode.hubCode(rpcCode: code, dataCode: data?.code), message)
+        var error = HubError(RPCErrorCode.hubCode(rpcCode: code, dataCode: data?.code), message)
+        error.text = data?.text
+        return error
     }
 }
 
@@ -98,7 +102,9 @@ public struct RPCFailure: Error, Sendable, Equatable {
         RPCFailure(RPCErrorCode.invalidRequest, HubError.invalid(message), id: id)
     }
 
-    public var object: RPCErrorObject { RPCErrorObject(code: rpcCode, message: error.message, hubCode: error.code) }
+    public var object: RPCErrorObject {
+        RPCErrorObject(code: rpcCode, message: error.message, hubCode: error.code, text: error.text)
+    }
 }
 
 /// Any message a client reads from the socket: a response (`id` with `result` or `error`) or a

@@ -32,8 +32,8 @@ public struct SocketConnection: HubConnection {
         return try response.value(M.Result.self)
     }
 
-    public func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
-        let request = try AdminWire.requestLine(id: 1, method: "usage.subscribe", params: [String: String]())
+    public func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
+        let request = try AdminWire.requestLine(id: 1, method: "usage.subscribe", params: SubscribeParams(mode))
         let channel = try await connect()
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: HubNotification.self, bufferingPolicy: .bufferingNewest(10_000))

@@ -22,9 +22,17 @@ public protocol HubConnection: Sendable {
     var endpoint: HubEndpoint { get }
     /// Runs one admin operation; failures are ``HubError``s with the same codes on every endpoint.
     func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result
-    /// `usage.subscribe`: every usage event, ledger change and admin change as it happens, and a
-    /// `stats` tick each second, until the stream is cancelled or the hub drops the subscriber.
-    func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error>
+    /// `usage.subscribe`: a `stats` tick each second and, as they happen, admin changes and every usage
+    /// event and ledger change (`.everyEvent`) or a sample of the usage events (`.summary`), until the
+    /// stream is cancelled or the hub drops the subscriber.
+    func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error>
+}
+
+extension HubConnection {
+    /// Every event (`admin usage tail`).
+    public func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
+        try await subscribe(.everyEvent)
+    }
 }
 
 /// A ``HubConnection`` that runs each operation in-process against the database, on SwiftNIO's
@@ -59,7 +67,7 @@ public struct DatabaseConnection: HubConnection {
         return try outcome.get()
     }
 
-    public func subscribe() async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
-        DatabaseFeed(store: service.store).notifications()
+    public func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
+        DatabaseFeed(store: service.store).notifications(mode)
     }
 }

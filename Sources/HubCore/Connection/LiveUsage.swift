@@ -14,18 +14,30 @@ public enum HubNotification: Sendable, Equatable {
     case dropped(reason: String)
 }
 
-/// Throughput and latency of one provider or model over the stats window.
+/// What a subscriber asks `usage.subscribe` for.
+public enum SubscriptionMode: Sendable, Equatable {
+    /// Every usage event, ledger entry and admin change, and the stats ticks (`admin usage tail`).
+    case everyEvent
+    /// The stats ticks (which count every event), admin changes, and at most `tailPerSecond` usage
+    /// events a second: what a live view needs, at a cost that does not grow with the traffic.
+    case summary(tailPerSecond: Int)
+
+    /// The console's subscription: a sample of 10 calls a second for its tail.
+    public static let console = SubscriptionMode.summary(tailPerSecond: 10)
+}
+
+/// Throughput and latency of one provider, model or user over the stats window.
 public struct GroupStats: Codable, Sendable, Equatable {
     public var requests: Int
     public var errors: Int
     public var requestsPerSecond: Double
-    public var latencyP50Ms: Double
+    public var averageLatencyMs: Double
 
-    public init(requests: Int, errors: Int, requestsPerSecond: Double, latencyP50Ms: Double) {
+    public init(requests: Int, errors: Int, requestsPerSecond: Double, averageLatencyMs: Double) {
         self.requests = requests
         self.errors = errors
         self.requestsPerSecond = requestsPerSecond
-        self.latencyP50Ms = latencyP50Ms
+        self.averageLatencyMs = averageLatencyMs
     }
 }
 
@@ -47,11 +59,14 @@ public struct LiveStats: Codable, Sendable, Equatable {
     public var inFlight: Int?
     public var byProvider: [String: GroupStats]
     public var byModel: [String: GroupStats]
+    /// By user id (`"0"`: calls without a user).
+    public var byUser: [String: GroupStats]
 
     public init(
         time: Date, requestsPerSecond: Double = 0, tokensPerSecond: Double = 0, creditsPerMinute: Amount = .zero,
         errorRate: Double = 0, latencyP50Ms: Double = 0, latencyP95Ms: Double = 0, latencyP99Ms: Double = 0,
-        inFlight: Int? = nil, byProvider: [String: GroupStats] = [:], byModel: [String: GroupStats] = [:]
+        inFlight: Int? = nil, byProvider: [String: GroupStats] = [:], byModel: [String: GroupStats] = [:],
+        byUser: [String: GroupStats] = [:]
     ) {
         self.time = time
         self.requestsPerSecond = requestsPerSecond
@@ -64,5 +79,6 @@ public struct LiveStats: Codable, Sendable, Equatable {
         self.inFlight = inFlight
         self.byProvider = byProvider
         self.byModel = byModel
+        self.byUser = byUser
     }
 }

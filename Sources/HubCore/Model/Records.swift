@@ -210,6 +210,10 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     /// Credits the call cost beyond its hold (an upstream that ignored the output limit): recorded,
     /// never charged.
     public var overrun: Amount = .zero
+    /// The credential of the last upstream attempt (nil: none, or not known), and of the failed
+    /// attempt before it when the call failed over (the provider-health rollup counts both).
+    public var credentialId: Int64? = nil
+    public var failedCredentialId: Int64? = nil
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
@@ -241,6 +245,8 @@ extension UsageEvent {
             status: row["status"], error: row["error"], usageSource: row["usage_source"], streamed: row["streamed"],
             createdAt: row["created_at"])
         overrun = row["overrun"] ?? .zero
+        credentialId = row["credential_id"]
+        failedCredentialId = row["failed_credential_id"]
     }
 }
 

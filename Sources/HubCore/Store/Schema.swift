@@ -11,6 +11,7 @@ enum Schema {
         migrator.registerMigration("v1: core tables", migrate: createCoreTables)
         migrator.registerMigration("v2: daily usage rollup", migrate: createDailyRollup)
         migrator.registerMigration("v3: durable holds, overruns, cache-write prices", migrate: createHolds)
+        migrator.registerMigration("provider health rollup", migrate: createHealthRollup)
         migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
         return migrator
     }

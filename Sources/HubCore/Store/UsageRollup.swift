@@ -17,6 +17,28 @@ public enum UsageRollup {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["user_id"], $0["spend"]) })
     }
 
+    /// The hour key of `usage_health_hourly`: `YYYY-MM-DD HH` in UTC, as GRDB stores dates.
+    public static func hour(_ date: Date) -> String {
+        let parts = Calendar.utc.dateComponents([.hour], from: date)
+        return day(date) + " " + String(format: "%02d", parts.hour ?? 0)
+    }
+
+    /// How far back "recent" health reaches: the current hour and the one before (60 to 120 minutes).
+    public static func recentHealthStart(now: Date = Date()) -> String { hour(now.addingTimeInterval(-3_600)) }
+
+    /// Upstream attempts, failures and latency by provider and credential (0: none) since the hour
+    /// `since` (``hour(_:)``).
+    public static func health(_ db: Database, since: String) throws -> [(provider: Int64, credential: Int64, traffic: Traffic)] {
+        try Row.fetchAll(db, sql: """
+            SELECT provider_id, credential_id, SUM(attempts) AS attempts, SUM(failures) AS failures,
+                   SUM(latency_ms_sum) AS latency, SUM(timed) AS timed
+            FROM usage_health_hourly WHERE hour >= ? GROUP BY provider_id, credential_id
+            """, arguments: [since]).map { row in
+            (row["provider_id"], row["credential_id"],
+             Traffic(attempts: row["attempts"], failures: row["failures"], latencyMsSum: row["latency"], timed: row["timed"]))
+        }
+    }
+
     /// `provider/model` of the models called since `since` (whole days) that have no current rate.
     public static func unpricedModels(_ db: Database, since: Date) throws -> [String] {
         try String.fetchAll(db, sql: """
@@ -27,5 +49,30 @@ public enum UsageRollup {
                               WHERE r.provider_id = d.provider_id AND r.model = d.model AND r.valid_to IS NULL)
             ORDER BY 1
             """, arguments: [day(since)])
+    }
+}
+
+/// Upstream attempts over a period: how many failed, and the latency of those that were timed.
+public struct Traffic: Codable, Sendable, Equatable {
+    public var attempts: Int
+    public var failures: Int
+    public var latencyMsSum: Double
+    public var timed: Int
+
+    public init(attempts: Int = 0, failures: Int = 0, latencyMsSum: Double = 0, timed: Int = 0) {
+        self.attempts = attempts
+        self.failures = failures
+        self.latencyMsSum = latencyMsSum
+        self.timed = timed
+    }
+
+    /// Failed ÷ all attempts, 0...1; nil when there were none.
+    public var errorRate: Double? { attempts > 0 ? Double(failures) / Double(attempts) : nil }
+    /// Mean latency of the timed attempts; nil when there were none.
+    public var averageLatencyMs: Double? { timed > 0 ? latencyMsSum / Double(timed) : nil }
+
+    public static func + (a: Traffic, b: Traffic) -> Traffic {
+        Traffic(attempts: a.attempts + b.attempts, failures: a.failures + b.failures,
+                latencyMsSum: a.latencyMsSum + b.latencyMsSum, timed: a.timed + b.timed)
     }
 }

@@ -206,10 +206,10 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
 
     private func apply(_ change: AdminRequestRouter.SubscriptionChange?, _ context: ChannelHandlerContext) {
         switch change {
-        case .subscribe? where subscription == nil:
+        case .subscribe(let mode)? where subscription == nil:
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
-            subscription = fanout.add { line in
+            subscription = fanout.add(mode) { line in
                 loop.execute { bound.value.handler.deliver(line, bound.value.context) }
             }
         case .unsubscribe?:

@@ -5,7 +5,7 @@ import HubCore
 /// encode. Synchronous and blocking (it runs GRDB transactions): call it off the event loop.
 struct AdminRequestRouter: Sendable {
     /// What a request asks of its connection besides the response.
-    enum SubscriptionChange: Sendable { case subscribe, unsubscribe }
+    enum SubscriptionChange: Sendable { case subscribe(SubscriptionMode), unsubscribe }
 
     struct Outcome: Sendable {
         /// The response line(s), nil for notifications.
@@ -70,9 +70,11 @@ struct AdminRequestRouter: Sendable {
         case Admin.HubStatus.name:
             try requireNoParams(request)
             return (try encode(try status()), nil)
-        case "usage.subscribe", "usage.unsubscribe":
+        case "usage.subscribe":
+            return (try encode(Done()), .subscribe(try subscriptionMode(request.params)))
+        case "usage.unsubscribe":
             try requireNoParams(request)
-            return (try encode(Done()), request.method == "usage.subscribe" ? .subscribe : .unsubscribe)
+            return (try encode(Done()), .unsubscribe)
         default:
             guard let type = Admin.methodsByName[request.method] else {
                 throw RPCFailure(RPCErrorCode.methodNotFound,
@@ -98,6 +100,24 @@ struct AdminRequestRouter: Sendable {
     private func decode<M: AdminMethod>(_ type: M.Type, _ params: [String: JSONValue]?) throws(RPCFailure) -> M {
         do {
             return try AdminParams.decode(M.self, from: params)
+        } catch {
+            throw RPCFailure(RPCErrorCode.invalidParams, error, id: nil)
+        }
+    }
+
+    /// `usage.subscribe`'s params (``SubscribeParams``): none for every event.
+    private func subscriptionMode(_ params: [String: JSONValue]?) throws(RPCFailure) -> SubscriptionMode {
+        do throws(HubError) {
+            if let unknown = params?.keys.sorted().first(where: { !["events", "tail_per_second"].contains($0) }) {
+                throw HubError.invalid("usage.subscribe: unknown parameter '\(unknown)' (it takes events, tail_per_second)")
+            }
+            let decoded: SubscribeParams
+            do {
+                decoded = try HubJSON.decoder().decode(SubscribeParams.self, from: JSONValue.object(params ?? [:]).jsonData)
+            } catch {
+                throw HubError.invalid("usage.subscribe: events must be a string and tail_per_second a number")
+            }
+            return try decoded.mode()
         } catch {
             throw RPCFailure(RPCErrorCode.invalidParams, error, id: nil)
         }

@@ -62,6 +62,7 @@ extension Gateway {
                     credential = picked
                     excluded.insert(picked.id)
                 }
+                if attempts > 0 { meter.failedCredentialId = meter.credentialId }  // the attempt before this one failed
                 attempts += 1
                 meter.credentialId = credential?.id
                 let target = UpstreamTarget(baseURL: candidate.provider.baseURL, secret: credential?.secret)

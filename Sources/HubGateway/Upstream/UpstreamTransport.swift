@@ -32,12 +32,13 @@ struct UpstreamBody: AsyncSequence, Sendable {
 
     /// The whole body, or ``UpstreamFailure/tooLarge(_:)`` past `limit` bytes.
     func collect(upTo limit: Int) async throws -> ByteBuffer {
-        var collected = ByteBuffer()
+        var collected: ByteBuffer?
         for try await var chunk in self {
-            guard collected.readableBytes + chunk.readableBytes <= limit else { throw UpstreamFailure.tooLarge(limit) }
-            collected.writeBuffer(&chunk)
+            guard (collected?.readableBytes ?? 0) + chunk.readableBytes <= limit else { throw UpstreamFailure.tooLarge(limit) }
+            // A body that comes in one read (most answers) is returned as it is, without a copy.
+            if collected == nil { collected = chunk } else { collected!.writeBuffer(&chunk) }
         }
-        return collected
+        return collected ?? ByteBuffer()
     }
 }
 

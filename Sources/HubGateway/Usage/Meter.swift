@@ -9,8 +9,10 @@ struct Meter: Sendable {
     var userId: Int64?
     var apiKeyId: Int64?
     var providerId: Int64?
-    /// The credential of the last upstream attempt (none for keyless providers).
+    /// The credential of the last upstream attempt (none for keyless providers), and of the failed
+    /// attempt before it, if the call failed over.
     var credentialId: Int64?
+    var failedCredentialId: Int64?
     /// The errors of upstream attempts that failed, by credential (their `last_error`).
     var credentialErrors: [Int64: String] = [:]
     var model = ""
@@ -52,13 +54,15 @@ struct Meter: Sendable {
         usage.images = images
         let cost = rate.map { $0.cost.cost(of: usage) } ?? .zero
         let charge = charges && success ? (rate.map { $0.rate.cost(of: usage) } ?? .zero) : .zero
-        let event = UsageEvent(
+        var event = UsageEvent(
             requestId: requestId, userId: userId, apiKeyId: apiKeyId, providerId: providerId, model: model,
             tokensIn: usage.input, tokensOut: usage.output, tokensCached: usage.cachedInput,
             providerCost: success || providerCostAssumed ? cost : .zero, creditsCharged: .zero,
             latencyMs: Self.milliseconds(now - started), ttfbMs: firstByte.map { Self.milliseconds($0 - started) },
             status: status, error: error.map { String($0.prefix(1_000)) }, usageSource: usageSource,
             streamed: streamed, createdAt: createdAt)
+        event.credentialId = credentialId
+        event.failedCredentialId = failedCredentialId
         return UsageRecord(event: event, charge: charge, hold: reservation?.amount)
     }
 }
