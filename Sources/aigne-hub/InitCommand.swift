@@ -43,5 +43,7 @@ struct AdminCommand: AsyncParsableCommand {
             StatusCommand.self, ModeCommand.self, SettingsCommand.self, UsersCommand.self, KeysCommand.self,
             ProvidersCommand.self, CredentialsCommand.self, RatesCommand.self, UsageCommand.self,
             AuditCommand.self,
+            PackagesCommand.self, PaymentsCommand.self, CodesCommand.self, PlansCommand.self, SubscriptionsCommand.self,
+            NoticesCommand.self, RevenueCommand.self,
         ])
 }

@@ -38,6 +38,11 @@ public enum Admin {
         CredentialsRemove.self,
         RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
         UsageSummary.self, UsageRecent.self, AuditList.self, ConsoleUsers.self, ConsoleProviders.self, ConsoleUnpriced.self,
+        PackagesAdd.self, PackagesList.self, PackagesUpdate.self, PackagesDisable.self, PaymentsList.self,
+        PaymentsResolve.self, WebhookSecretsAdd.self, WebhookSecretsList.self, WebhookSecretsRemove.self,
+        CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,
+        PlansUpdate.self, PlansDisable.self, SubscriptionsStart.self, SubscriptionsCancel.self, SubscriptionsList.self,
+        NoticeEndpointsAdd.self, NoticeEndpointsList.self, NoticeEndpointsRemove.self, NoticesList.self, RevenueSummary.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

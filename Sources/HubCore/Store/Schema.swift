@@ -12,6 +12,7 @@ enum Schema {
         migrator.registerMigration("v2: daily usage rollup", migrate: createDailyRollup)
         migrator.registerMigration("v3: durable holds, overruns, cache-write prices", migrate: createHolds)
         migrator.registerMigration("provider health rollup", migrate: createHealthRollup)
+        migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
         return migrator
     }
 

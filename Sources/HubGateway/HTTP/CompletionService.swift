@@ -36,7 +36,9 @@ struct CompletionService: Sendable {
         } catch {
             return await gateway.refuse(meter, error)
         }
-        switch await gateway.callUpstream(chat, endpoint: endpoint, candidates: candidates, meter: &meter) {
+        let outcome = await gateway.callUpstream(chat, endpoint: endpoint, candidates: candidates, meter: &meter)
+        let balance = await gateway.balanceBeforeCharge(meter)
+        switch outcome {
         case .complete(let answer, let usage):
             meter.firstByte = .now
             if let usage {
@@ -46,11 +48,12 @@ struct CompletionService: Sendable {
                 meter.usageSource = .estimated
             }
             await gateway.finish(meter, status: 200, error: nil)
-            return Response(status: .ok, headers: Gateway.headers(meter, contentType: "application/json"),
-                            body: .init(byteBuffer: answer))
+            return gateway.withBalance(Response(status: .ok, headers: Gateway.headers(meter, contentType: "application/json"),
+                                                body: .init(byteBuffer: answer)), balance, charge: meter.record(status: 200, error: nil).charge)
         case .stream(let first, let rest, let translator):
-            return gateway.stream(first: first, rest: rest, translator: translator, promptEstimate: chat.promptEstimate,
-                                  meter: meter)
+            return gateway.withBalance(gateway.stream(first: first, rest: rest, translator: translator,
+                                                      promptEstimate: chat.promptEstimate, meter: meter),
+                                       balance, charge: meter.reservation?.amount ?? .zero)
         case .rejected(let status, let message):
             let error = APIError(status: .init(code: status), message: message, type: "invalid_request_error",
                                  code: "upstream_rejected")

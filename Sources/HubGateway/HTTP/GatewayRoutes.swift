@@ -18,6 +18,7 @@ extension Gateway {
         api.post("embeddings") { request, context in await self.complete(request, context: context, endpoint: .embeddings) }
         api.get("models") { _, _ in self.models() }
         // Further route collections register here, one line each (their own middleware if any).
+        addBillingRoutes(to: router, api: api)
         return router
     }
 

@@ -136,6 +136,7 @@ enum ConformanceScript {
             step(A.ProvidersRemove(provider: "anthropic")),
             step(A.ProvidersRemove(provider: "anthropic"), .notFound),
             step(A.ModeSet(mode: .enterprise)),
+        ] + billingSteps + [
             step(A.ConsoleUsers()),
             step(A.ConsoleUsers(filter: "ali", limit: 5)),
             step(A.ConsoleUsers(limit: 0), .invalidArgument),
@@ -145,6 +146,89 @@ enum ConformanceScript {
             step(A.AuditList(action: "users.", target: "alice")),
             step(A.AuditList(limit: 0), .invalidArgument),
             step(A.HubStatus()),
+        ]
+    }()
+
+    /// A payment event received the way the gateway receives it (not an admin method): unknown user.
+    static let seedPendingPayment = ScriptStep(method: "(gateway receives a payment)", expected: nil) { _, hub throws(HubError) in
+        let event = PaymentEvent(processor: .generic, eventId: "ord-1", eventType: "purchase", action: .purchase,
+                                 paymentRef: "ord-1", userRef: "zoe", packageRef: "starter", amount: Amount(units: 10), currency: "usd")
+        let receipt = try hub.store.write { db in try PaymentBook.receive(event, db) }
+        return (try? HubJSON.encoder().encode(receipt)) ?? Data()
+    }
+
+    /// `codes.redeem` of a code made just before (codes are random: the step makes its own).
+    static let redeemFreshCode = ScriptStep(method: Admin.CodesRedeem.name, expected: nil) { connection, _ throws(HubError) in
+        let batch = try await connection.call(Admin.CodesCreate(count: 1, value: Amount(units: 2)))
+        let redemption = try await connection.call(Admin.CodesRedeem(user: "alice", code: batch.codes[0]))
+        return (try? HubJSON.encoder().encode(redemption)) ?? Data()
+    }
+
+    /// Packages, payments, webhook secrets and redemption codes (issue #11).
+    static let billingSteps: [ScriptStep] = {
+        typealias A = Admin
+        return [
+            step(A.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "USD", credits: Amount(units: 100),
+                               bonus: Amount(units: 10))),
+            step(A.PackagesAdd(name: "Starter", price: Amount(units: 1), currency: "usd", credits: Amount(units: 1)), .alreadyExists),
+            step(A.PackagesAdd(name: "bad", price: Amount(units: 1), currency: "dollars", credits: Amount(units: 1)), .invalidArgument),
+            step(A.PackagesAdd(name: "free", price: .zero, currency: "usd", credits: .zero), .invalidArgument),
+            step(A.PackagesUpdate(package: "starter", bonus: Amount(units: 20))),
+            step(A.PackagesUpdate(package: "nope", bonus: Amount(units: 1)), .notFound),
+            step(A.PackagesList()),
+            step(A.WebhookSecretsAdd(processor: .stripe, secret: "whsec_conformance_0123456789")),
+            step(A.WebhookSecretsAdd(processor: .generic, secret: "short"), .invalidArgument),
+            step(A.WebhookSecretsList()),
+            step(A.WebhookSecretsRemove(id: 1)),
+            step(A.WebhookSecretsRemove(id: 1), .notFound),
+            seedPendingPayment,
+            step(A.PaymentsList(pending: true)),
+            step(A.PaymentsResolve(payment: 1, user: "nobody"), .notFound),
+            step(A.PaymentsResolve(payment: 1, user: "alice")),
+            step(A.PaymentsResolve(payment: 1, user: "alice"), .failedPrecondition),
+            step(A.PaymentsResolve(payment: 99, user: "alice"), .notFound),
+            step(A.PaymentsList(user: "alice", limit: 5)),
+            step(A.PaymentsList(limit: 0), .invalidArgument),
+            step(A.PackagesDisable(package: "starter")),
+            step(A.PackagesDisable(package: "starter"), .failedPrecondition),
+            step(A.CodesCreate(count: 3, value: Amount(units: 5), maxPerUser: 1, note: "launch")),
+            step(A.CodesCreate(count: 0, value: Amount(units: 5)), .invalidArgument),
+            step(A.CodesCreate(count: 1, value: Amount(units: 5), expires: Date(timeIntervalSince1970: 0)), .invalidArgument),
+            redeemFreshCode,
+            step(A.CodesRedeem(user: "alice", code: "AHR-0000-0000-0000-0000"), .notFound),
+            step(A.CodesList()),
+            step(A.CodesDisable(batch: 1)),
+            step(A.CodesDisable(batch: 1), .failedPrecondition),
+            step(A.CodesDisable(batch: 99), .notFound),
+            step(A.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100), price: Amount(units: 20), rolloverCap: Amount(units: 10))),
+            step(A.PlansAdd(name: "PRO", interval: .year, credits: Amount(units: 1)), .alreadyExists),
+            step(A.PlansAdd(name: "none", interval: .year, credits: .zero), .invalidArgument),
+            step(A.PlansUpdate(plan: "pro", credits: Amount(units: 120))),
+            step(A.PlansUpdate(plan: "nope", credits: Amount(units: 1)), .notFound),
+            step(A.PlansList()),
+            step(A.SubscriptionsStart(user: "alice", plan: "pro")),
+            step(A.SubscriptionsStart(user: "alice", plan: "pro"), .alreadyExists),
+            step(A.SubscriptionsStart(user: "bob", plan: "nope"), .notFound),
+            step(A.SubscriptionsList()),
+            step(A.SubscriptionsList(user: "alice")),
+            step(A.SubscriptionsCancel(user: "alice")),
+            step(A.SubscriptionsCancel(user: "alice"), .notFound),
+            step(A.PlansDisable(plan: "pro")),
+            step(A.PlansDisable(plan: "pro"), .failedPrecondition),
+            step(A.SubscriptionsStart(user: "bob", plan: "pro"), .failedPrecondition),
+            step(A.NoticeEndpointsAdd(url: "https://ops.example.com/hub-notices", secret: "notice_secret_0123456789")),
+            step(A.NoticeEndpointsAdd(url: "ftp://ops.example.com", secret: "notice_secret_0123456789"), .invalidArgument),
+            step(A.NoticeEndpointsAdd(url: "https://ops.example.com", secret: "short"), .invalidArgument),
+            step(A.NoticeEndpointsList()),
+            step(A.SettingsSet(lowBalanceThreshold: Amount(units: 50))),
+            step(A.UsersDeduct(user: "alice", amount: Amount(units: 300), reason: "under the threshold")),
+            step(A.NoticesList(pending: true)),
+            step(A.NoticesList(limit: 0), .invalidArgument),
+            step(A.NoticeEndpointsRemove(id: 1)),
+            step(A.NoticeEndpointsRemove(id: 1), .notFound),
+            step(A.RevenueSummary()),
+            step(A.RevenueSummary(by: .month)),
+            step(A.RevenueSummary(since: Date(), until: Date(timeIntervalSince1970: 0)), .invalidArgument),
         ]
     }()
 
@@ -167,7 +251,8 @@ enum ConformanceScript {
 /// Replaces what legitimately differs between two runs of the script.
 enum Normalise {
     private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
-                                            "time"]
+                                            "time", "period_start", "period_end", "expires_at", "disabled_at", "resolved_at",
+                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at"]
     /// `hub.status` fields only a running hub knows (absent when the database answers).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
                                            "data_dir"]
@@ -183,16 +268,19 @@ enum Normalise {
 
     static func text(_ text: String) -> String {
         text.replacingOccurrences(of: #"ahk_[0-9a-f]+"#, with: "ahk_…", options: .regularExpression)
+            .replacingOccurrences(of: #"AHR(-[0-9A-Z]{4}){4}"#, with: "AHR-…", options: .regularExpression)
+            .replacingOccurrences(of: #"ntc_[0-9a-f]{32}"#, with: "ntc_…", options: .regularExpression)
+            .replacingOccurrences(of: #"…[0-9A-Z]{4} \(batch"#, with: "…code (batch", options: .regularExpression)
     }
 
     private static func walk(_ value: Any, key: String?) -> Any {
         if let key {
             if times.contains(key), !(value is NSNull) { return "<time>" }
             switch key {
-            case "actor": return "<actor>"
+            case "actor", "resolved_by", "created_by": return "<actor>"
             case "hash", "secret": return "<secret>"
             case "idempotency_key" where (value as? String)?.count == 36: return "<uuid>"
-            case "before", "after":
+            case "before", "after", "payload":
                 // Audit snapshots are JSON text: normalise inside them too.
                 if let text = value as? String { return json(Data(text.utf8)) }
             default: break
