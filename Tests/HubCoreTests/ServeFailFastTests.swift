@@ -45,7 +45,7 @@ struct ServeFailFastTests {
             connection = sqlite3.connect(sys.argv[1], isolation_level=None)
             connection.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
-            time.sleep(60)
+            time.sleep(3600)  # held until the test kills it: a shorter hold can run out under a loaded full run
             """, database])
         try await holder.waitFor("locked")
         try await Self.expectServeFails(hub.directory, naming: "is locked by another process")
