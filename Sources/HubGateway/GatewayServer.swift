@@ -56,7 +56,9 @@ public enum GatewayServer {
         let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger)
         // Shutdown runs from the last service to the first; any of them ending ends the group gracefully.
         if let adminSocketPath { listeners.append(AdminSocketReadiness(path: adminSocketPath) { readiness.bound(adminSocket: $0) }) }
-        let services: [any Service] = [gateway.writer, watcher, drain] + extraServices + listeners
+        // The extra services (the admin socket) come first so that they close last: while the hub
+        // drains and its writer settles, its admin socket still answers.
+        let services: [any Service] = extraServices + [gateway.writer, watcher, drain] + listeners
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,

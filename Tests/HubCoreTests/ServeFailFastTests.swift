@@ -35,6 +35,23 @@ struct ServeFailFastTests {
         #expect(try await first.stop() == 0)
     }
 
+    /// A hub that is draining has closed its admin socket but still settles its calls: a second
+    /// hub must not start (its start-up would settle the first one's open holds).
+    @Test("a live hub holds the data directory's lock, admin socket or not")
+    func liveHubWithoutSocket() async throws {
+        let hub = try CLITests.CLIHub()
+        let first = try BackgroundProcess.aigneHub(["serve", "--data-dir", hub.directory, "--port", "0"])
+        try await first.waitFor("listening")
+        for _ in 0..<500 where !AdminSocketProbe.accepts(at: hub.directory + "/admin.sock") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try FileManager.default.removeItem(atPath: hub.directory + "/admin.sock")
+        try await Self.expectServeFails(hub.directory, naming: "another hub is running on this data directory (pid \(first.process.processIdentifier))")
+        let lock = try FileManager.default.attributesOfItem(atPath: hub.directory + "/hub.lock")
+        #expect((lock[.posixPermissions] as? Int) == 0o600)
+        #expect(try await first.stop() == 0)
+    }
+
     @Test("the database is locked by another process")
     func locked() async throws {
         let hub = try CLITests.CLIHub()
