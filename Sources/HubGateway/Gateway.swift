@@ -33,6 +33,9 @@ public struct GatewayOptions: Sendable {
     public var readTimeout: Duration = .seconds(120)
     /// Longest a whole upstream call may take.
     public var upstreamDeadline: TimeAmount = .minutes(15)
+    /// How long a streamed answer waits for a client that stopped reading before it counts the
+    /// client as gone (the upstream is then drained to learn its usage, and the call settled).
+    public var clientStallTimeout: Duration = .seconds(60)
     /// How long to keep reading an upstream stream after its client went away, to learn its usage.
     public var drainTimeout: Duration = .seconds(30)
     /// How often the database is checked for changes made by other processes.
