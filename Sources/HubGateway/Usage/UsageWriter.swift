@@ -41,7 +41,11 @@ actor UsageWriter: Service {
     private var stopping = false
     /// The loop has returned (shutdown): no hold can be written any more.
     private var finished = false
+    /// After failed batches, until the next try: holds are refused at once (503) instead of waiting.
+    private var backingOff = false
     private(set) var committed = 0
+    /// Commits tried, batches and single records alike.
+    private(set) var commitAttempts = 0
     /// Transactions committed (each a batch of holds and settlements).
     private(set) var transactions = 0
 
@@ -53,7 +57,7 @@ actor UsageWriter: Service {
 
     /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
     func hold(_ record: HoldRecord) async -> Bool {
-        guard !finished else { return false }
+        guard !finished, !backingOff else { return false }
         return await withCheckedContinuation { continuation in
             holds.append(PendingHold(record: record, written: continuation))
             signal()
@@ -113,6 +117,7 @@ actor UsageWriter: Service {
                 pending.removeFirst(batch.count)
                 committed += batch.count
                 failures = 0
+                commitAttempts += 1
                 for credential in audited { lastOverrunAudit[credential] = .now }
                 await settled(batch, results)
             } catch {
@@ -127,6 +132,7 @@ actor UsageWriter: Service {
                         logger.critical("giving up on \(pending.count) usage records at shutdown")
                         return
                     }
+                backingOff = true
                 }
                 try? await Task.sleep(for: .milliseconds(min(50 * failures, 1_000)))
             }
@@ -135,6 +141,7 @@ actor UsageWriter: Service {
 
     private func settled(_ items: [Item], _ results: [SettlementResult]) async {
         await credits.settled(zip(items, results).map { ($0.record.hold ?? .zero, $1) })
+                backingOff = false
         await metrics.record(zip(items, results).map { item, result in
             var event = item.record.event
             event.creditsCharged = result.charged
@@ -178,24 +185,27 @@ actor UsageWriter: Service {
     }
 
     /// A batch that keeps failing may hold one record the database refuses: commit the batch's
-    /// records one by one and set aside (logged in full) only those that fail on their own.
+    /// records one by one and set aside (logged in full) only those that fail on their own. An error
+    /// about the database itself (busy, full, broken) is no record's fault: isolation stops there and
+    /// the record and the untried rest go back to the queue, instead of each waiting out the busy timeout.
     private func isolateBadRecords(_ batch: [Item]) async {
-        var kept: [Item] = []
-        for item in batch {
+        var tried = 0
+        isolating: for item in batch {
             do {
                 let results = try await UsageSettlement.commit(UsageBatch(records: [item.record]), to: store)
                 committed += 1
                 await settled([item], results)
             } catch let error where error.code == .storage || error.code == .unavailable {
-                kept.append(item)
+                break isolating
             } catch {
+                commitAttempts += 1
                 logger.critical("usage record refused by the database, set aside: \(item.record.event) (\(error))")
                 if let userId = item.record.event.userId, let hold = item.record.hold {
                     await credits.release(userId: userId, amount: hold)
                 }
             }
         }
-        pending.removeFirst(batch.count)
-        pending.insert(contentsOf: kept, at: 0)
+        pending.removeFirst(tried)
     }
 }
+            tried += 1
