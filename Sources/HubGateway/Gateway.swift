@@ -95,6 +95,12 @@ public final class Gateway: Sendable {
     let transport: any UpstreamTransport
     let logger: Logger
     private let inFlightCount = Atomic<Int>(0)
+    private let graceOver = Atomic<Bool>(false)
+
+    /// The shutdown grace has run out: streams whose client is gone stop draining their upstream and
+    /// settle with the usage they have (partial), so that shutdown is not cut short by cancellation.
+    var stopDraining: Bool { graceOver.load(ordering: .relaxed) }
+    func endDraining() { graceOver.store(true, ordering: .relaxed) }
 
     /// Opens the hub in `directory` and loads its configuration and balances.
     public convenience init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {

@@ -56,6 +56,10 @@ extension Gateway {
                     failure = "client went away; the upstream was still streaming after the drain timeout"
                     break
                 }
+                if clientGone && stopDraining {
+                    failure = "client went away; the hub shut down before the upstream finished"
+                    break
+                }
                 next = try await rest.next()
             }
             if failure == nil && !translator.finished { failure = "the upstream stream ended before it was complete" }

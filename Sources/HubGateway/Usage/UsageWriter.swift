@@ -66,6 +66,7 @@ actor UsageWriter: Service {
 
     /// Queues one finished request. Never blocks on the database.
     func submit(_ record: UsageRecord, credentialId: Int64? = nil, credentialErrors: [Int64: String] = [:]) {
+        if finished { logger.error("usage record submitted after the writer stopped, not written: \(record.event)") }
         pending.append(Item(record: record, credentialId: credentialId, credentialErrors: credentialErrors))
         signal()
     }
@@ -100,7 +101,12 @@ actor UsageWriter: Service {
         while true {
             if pending.isEmpty && holds.isEmpty {
                 if stopping || Task.isCancelled { return }
-                await withCheckedContinuation { wakeUp = $0 }
+                // Cancelled while it waits: wake up, flush what is pending, and stop.
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { wakeUp = $0 }
+                } onCancel: {
+                    Task { await self.stop() }
+                }
                 continue
             }
             let newHolds = holds
@@ -111,13 +117,13 @@ actor UsageWriter: Service {
             let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
                                    lastUse: Self.lastUse(batch))
             do {
+                commitAttempts += 1
                 let results = try await UsageSettlement.commit(usage, to: store)
                 transactions += 1
                 for hold in newHolds { hold.written.resume(returning: true) }
                 pending.removeFirst(batch.count)
                 committed += batch.count
                 failures = 0
-                commitAttempts += 1
                 for credential in audited { lastOverrunAudit[credential] = .now }
                 await settled(batch, results)
             } catch {
@@ -126,22 +132,22 @@ actor UsageWriter: Service {
                 guard !batch.isEmpty else { continue }
                 failures += 1
                 logger.error("usage batch of \(batch.count) not committed (attempt \(failures)): \(error)")
+                backingOff = true
                 if failures >= 3 {
                     await isolateBadRecords(batch)
                     if stopping && failures >= 100 {
                         logger.critical("giving up on \(pending.count) usage records at shutdown")
                         return
                     }
-                backingOff = true
                 }
                 try? await Task.sleep(for: .milliseconds(min(50 * failures, 1_000)))
+                backingOff = false
             }
         }
     }
 
     private func settled(_ items: [Item], _ results: [SettlementResult]) async {
         await credits.settled(zip(items, results).map { ($0.record.hold ?? .zero, $1) })
-                backingOff = false
         await metrics.record(zip(items, results).map { item, result in
             var event = item.record.event
             event.creditsCharged = result.charged
@@ -192,20 +198,20 @@ actor UsageWriter: Service {
         var tried = 0
         isolating: for item in batch {
             do {
+                commitAttempts += 1
                 let results = try await UsageSettlement.commit(UsageBatch(records: [item.record]), to: store)
                 committed += 1
                 await settled([item], results)
             } catch let error where error.code == .storage || error.code == .unavailable {
                 break isolating
             } catch {
-                commitAttempts += 1
                 logger.critical("usage record refused by the database, set aside: \(item.record.event) (\(error))")
                 if let userId = item.record.event.userId, let hold = item.record.hold {
                     await credits.release(userId: userId, amount: hold)
                 }
             }
+            tried += 1
         }
         pending.removeFirst(tried)
     }
 }
-            tried += 1
