@@ -52,6 +52,7 @@ import Testing
                                      hubArguments: ["--client-stall-timeout", "1", "--drain-timeout", "1", "--shutdown-grace", "1"])
         defer { fixture.stop() }
         let user = try fixture.user("u", credits: "10000")
+        try await fixture.waitUntilKnown(user.key)
         let client = try RawConnection(fixture.hub.url, receiveBuffer: 4_096)
         defer { client.close() }
         let body = TestHTTP.chatBody(maxTokens: tokens, stream: true)
@@ -59,7 +60,7 @@ import Testing
                             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
         func settled() throws -> Bool {
             try fixture.database().read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events WHERE user_id = ?", arguments: [user.id]) == 1
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events WHERE user_id = ? AND status NOT IN (400, 401)", arguments: [user.id]) == 1
                     && Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0
             }
         }

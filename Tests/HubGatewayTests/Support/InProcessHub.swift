@@ -47,3 +47,16 @@ func postChat(_ client: any TestClientProtocol, _ key: String, _ body: String) a
     let error = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])?["error"]
     return (Int(response.status.code), (error as? [String: Any])?["param"] as? String)
 }
+
+extension HubFixture {
+    /// Waits (up to 20 s) until the hub knows `key` (its config watcher picks up new keys): a body
+    /// without a model is refused with 400 by a hub that knows the key, 401 by one that does not.
+    func waitUntilKnown(_ key: String) async throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if try await TestHTTP.post(baseURL + "/chat/completions", key: key, body: "{}").status != 401 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("the hub did not pick up a new key within 20 s")
+    }
+}
