@@ -15,7 +15,9 @@ import Testing
         let writer = UsageWriter(store: store, credits: CreditBook(), metrics: GatewayMetrics(), logger: Logger(label: "test"))
         let running = Task { try await writer.run() }
         defer { running.cancel() }
-        let other = try DatabaseQueue(path: store.directory.databaseURL.path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)   // the writer keeps retrying its batches meanwhile
+        let other = try DatabaseQueue(path: store.directory.databaseURL.path, configuration: configuration)
         try await other.write { db in
             try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON usage_events BEGIN SELECT no_such_function(); END")
         }
