@@ -33,6 +33,9 @@ public struct GatewayOptions: Sendable {
     public var readTimeout: Duration = .seconds(120)
     /// Longest a whole upstream call may take.
     public var upstreamDeadline: TimeAmount = .minutes(15)
+    /// How long a streamed answer waits for a client that stopped reading before it counts the
+    /// client as gone (the upstream is then drained to learn its usage, and the call settled).
+    public var clientStallTimeout: Duration = .seconds(60)
     /// How long to keep reading an upstream stream after its client went away, to learn its usage.
     public var drainTimeout: Duration = .seconds(30)
     /// How often the database is checked for changes made by other processes.
@@ -92,6 +95,12 @@ public final class Gateway: Sendable {
     let transport: any UpstreamTransport
     let logger: Logger
     private let inFlightCount = Atomic<Int>(0)
+    private let graceOver = Atomic<Bool>(false)
+
+    /// The shutdown grace has run out: streams whose client is gone stop draining their upstream and
+    /// settle with the usage they have (partial), so that shutdown is not cut short by cancellation.
+    var stopDraining: Bool { graceOver.load(ordering: .relaxed) }
+    func endDraining() { graceOver.store(true, ordering: .relaxed) }
 
     /// Opens the hub in `directory` and loads its configuration and balances.
     public convenience init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {

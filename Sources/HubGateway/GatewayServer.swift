@@ -53,10 +53,13 @@ public enum GatewayServer {
             store: gateway.store, sealer: gateway.sealer, config: gateway.config, credits: gateway.credits,
             balancer: gateway.balancer, interval: options.refreshInterval, logger: gateway.logger,
             startLedgerId: gateway.startLedgerId)
-        let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger)
+        let drain = InFlightDrain(inFlight: gateway.inFlight, grace: options.shutdownGrace, logger: gateway.logger,
+                                  graceOver: { [gateway] in gateway.endDraining() })
         // Shutdown runs from the last service to the first; any of them ending ends the group gracefully.
         if let adminSocketPath { listeners.append(AdminSocketReadiness(path: adminSocketPath) { readiness.bound(adminSocket: $0) }) }
-        let services: [any Service] = [gateway.writer, watcher, drain] + gateway.billingServices + extraServices + listeners
+        // The extra services (the admin socket) come first so that they close last: while the hub
+        // drains and its writer settles, its admin socket still answers.
+        let services: [any Service] = extraServices + [gateway.writer, watcher, drain] + gateway.billingServices + listeners
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -173,12 +176,24 @@ struct InFlightDrain: Service {
     let inFlight: @Sendable () -> Int
     let grace: Duration
     let logger: Logger
+    /// Called when the grace ends with requests still in flight (or the wait is cancelled).
+    var graceOver: @Sendable () -> Void = {}
 
     func run() async throws {
         try? await gracefulShutdown()
         let deadline = ContinuousClock.now + grace
-        while inFlight() > 0 && ContinuousClock.now < deadline {
+        // Cancelled (the group's shutdown ran out of time): stop at once, since every sleep would end at once too.
+        while inFlight() > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
+        }
+        if inFlight() > 0 {
+            // Streams still draining for a client that is gone stop at their next upstream read and
+            // settle what they have: a short wait lets their records reach the writer before it stops.
+            graceOver()
+            let settleDeadline = ContinuousClock.now + .seconds(2)
+            while inFlight() > 0 && ContinuousClock.now < settleDeadline && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
         }
         if inFlight() > 0 { logger.warning("shutting down with \(inFlight()) requests still in flight") }
     }

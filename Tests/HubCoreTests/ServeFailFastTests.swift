@@ -22,16 +22,35 @@ struct ServeFailFastTests {
         #expect(hub.stderr.contains(cause), "\(hub.stderr)", sourceLocation: sourceLocation)
     }
 
+    /// A `serve` on `directory` whose admin socket accepts.
+    static func serveWithSocket(_ directory: String) async throws -> BackgroundProcess {
+        let hub = try BackgroundProcess.aigneHub(["serve", "--data-dir", directory, "--port", "0"])
+        try await hub.waitFor("listening")
+        for _ in 0..<500 where !AdminSocketProbe.accepts(at: directory + "/admin.sock") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return hub
+    }
+
     @Test("a live hub holds the admin socket")
     func liveHub() async throws {
         let hub = try CLITests.CLIHub()
-        let first = try BackgroundProcess.aigneHub(["serve", "--data-dir", hub.directory, "--port", "0"])
-        try await first.waitFor("listening")
-        for _ in 0..<500 where !AdminSocketProbe.accepts(at: hub.directory + "/admin.sock") {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let first = try await Self.serveWithSocket(hub.directory)
         try await Self.expectServeFails(hub.directory, naming: "a hub is already running on \(hub.directory)")
         #expect(AdminSocketProbe.answers(at: hub.directory + "/admin.sock"), "the first hub keeps its socket")
+        #expect(try await first.stop() == 0)
+    }
+
+    /// A hub that is draining has closed its admin socket but still settles its calls: a second
+    /// hub must not start (its start-up would settle the first one's open holds).
+    @Test("a live hub holds the data directory's lock, admin socket or not")
+    func liveHubWithoutSocket() async throws {
+        let hub = try CLITests.CLIHub()
+        let first = try await Self.serveWithSocket(hub.directory)
+        try FileManager.default.removeItem(atPath: hub.directory + "/admin.sock")
+        try await Self.expectServeFails(hub.directory, naming: "another hub is running on this data directory (pid \(first.process.processIdentifier))")
+        let lock = try FileManager.default.attributesOfItem(atPath: hub.directory + "/hub.lock")
+        #expect((lock[.posixPermissions] as? Int) == 0o600)
         #expect(try await first.stop() == 0)
     }
 

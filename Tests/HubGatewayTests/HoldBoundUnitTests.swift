@@ -50,9 +50,12 @@ import Testing
         // None: the hub's default is written as max_tokens.
         let none = try forwarded(#"{"model":"m","messages":[]}"#, limit: 4_096)
         #expect(none["max_tokens"] as? Int == 4_096 && none["max_completion_tokens"] == nil)
-        // The client's own field at the limit is left as it is; a nested look-alike does not count.
+        // The client's own field at the limit is kept, with max_tokens beside it (which every
+        // OpenAI-compatible API honours); a nested look-alike does not count.
         let own = try forwarded(#"{"model":"m","max_completion_tokens":7}"#, limit: 7)
-        #expect(own["max_completion_tokens"] as? Int == 7 && own["max_tokens"] == nil)
+        #expect(own["max_completion_tokens"] as? Int == 7 && own["max_tokens"] as? Int == 7)
+        let ownMax = try forwarded(#"{"model":"m","max_tokens":7}"#, limit: 7)
+        #expect(ownMax["max_tokens"] as? Int == 7 && ownMax["max_completion_tokens"] == nil)
         let nested = try forwarded(#"{"model":"m","metadata":{"max_tokens":999}}"#, limit: 50)
         #expect(nested["max_tokens"] as? Int == 50)
         // An escaped key spelling is re-encoded, with the limit.

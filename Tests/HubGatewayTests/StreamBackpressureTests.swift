@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HubTestSupport
 import Testing
 
@@ -41,6 +42,30 @@ import Testing
         #expect(!hub.isRunning, "SIGTERM did not end a hub whose client stopped reading")
         if !hub.isRunning { #expect(hub.terminationStatus == 0 && hub.terminationReason == .exit, "\(fixture.hub.log.suffix(2_000))") }
         client.close()
+    }
+
+    /// A client that stops reading is counted as gone after `--client-stall-timeout`: the upstream is
+    /// drained, the call settled and its hold released, while the client's connection still stays open.
+    @Test func aStalledClientIsSettledAfterTheStallTimeout() async throws {
+        let tokens = 800_000
+        let fixture = try HubFixture(mockArguments: ["--tokens", "\(tokens)"],
+                                     hubArguments: ["--client-stall-timeout", "1", "--drain-timeout", "1", "--shutdown-grace", "1"])
+        defer { fixture.stop() }
+        let user = try fixture.user("u", credits: "10000")
+        try await fixture.waitUntilKnown(user.key)
+        let client = try RawConnection(fixture.hub.url, receiveBuffer: 4_096)
+        defer { client.close() }
+        let body = TestHTTP.chatBody(maxTokens: tokens, stream: true)
+        #expect(client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer \(user.key)\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        func settled() throws -> Bool {
+            try fixture.database().read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events WHERE user_id = ? AND status NOT IN (400, 401)", arguments: [user.id]) == 1
+                    && Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0
+            }
+        }
+        #expect(try await fixture.eventually(60, settled), "the call of a client that stopped reading was never settled")
+        #expect(try fixture.ledgerInvariantHolds())
     }
 
     private func metric(_ name: String, _ fixture: HubFixture) async throws -> Int? {

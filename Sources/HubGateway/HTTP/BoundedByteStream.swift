@@ -51,9 +51,10 @@ struct BoundedByteStream: AsyncSequence, Sendable {
     struct Producer: Sendable {
         let shared: Shared
 
-        /// Buffers `buffer`, waiting while the budget is spent. False once the consumer is gone.
-        func send(_ buffer: ByteBuffer) async -> Bool {
-            await shared.send(buffer)
+        /// Buffers `buffer`, waiting while the budget is spent. False once the consumer is gone, or
+        /// when it has not made room within `stallTimeout` (then it counts as gone: its stream ends).
+        func send(_ buffer: ByteBuffer, stallTimeout: Duration? = nil) async -> Bool {
+            await shared.send(buffer, stallTimeout: stallTimeout)
         }
 
         func finish() { shared.finish() }
@@ -69,7 +70,7 @@ struct BoundedByteStream: AsyncSequence, Sendable {
 }
 
 extension BoundedByteStream.Shared {
-    func send(_ buffer: ByteBuffer) async -> Bool {
+    func send(_ buffer: ByteBuffer, stallTimeout: Duration?) async -> Bool {
         let size = buffer.readableBytes
         enum Placed { case handed(CheckedContinuation<ByteBuffer?, Never>), buffered, gone }
         let placed: Placed = state.withLock { state in
@@ -90,15 +91,26 @@ extension BoundedByteStream.Shared {
         case .buffered:
             gauge.streamBufferedBytes.add(size, ordering: .relaxed)
         }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        var stallTimer: Task<Void, Never>?
+        let sent = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let result: Bool? = state.withLock { state in
                 if state.consumerGone { return false }
                 if state.bytes <= limit { return true }
                 state.producer = continuation
                 return nil
             }
-            if let result { continuation.resume(returning: result) }
+            if let result {
+                continuation.resume(returning: result)
+            } else if let stallTimeout {
+                // A consumer that makes no room in time is a client that stopped reading.
+                stallTimer = Task { [self] in
+                    guard (try? await Task.sleep(for: stallTimeout)) != nil else { return }
+                    consumerWentAway()
+                }
+            }
         }
+        stallTimer?.cancel()
+        return sent
     }
 
     func next() async -> ByteBuffer? {
@@ -116,7 +128,7 @@ extension BoundedByteStream.Shared {
                     if state.bytes <= limit { swap(&producer, &state.producer) }
                     return (.some(buffer), producer)
                 }
-                if state.finished { return (.some(nil), nil) }
+                if state.finished || state.consumerGone { return (.some(nil), nil) }
                 state.consumer = continuation
                 return (nil, nil)
             }

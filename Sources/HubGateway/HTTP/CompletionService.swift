@@ -74,13 +74,14 @@ struct CompletionService: Sendable {
     /// the estimated prompt, the output limit (the client's smallest, or the hub's default) for each of
     /// `n` choices, and the images at the model's image rate. The limit is written into the request,
     /// so that the upstream is told what the hold covers. Fields that change the upstream's price in
-    /// ways the hold cannot cover are refused.
+    /// ways the hold cannot cover are refused, as is any field outside OpenAI's known ones.
     static func bound(_ chat: inout ChatRequest, endpoint: Endpoint, candidates: [RouteCandidate]) throws(APIError) -> Amount {
         guard chat.pricedFields.isEmpty else {
             throw APIError.badRequest(
                 "\(chat.pricedFields.joined(separator: ", ")) changes the provider's price and is not offered by this hub",
                 param: chat.pricedFields.first.map { String($0.prefix { $0 != " " }) })
         }
+        try chat.checkFields(allowed: endpoint == .chat ? ChatRequest.chatFields : ChatRequest.embeddingsFields)
         guard endpoint == .chat else {
             return candidates.map { $0.rate?.rate.cost(of: TokenUsage(input: chat.promptEstimate)) ?? .zero }.max() ?? .zero
         }

@@ -6,7 +6,7 @@ import NIOCore
 /// Streaming answers: a pump task reads the upstream, translates its events and hands them to the
 /// client's response through a ``BoundedByteStream``: while the client does not read, the budget
 /// fills and the pump stops reading the upstream (backpressure all the way to the provider). If
-/// the client goes away, the pump keeps reading (up to the drain timeout, without buffering) to
+/// the client goes away, or stops reading for `--client-stall-timeout`, the pump keeps reading (up to the drain timeout, without buffering) to
 /// learn the real usage, then meters and bills it: never nothing, never twice.
 extension Gateway {
     func stream(first: ByteBuffer, rest: sending UpstreamBody.AsyncIterator, translator: any StreamTranslator,
@@ -36,7 +36,7 @@ extension Gateway {
         func send(_ buffer: ByteBuffer, content: Bool = true) async {
             guard !clientGone else { return }
             if content, meter.firstByte == nil { meter.firstByte = .now }
-            if await !client.send(buffer) {
+            if await !client.send(buffer, stallTimeout: options.clientStallTimeout) {
                 clientGone = true
                 drainDeadline = .now + options.drainTimeout
             }
@@ -54,6 +54,10 @@ extension Gateway {
                 if translator.finished { break reading }
                 if let drainDeadline, ContinuousClock.now > drainDeadline {
                     failure = "client went away; the upstream was still streaming after the drain timeout"
+                    break
+                }
+                if clientGone && stopDraining {
+                    failure = "client went away; the hub shut down before the upstream finished"
                     break
                 }
                 next = try await rest.next()

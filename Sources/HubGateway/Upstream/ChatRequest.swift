@@ -34,6 +34,17 @@ struct ChatRequest {
     var effectiveOutputLimit: Int64 { outputLimit ?? maxTokens ?? defaultOutputLimit }
 
     static let limitKeys = ["max_tokens", "max_completion_tokens"]
+    /// The top-level fields of OpenAI's chat completions that the hold covers: in service-provider
+    /// mode any other field (OpenRouter's `models`, `plugins`, `provider`, xAI's `search_parameters`,
+    /// ...) could change what the provider bills, so it is refused rather than forwarded.
+    static let chatFields: Set<String> = [
+        "messages", "model", "stream", "stream_options", "temperature", "top_p", "n", "stop", "max_tokens",
+        "max_completion_tokens", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs",
+        "user", "seed", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
+        "metadata", "store", "modalities", "service_tier", "functions", "function_call",
+    ]
+    /// The top-level fields of OpenAI's embeddings that the hold covers.
+    static let embeddingsFields: Set<String> = ["input", "model", "encoding_format", "dimensions", "user"]
     static let maxModelNameLength = 256
     /// Prompt tokens assumed per image on top of the text (OpenAI's high-detail tiles: 1,105 at most
     /// for gpt-4o), so that an image's base64 bytes are not counted as text.
@@ -83,6 +94,19 @@ struct ChatRequest {
         }
         // About four bytes a token in English; a third of the bytes errs on the high side for all.
         promptEstimate = Int64(max(0, body.readableBytes - imageBytes) / 3 + 8) + images * Self.tokensPerImage
+    }
+
+    /// Refuses a field outside `allowed` (the first, by name), and `modalities` other than text only:
+    /// the hold prices tokens and images, not what such a field may add.
+    func checkFields(allowed: Set<String>) throws(APIError) {
+        if let field = json.keys.filter({ !allowed.contains($0) }).sorted().first {
+            let unknown = String(String.UnicodeScalarView(field.unicodeScalars.filter { $0.properties.generalCategory != .control }.prefix(100)))
+            throw APIError.badRequest("'\(unknown)' is not a field this hub forwards: it may change the provider's price",
+                                      param: unknown)
+        }
+        if let modalities = json["modalities"], !(modalities is NSNull), (modalities as? [String]) != ["text"] {
+            throw APIError.badRequest("modalities other than [\"text\"] are not offered by this hub", param: "modalities")
+        }
     }
 
     /// A model name is at most 256 characters, none of them a control character.

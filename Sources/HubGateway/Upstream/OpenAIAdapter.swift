@@ -19,7 +19,8 @@ struct OpenAIAdapter: UpstreamAdapter {
     private func request(_ chat: ChatRequest, model: String, target: UpstreamTarget, path: String) throws(APIError)
         -> HTTPClientRequest {
         let headers = target.secret.map { [("authorization", "Bearer \($0)")] } ?? []
-        if let body = Self.forwardedBody(chat, model: model) {
+        let limitField = Self.limitField(baseURL: target.baseURL)
+        if let body = Self.forwardedBody(chat, model: model, limitField: limitField) {
             var request = HTTPClientRequest(url: target.baseURL + path)
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
@@ -27,13 +28,21 @@ struct OpenAIAdapter: UpstreamAdapter {
             request.body = .bytes(body)
             return request
         }
-        return try Adapters.jsonRequest(url: target.baseURL + path, headers: headers, json: Self.forwardedJSON(chat, model: model))
+        return try Adapters.jsonRequest(url: target.baseURL + path, headers: headers, json: Self.forwardedJSON(chat, model: model, limitField: limitField))
+    }
+
+    /// The limit field the provider at `baseURL` honours: OpenAI's own API takes `max_completion_tokens`
+    /// (its o-series refuse `max_tokens`); the other OpenAI-compatible APIs (DeepSeek, ...) take
+    /// `max_tokens`, and some ignore `max_completion_tokens`.
+    static func limitField(baseURL: String) -> String {
+        URLComponents(string: baseURL)?.host?.lowercased() == "api.openai.com" ? "max_completion_tokens" : "max_tokens"
     }
 
     /// The forwarded request as a JSON object: the client's, with the provider's model name, the usage
-    /// chunk asked for when streaming, and the reserved output limit in every limit field the client
-    /// set (`max_tokens` when it set none).
-    static func forwardedJSON(_ chat: ChatRequest, model: String) -> [String: Any] {
+    /// chunk asked for when streaming, and the reserved output limit in `limitField` (for OpenAI,
+    /// `max_completion_tokens`, with the client's `max_tokens` removed; elsewhere `max_tokens`, and the
+    /// client's `max_completion_tokens` too if it set one).
+    static func forwardedJSON(_ chat: ChatRequest, model: String, limitField: String = "max_tokens") -> [String: Any] {
         var json = chat.json
         json["model"] = model
         if chat.stream {
@@ -42,18 +51,23 @@ struct OpenAIAdapter: UpstreamAdapter {
             json["stream_options"] = options
         }
         if let limit = chat.outputLimit {
-            let fields = chat.limitFields.isEmpty ? ["max_tokens"] : chat.limitFields
-            for key in fields { json[key] = limit }
+            json[limitField] = limit
+            if limitField == "max_tokens" {
+                if chat.limitFields.contains("max_completion_tokens") { json["max_completion_tokens"] = limit }
+            } else {
+                json["max_tokens"] = nil
+            }
         }
         return json
     }
 
     /// The client's own bytes, when they can go upstream unchanged or with safe splices: the model
     /// name replaced (its key and value occur once), `stream_options` added (absent before) and
-    /// `max_tokens` added (no limit field anywhere in the body). Nil when the body must be re-encoded:
-    /// a `\u` escape anywhere (a key or value could be spelled another way), or a limit field whose
-    /// value is not the reserved limit (or that occurs twice).
-    static func forwardedBody(_ chat: ChatRequest, model: String) -> ByteBuffer? {
+    /// `limitField` added (no limit field anywhere in the body, or only the client's
+    /// `max_completion_tokens` at the limit where `max_tokens` is wanted). Nil when the body must be
+    /// re-encoded: a `\u` escape anywhere (a key or value could be spelled another way), or a limit
+    /// field whose value is not the reserved limit (or that occurs twice, or must be removed).
+    static func forwardedBody(_ chat: ChatRequest, model: String, limitField: String = "max_tokens") -> ByteBuffer? {
         let addsUsage = chat.stream && !chat.wantsUsage
         guard chat.outputLimit != nil || model != chat.model || addsUsage else { return chat.body }
         var bytes = Array(chat.body.readableBytesView)
@@ -62,10 +76,15 @@ struct OpenAIAdapter: UpstreamAdapter {
         if let limit = chat.outputLimit {
             let counts = ChatRequest.limitKeys.map { JSONBytes.count(of: Array("\"\($0)\"".utf8), in: bytes) }
             if counts.allSatisfy({ $0 == 0 }) {
-                insertion += "\"max_tokens\":\(limit),"
+                insertion += "\"\(limitField)\":\(limit),"
             } else {
-                // One field, once, already at the limit: nothing to change.
+                // One field, once, already at the limit: nothing to change if it is the provider's field;
+                // `max_tokens` added beside a `max_completion_tokens`; else re-encoded.
                 guard counts.reduce(0, +) == 1, chat.limitFields.count == 1, chat.maxTokens == limit else { return nil }
+                if !chat.limitFields.contains(limitField) {
+                    guard limitField == "max_tokens" else { return nil }
+                    insertion += "\"max_tokens\":\(limit),"
+                }
             }
         }
         if model != chat.model {

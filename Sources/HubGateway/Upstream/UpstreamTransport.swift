@@ -54,7 +54,11 @@ enum UpstreamFailure: Error, Equatable {
     /// A non-streamed answer larger than the hub accepts.
     case tooLarge(Int)
 
-    /// Classifies what AsyncHTTPClient (or NIO under it) threw.
+    /// The errors of `connect(2)` itself: the request was never sent.
+    static let connectErrors: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ENETDOWN, EHOSTDOWN]
+
+    /// Classifies what AsyncHTTPClient (or NIO under it) threw: only what fails before the request
+    /// is written (connecting, its timeout, the TLS handshake) is `notConnected`; the rest is `broken`.
     static func classify(_ error: any Error) -> UpstreamFailure {
         if let failure = error as? UpstreamFailure { return failure }
         if let error = error as? HTTPClientError {
@@ -64,8 +68,16 @@ enum UpstreamFailure: Error, Equatable {
             default: return .broken("\(error)")
             }
         }
-        if error is NIOConnectionError || error is IOError { return .notConnected("\(error)") }
+        if error is NIOConnectionError { return .notConnected("\(error)") }
+        // A connect to an IP address fails with the socket's own error; any other I/O error (a
+        // reset, a broken pipe) may come after the request was written: the upstream may be working on it.
+        if let error = error as? IOError, connectErrors.contains(error.errnoCode) { return .notConnected("\(error)") }
         if let error = error as? ChannelError, case .connectTimeout = error { return .notConnected("\(error)") }
+        // NIOSSL's handshake and host-name errors (named, not imported: the hub does not link NIOSSL itself).
+        let type = "\(Swift.type(of: error))"
+        if (type == "NIOSSLError" && "\(error)".contains("handshake")) || type == "NIOSSLExtraError" {
+            return .notConnected("\(error)")
+        }
         return .broken("\(error)")
     }
 }

@@ -41,7 +41,11 @@ actor UsageWriter: Service {
     private var stopping = false
     /// The loop has returned (shutdown): no hold can be written any more.
     private var finished = false
+    /// After failed batches, until the next try: holds are refused at once (503) instead of waiting.
+    private var backingOff = false
     private(set) var committed = 0
+    /// Commits tried, batches and single records alike.
+    private(set) var commitAttempts = 0
     /// Transactions committed (each a batch of holds and settlements).
     private(set) var transactions = 0
 
@@ -53,7 +57,7 @@ actor UsageWriter: Service {
 
     /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
     func hold(_ record: HoldRecord) async -> Bool {
-        guard !finished else { return false }
+        guard !finished, !backingOff else { return false }
         return await withCheckedContinuation { continuation in
             holds.append(PendingHold(record: record, written: continuation))
             signal()
@@ -62,6 +66,7 @@ actor UsageWriter: Service {
 
     /// Queues one finished request. Never blocks on the database.
     func submit(_ record: UsageRecord, credentialId: Int64? = nil, credentialErrors: [Int64: String] = [:]) {
+        if finished { logger.error("usage record submitted after the writer stopped, not written: \(record.event)") }
         pending.append(Item(record: record, credentialId: credentialId, credentialErrors: credentialErrors))
         signal()
     }
@@ -96,7 +101,12 @@ actor UsageWriter: Service {
         while true {
             if pending.isEmpty && holds.isEmpty {
                 if stopping || Task.isCancelled { return }
-                await withCheckedContinuation { wakeUp = $0 }
+                // Cancelled while it waits: wake up, flush what is pending, and stop.
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { wakeUp = $0 }
+                } onCancel: {
+                    Task { await self.stop() }
+                }
                 continue
             }
             let newHolds = holds
@@ -107,6 +117,7 @@ actor UsageWriter: Service {
             let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
                                    lastUse: Self.lastUse(batch))
             do {
+                commitAttempts += 1
                 let results = try await UsageSettlement.commit(usage, to: store)
                 transactions += 1
                 for hold in newHolds { hold.written.resume(returning: true) }
@@ -121,6 +132,7 @@ actor UsageWriter: Service {
                 guard !batch.isEmpty else { continue }
                 failures += 1
                 logger.error("usage batch of \(batch.count) not committed (attempt \(failures)): \(error)")
+                backingOff = true
                 if failures >= 3 {
                     await isolateBadRecords(batch)
                     if stopping && failures >= 100 {
@@ -129,6 +141,7 @@ actor UsageWriter: Service {
                     }
                 }
                 try? await Task.sleep(for: .milliseconds(min(50 * failures, 1_000)))
+                backingOff = false
             }
         }
     }
@@ -178,24 +191,27 @@ actor UsageWriter: Service {
     }
 
     /// A batch that keeps failing may hold one record the database refuses: commit the batch's
-    /// records one by one and set aside (logged in full) only those that fail on their own.
+    /// records one by one and set aside (logged in full) only those that fail on their own. An error
+    /// about the database itself (busy, full, broken) is no record's fault: isolation stops there and
+    /// the record and the untried rest go back to the queue, instead of each waiting out the busy timeout.
     private func isolateBadRecords(_ batch: [Item]) async {
-        var kept: [Item] = []
-        for item in batch {
+        var tried = 0
+        isolating: for item in batch {
             do {
+                commitAttempts += 1
                 let results = try await UsageSettlement.commit(UsageBatch(records: [item.record]), to: store)
                 committed += 1
                 await settled([item], results)
             } catch let error where error.code == .storage || error.code == .unavailable {
-                kept.append(item)
+                break isolating
             } catch {
                 logger.critical("usage record refused by the database, set aside: \(item.record.event) (\(error))")
                 if let userId = item.record.event.userId, let hold = item.record.hold {
                     await credits.release(userId: userId, amount: hold)
                 }
             }
+            tried += 1
         }
-        pending.removeFirst(batch.count)
-        pending.insert(contentsOf: kept, at: 0)
+        pending.removeFirst(tried)
     }
 }

@@ -41,6 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider)
+        try HubLock.acquire(directory)
         let service = AdminService(store: store, sealer: sealer)
 
         var mockOptions = MockOptions()

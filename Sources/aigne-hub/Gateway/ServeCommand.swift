@@ -39,6 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Upstream attempts per request, failover included.") var maxAttempts = 3
     @Option(help: "Seconds of upstream silence before failing over (or failing).") var upstreamTimeout = 120.0
     @Option(help: "Seconds to keep reading a stream whose client went away, to bill its real usage.") var drainTimeout = 30.0
+    @Option(help: "Seconds a stream waits for a client that stopped reading before it counts the client as gone.")
+    var clientStallTimeout = 60.0
     @Option(help: "Seconds SIGTERM waits for in-flight requests and streams before it closes them.") var shutdownGrace = 60.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
     @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
@@ -52,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxBodyBytes >= 1, maxUpstreamBodyBytes >= 1 else { throw ValidationError("byte limits must be positive") }
-        guard upstreamTimeout > 0, drainTimeout >= 0, shutdownGrace >= 0, headerTimeout > 0, bodyTimeout > 0, idleTimeout > 0 else {
+        guard upstreamTimeout > 0, clientStallTimeout > 0, drainTimeout >= 0, shutdownGrace >= 0, headerTimeout > 0, bodyTimeout > 0, idleTimeout > 0 else {
             throw ValidationError("timeouts must be positive")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
@@ -77,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxAttempts = maxAttempts
         options.readTimeout = Self.duration(upstreamTimeout)
         options.drainTimeout = Self.duration(drainTimeout)
+        options.clientStallTimeout = Self.duration(clientStallTimeout)
         options.shutdownGrace = Self.duration(shutdownGrace)
         // Logs go to stderr: stdout carries only the "listening on" line.
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

@@ -2,7 +2,8 @@ import HubCore
 
 /// What `serve` and `admin-socket` check before they start anything, so that a hub that cannot
 /// run says why in one line within seconds, instead of hanging or half-starting: the data
-/// directory is this account's alone, no live hub holds its admin socket, the database is
+/// directory is this account's alone, no live hub holds its lock (``HubLock``, kept for the life of
+/// the process) or its admin socket, the database is
 /// neither corrupt, nor newer than this binary, nor locked, and the secret key is the right one.
 enum ServePreflight {
     /// - Parameter adminGroup: an admin group was given, so the directory may be open to its group.
@@ -16,6 +17,7 @@ enum ServePreflight {
                 a hub is already running on \(directory.path) (its admin.sock answers): stop it first, or use another --data-dir
                 """)
         }
+        try HubLock.acquire(directory)
         try HubStore.checkUsable(directory)
         _ = try AdminService.open(directory)   // the secret key must open this hub's secrets
     }

@@ -8,10 +8,20 @@ import Synchronization
 /// and is counted.
 final class InMemoryUpstream: UpstreamTransport {
     private let calls = Atomic<Int>(0)
+    private let last = Mutex<ByteBuffer?>(nil)
     var callCount: Int { calls.load(ordering: .relaxed) }
+    /// The body of the last request, as a JSON object.
+    var lastBody: [String: Any]? {
+        last.withLock { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.readableBytesView)) as? [String: Any] }
+    }
 
     func send(_ request: HTTPClientRequest) async throws(UpstreamFailure) -> UpstreamResponse {
         calls.add(1, ordering: .relaxed)
+        var body = ByteBuffer()
+        if let parts = request.body {
+            do { for try await part in parts { body.writeImmutableBuffer(part) } } catch {}
+        }
+        last.withLock { $0 = body }
         let answer = #"{"id":"chatcmpl-mem","object":"chat.completion","created":0,"model":"mock-model","#
             + #""choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"#
             + #""usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}"#
