@@ -49,14 +49,17 @@ func postChat(_ client: any TestClientProtocol, _ key: String, _ body: String) a
 }
 
 extension HubFixture {
-    /// Waits (up to 20 s) until the hub knows `key` (its config watcher picks up new keys): a body
-    /// without a model is refused with 400 by a hub that knows the key, 401 by one that does not.
+    /// Waits until the hub knows `key` (its config watcher picks up new keys): a body without a model
+    /// is refused with 400 by a hub that knows the key, 401 by one that does not. The deadline is long
+    /// and counted in tries too: in a full parallel run on two busy cores one answer can take seconds.
     func waitUntilKnown(_ key: String) async throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
+        let deadline = Date().addingTimeInterval(90)
+        var tries = 0
+        while Date() < deadline || tries < 40 {
+            tries += 1
             if try await TestHTTP.post(baseURL + "/chat/completions", key: key, body: "{}").status != 401 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TestFailure("the hub did not pick up a new key within 20 s")
+        throw TestFailure("the hub did not pick up a new key within 90 s (\(tries) tries)")
     }
 }
