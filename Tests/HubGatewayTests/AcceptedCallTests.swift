@@ -37,7 +37,7 @@ import Testing
         let fixture = try HubFixture(hubArguments: ["--upstream-timeout", "1"],
                                      credentials: ["sk-fault-timeout", "sk-fault-stall"])
         let user = try fixture.user("u", credits: "10")
-        try await Task.sleep(for: .milliseconds(1000))
+        try await fixture.waitUntilKnown(user.key)
         let url = fixture.baseURL + "/chat/completions"
         for index in 1...2 {
             let reply = try await TestHTTP.post(url, key: user.key, body: TestHTTP.chatBody())
@@ -65,7 +65,7 @@ import Testing
                                      hubArguments: ["--max-upstream-body-bytes", "2000"],
                                      credentials: ["sk-one", "sk-two"])
         let user = try fixture.user("u")
-        try await Task.sleep(for: .milliseconds(1000))
+        try await fixture.waitUntilKnown(user.key)
         let reply = try await TestHTTP.post(fixture.baseURL + "/chat/completions", key: user.key,
                                             body: TestHTTP.chatBody(maxTokens: 5000))
         #expect(reply.status == 502 && reply.body.contains("2000 bytes"), "\(reply.status) \(reply.body)")

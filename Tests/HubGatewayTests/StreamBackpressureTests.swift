@@ -12,7 +12,7 @@ import Testing
                                      hubArguments: ["--metrics-listen", "127.0.0.1:0", "--drain-timeout", "1",
                                                     "--shutdown-grace", "1"])
         let user = try fixture.user("u")
-        try await Task.sleep(for: .milliseconds(1000))
+        try await fixture.waitUntilKnown(user.key)
         let rssBefore = residentKilobytes(fixture.hub.process.processIdentifier)
         let client = try RawConnection(fixture.hub.url, receiveBuffer: 4_096)
         let body = TestHTTP.chatBody(maxTokens: tokens, stream: true)
