@@ -34,11 +34,13 @@ import Testing
         let elapsed = Date().timeIntervalSince(started)
         let metrics = try await TestHTTP.get(try fixture.metricsURL())
         #expect(metrics.contains("aigne_hub_refused_keys_total 31"), "\(metrics)")
-        // Whatever the writer had pending is committed within its batching interval.
-        try await Task.sleep(for: .milliseconds(300))
-        let rows = try await fixture.database().read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events WHERE status = 401") ?? 0
+        // Wait until the writer has committed the sampled refusal (a readiness check, not a fixed sleep).
+        let database = try fixture.database()
+        func refusedRows() throws -> Int {
+            try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM usage_events WHERE status = 401") ?? 0 }
         }
+        _ = try await fixture.eventually { try refusedRows() >= 1 }
+        let rows = try refusedRows()
         #expect(rows >= 1 && Double(rows) <= elapsed.rounded(.up) + 1, "\(rows) rows in \(elapsed) s")
     }
 
