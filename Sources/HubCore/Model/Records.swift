@@ -120,6 +120,8 @@ public struct APIKey: HubRecord, Equatable, Identifiable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// The team this key spends for (nil: its user's own spend only).
+    public var teamId: Int64? = nil
 
     public var isRevoked: Bool { revokedAt != nil }
 
@@ -128,7 +130,7 @@ public struct APIKey: HubRecord, Equatable, Identifiable {
 
 extension APIKey {
     enum CodingKeys: String, CodingKey {
-        case id, userId, name, hash, prefix, createdAt, lastUsedAt, revokedAt
+        case id, userId, name, hash, prefix, createdAt, lastUsedAt, revokedAt, teamId
     }
 
     /// Reads a key from the database (with its hash) or from JSON (which never carries it).
@@ -142,6 +144,7 @@ extension APIKey {
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         lastUsedAt = try container.decodeIfPresent(Date.self, forKey: .lastUsedAt)
         revokedAt = try container.decodeIfPresent(Date.self, forKey: .revokedAt)
+        teamId = try container.decodeIfPresent(Int64.self, forKey: .teamId)
     }
 
     /// The JSON form (CLI `--json`, admin socket) leaves the hash out: no reader needs it.
@@ -154,6 +157,7 @@ extension APIKey {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encodeIfPresent(lastUsedAt, forKey: .lastUsedAt)
         try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
+        try container.encodeIfPresent(teamId, forKey: .teamId)
     }
 
     /// The database row, hash included.
@@ -166,6 +170,7 @@ extension APIKey {
         container["created_at"] = createdAt
         container["last_used_at"] = lastUsedAt
         container["revoked_at"] = revokedAt
+        container["team_id"] = teamId
     }
 }
 
@@ -214,6 +219,8 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     /// attempt before it when the call failed over (the provider-health rollup counts both).
     public var credentialId: Int64? = nil
     public var failedCredentialId: Int64? = nil
+    /// The team the calling key spent for, as it was at the time of the call.
+    public var teamId: Int64? = nil
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
@@ -247,7 +254,27 @@ extension UsageEvent {
         overrun = row["overrun"] ?? .zero
         credentialId = row["credential_id"]
         failedCredentialId = row["failed_credential_id"]
+        teamId = row["team_id"]
     }
+}
+
+/// A named group of users whose spend is reported and budgeted together.
+public struct Team: HubRecord, Equatable, Identifiable {
+    public static let databaseTableName = "teams"
+    public var id: Int64?
+    public var name: String
+    public var description: String?
+    public var createdAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A user's membership of a team.
+public struct TeamMember: HubRecord, Equatable {
+    public static let databaseTableName = "team_members"
+    public var teamId: Int64
+    public var userId: Int64
+    public var addedAt: Date
 }
 
 /// One admin change: who did what to which thing, with the state before and after (JSON).

@@ -13,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v3: durable holds, overruns, cache-write prices", migrate: createHolds)
         migrator.registerMigration("provider health rollup", migrate: createHealthRollup)
         migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
+        migrator.registerMigration("governance: teams", migrate: createTeams)
         return migrator
     }
 
