@@ -15,9 +15,11 @@ import HubCore
         await driver.press(.tab, .tab)
         #expect(driver.state.pane == .live)
         await driver.press(.tab)
+        #expect(driver.state.pane == .teams)
+        await driver.press(.tab)
         #expect(driver.state.pane == .mode)
         await driver.press(.backTab)
-        #expect(driver.state.pane == .live)
+        #expect(driver.state.pane == .teams)
     }
 
     @Test func grantingNeedsAnAmountAReasonAndAConfirmation() async throws {

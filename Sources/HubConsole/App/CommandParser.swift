@@ -8,11 +8,13 @@ enum CommandParser {
         case language(Language)
         case lowBalance
         case refresh
+        case chargeback(String?)
         case quit
         case unknown(String)
     }
 
-    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit"]
+    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit",
+                        "teams", "chargeback"]
 
     static func parse(_ text: String) -> Command {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -28,6 +30,8 @@ enum CommandParser {
         case "live", "usage": return .pane(.live)
         case "refresh": return .refresh
         case "low": return .lowBalance
+        case "teams", "team": return .pane(.teams)
+        case "chargeback": return .chargeback(argument.isEmpty ? nil : argument)
         case "user": return argument.isEmpty ? .pane(.users) : .user(argument)
         case "theme": return argument.isEmpty ? .unknown(text) : .theme(argument)
         case "lang", "language":

@@ -13,6 +13,10 @@ extension ConsoleState {
             return [.load(.userDetail(user.user.name))]
         case .open where pane == .providers:
             if selectedProvider != nil { credentialsFocused.toggle(); credentialSelection = 0 }
+        case .open where pane == .teams:
+            return openSelectedTeam()
+        case .governance(let action):
+            return governanceAction(action)
         case .switchMode:
             guard let settings = data.settings else { return [] }
             let target: DeploymentMode = settings.mode == .enterprise ? .serviceProvider : .enterprise
@@ -203,6 +207,9 @@ extension ConsoleState {
         case .success(.perform(let mutation)):
             modal = nil
             return [.perform(mutation)]
+        case .success(.load(let query)):
+            modal = nil
+            return [.load(query)]
         }
     }
 }

@@ -52,6 +52,8 @@ extension ConsoleState {
         case .tick(let date):
             now = date
             return []
+        case .governance(let event):
+            return apply(event)
         }
         data.updatedAt = now
         return []
@@ -63,7 +65,8 @@ extension ConsoleState {
             let area = entry.action.split(separator: ".").first.map(String.init) ?? ""
             switch area {
             case "mode", "settings": return [.load(.settings)]
-            case "users", "keys": return [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+            case "users", "keys": return [.load(usersQuery), .load(.governance(.overview))] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+            case "teams", "budgets", "limits": return governanceRefresh()
             case "providers", "credentials": return [.load(.providers), .load(.credentials)]
             case "rates": return [.load(.rates), .load(.unpriced)]
             default: return []
@@ -85,8 +88,9 @@ extension ConsoleState {
     /// The loads that keep the current pane current under live traffic.
     func liveRefresh() -> [Effect] {
         switch pane {
-        case .users: [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+        case .users: [.load(usersQuery), .load(.governance(.overview))] + (openUser.map { [.load(.userDetail($0))] } ?? [])
         case .providers: [.load(.providers), .load(.credentials)]
+        case .teams: governanceRefresh()
         case .mode, .pricing, .live: []
         }
     }
@@ -112,6 +116,7 @@ extension ConsoleState {
         case .removeCredential(let provider, let name): strings(.doneRemoved, "\(provider)/\(name)")
         case .setRate(let change): strings(.doneRate, change.model)
         case .removeRate(let model, _): strings(.doneRemoved, model)
+        case .governance(let change): describe(change)
         }
     }
 

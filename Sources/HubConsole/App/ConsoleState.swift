@@ -55,6 +55,8 @@ public struct ConsoleState: Sendable {
     var searchedUsers = false
     /// `:low`: the Users pane lists only users under the low-balance threshold.
     var lowBalanceOnly = false
+    /// Teams, budgets, limits and the chargeback view.
+    var gov = GovernanceState()
     /// Users loaded without a search (the first page, by name).
     static let userListLimit = 1_000
 
@@ -68,7 +70,8 @@ public struct ConsoleState: Sendable {
 
     /// The loads of the first frame.
     public func start() -> [Effect] {
-        [.load(.settings), .load(.users), .load(.providers), .load(.credentials), .load(.rates), .load(.unpriced)]
+        [.load(.settings), .load(.users), .load(.providers), .load(.credentials), .load(.rates), .load(.unpriced),
+         .load(.governance(.overview))]
     }
 
     /// The bindings the current pane offers, without the mutating ones in read-only mode.
@@ -92,8 +95,8 @@ public struct ConsoleState: Sendable {
     mutating func perform(_ action: Action, key: Key) -> [Effect] {
         switch action {
         case .goTo(let target): pane = target
-        case .nextPane: pane = PaneID(rawValue: pane.rawValue % 5 + 1)!
-        case .previousPane: pane = PaneID(rawValue: (pane.rawValue + 3) % 5 + 1)!
+        case .nextPane: pane = PaneID(rawValue: pane.rawValue % PaneID.allCases.count + 1)!
+        case .previousPane: pane = PaneID(rawValue: (pane.rawValue + PaneID.allCases.count - 2) % PaneID.allCases.count + 1)!
         case .help: modal = .help
         case .filter: input = .filter(TextField(filters[pane] ?? ""))
         case .command: input = .command(TextField())
@@ -115,6 +118,7 @@ public struct ConsoleState: Sendable {
     }
 
     private mutating func back(_ key: Key) -> [Effect] {
+        if let effects = governanceBack() { return effects }
         if openUser != nil {
             openUser = nil
         } else if credentialsFocused {
@@ -137,9 +141,10 @@ public struct ConsoleState: Sendable {
         switch pane {
         case .mode: [.load(.settings)]
         case .providers: [.load(.providers), .load(.credentials)]
-        case .users: [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
+        case .users: [.load(usersQuery), .load(.governance(.overview))] + (openUser.map { [.load(.userDetail($0))] } ?? [])
         case .pricing: [.load(.rates), .load(.unpriced)]
         case .live: [.load(.users), .load(.providers)]
+        case .teams: governanceRefresh()
         }
     }
 
@@ -151,6 +156,7 @@ public struct ConsoleState: Sendable {
         case .users: openUser != nil ? (data.userDetail?.keys.count ?? 0) : visibleUsers.count
         case .pricing: visiblePricingRows.count
         case .live: 0
+        case .teams: gov.view == .teams && gov.openTeam == nil ? visibleTeams.count : 0
         }
     }
 
@@ -262,6 +268,8 @@ public struct ConsoleState: Sendable {
             return [.load(usersQuery)]
         case .refresh:
             return refreshEffects()
+        case .chargeback(let month):
+            return showChargeback(month: month)
         case .unknown(let message):
             setStatus(strings(.unknownCommand, message), .error)
         }

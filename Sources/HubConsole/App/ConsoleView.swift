@@ -28,6 +28,7 @@ public enum ConsoleView {
         case .users: UsersPaneView.draw(state, in: body, on: &screen, theme: theme)
         case .pricing: PricingPaneView.draw(state, in: body, on: &screen, theme: theme)
         case .live: LivePaneView.draw(state, in: body, on: &screen, theme: theme)
+        case .teams: TeamsPaneView.draw(state, in: body, on: &screen, theme: theme)
         }
         footer(state, y: height - 2, width: width, on: &screen, theme: theme)
         statusLine(state, y: height - 1, width: width, on: &screen, theme: theme)
@@ -75,7 +76,7 @@ public enum ConsoleView {
         screen.fill(Rect(x: 0, y: y, width: width, height: 1), style: theme[.footer])
         // `? help` always shows, at the right; the pane's keys first, then the global ones, as room allows.
         let help = KeyTable.global.filter { $0.action == .help }
-        let bindings = state.paneBindings + KeyTable.global.filter { $0.inFooter && $0.action != .help }
+        let bindings = state.paneBindings.filter { state.offers($0.action) } + KeyTable.global.filter { $0.inFooter && $0.action != .help }
         func hints(_ bindings: [Binding]) -> [(key: String, text: String)] {
             bindings.map { (key: $0.keys[0].label, text: state.strings($0.help)) }
         }

@@ -7,6 +7,8 @@ enum FormOutcome: Sendable, Equatable {
     case confirm(title: String, lines: [String], Mutation)
     /// Additions that change nothing existing: sent at once.
     case perform(Mutation)
+    /// Asks the hub first (a preview the confirmation shows, or a report to export).
+    case load(Query)
 }
 
 /// Turns a form's text into a checked change. Bad input is reported in the form, nothing is sent.
@@ -85,6 +87,8 @@ enum FormSubmit {
             }
             return .confirm(title: t(.confirmSettingTitle, t(SettingText.label(field))),
                             lines: [t(.effectChange, current.isEmpty ? "–" : current, text.isEmpty ? "–" : text)], .setting(change))
+        case .governance(let purpose):
+            return try GovernanceForms.outcome(purpose, form, t)
         }
     }
 

@@ -22,6 +22,7 @@ struct HubBridge: Sendable {
             case .unpriced: return .unpriced(try await connection.call(Admin.ConsoleUnpriced()))
             case .modePreview(let mode): return .preview(try await connection.call(Admin.ModePreview(mode: mode)))
             case .rateHistory(let model): return .history(model: model, try await connection.call(Admin.RatesHistory(model: model)))
+            case .governance(let query): return await load(query)
             }
         } catch {
             return .refused(error)
@@ -64,6 +65,7 @@ struct HubBridge: Sendable {
                 _ = try await connection.call(Admin.CredentialsRemove(provider: provider, credential: credential))
             case .setRate(let change): _ = try await connection.call(change.method)
             case .removeRate(let model, let type): _ = try await connection.call(Admin.RatesRemove(model: model, type: type))
+            case .governance(let change): try await perform(change)
             }
             return .performed(mutation)
         } catch {
@@ -77,7 +79,7 @@ struct HubBridge: Sendable {
     /// Sends a money move (its idempotency key inside) until the hub answers. An answer lost on the
     /// way (`unavailable`: the connection dropped, or the hub was briefly away) is resent with the same
     /// key; `duplicate` means an earlier send was applied, which is the outcome asked for.
-    private func sendMoneyMove<M: AdminMethod>(_ method: M) async throws(HubError) {
+    func sendMoneyMove<M: AdminMethod>(_ method: M) async throws(HubError) {
         var delays = Self.resendDelays[...]
         while true {
             do throws(HubError) {

@@ -1,6 +1,6 @@
 /// The five panes, in tab order; the raw value is the digit that jumps to the pane.
 public enum PaneID: Int, CaseIterable, Sendable {
-    case mode = 1, providers, users, pricing, live
+    case mode = 1, providers, users, pricing, live, teams
 
     var title: Phrase {
         switch self {
@@ -9,6 +9,7 @@ public enum PaneID: Int, CaseIterable, Sendable {
         case .users: .paneUsers
         case .pricing: .panePricing
         case .live: .paneLive
+        case .teams: .govPaneTeams
         }
     }
 }
@@ -23,6 +24,7 @@ public enum Action: Hashable, Sendable {
     case addProvider, editProvider, toggleEnabled, remove, addCredential
     case addUser, grant, deduct, toggleSuspend, createKey, revokeKey
     case setRate, editRate, rateHistory
+    case governance(GovernanceAction)
 }
 
 /// One entry of a key table: the keys, what they do, and the help text. The footer, the `?` help
@@ -85,7 +87,7 @@ enum KeyTable {
              Binding([.character("s")], .toggleSuspend, .helpSuspend, mutates: true),
              Binding([.character("n")], .createKey, .helpCreateKey, mutates: true),
              Binding([.character("x")], .revokeKey, .helpRevokeKey, mutates: true),
-             Binding([.character("a")], .addUser, .helpAddUser, mutates: true)]
+             Binding([.character("a")], .addUser, .helpAddUser, mutates: true)] + GovernanceKeys.users
         case .pricing:
             [Binding([.enter], .rateHistory, .helpRateHistory),
              Binding([.character("a")], .setRate, .helpSetRate, mutates: true),
@@ -93,6 +95,8 @@ enum KeyTable {
              Binding([.character("d")], .remove, .helpRemoveRate, mutates: true)]
         case .live:
             [Binding([.character("p")], .pause, .helpPause)]
+        case .teams:
+            GovernanceKeys.teams
         }
     }
 

@@ -9,14 +9,21 @@ enum UsersPaneView {
         }
         let t = state.strings
         let users = state.visibleUsers
+        // With teams, budgets or limits in the hub: team, budget use and limits too (the email gives way below 120 columns).
+        let governance = state.gov.hasUserData, email = !governance || rect.width >= 120
         let rows = users.map { summary in
             let low = state.isLowBalance(summary.user)
-            return TableRow(cells: [summary.user.name, summary.user.email ?? "", statusText(summary.user.status, t),
-                                    (low ? lowMark + " " : "") + summary.user.balance.description, summary.spendThisMonth.description],
-                            roles: [nil, nil, summary.user.status == .active ? .statusOk : .statusWarn,
-                                    low ? .statusWarn : moneyRole(summary.user.balance), nil])
+            var row = TableRow(cells: [summary.user.name, summary.user.email ?? "", statusText(summary.user.status, t),
+                                       (low ? lowMark + " " : "") + summary.user.balance.description, summary.spendThisMonth.description],
+                               roles: [nil, nil, summary.user.status == .active ? .statusOk : .statusWarn,
+                                       low ? .statusWarn : moneyRole(summary.user.balance), nil])
+            if governance { UserGovernanceCells.append(to: &row, summary.user, state) }
+            if !email { row.cells.remove(at: 1); row.roles.remove(at: 1) }
+            return row
         }
-        TableView.draw(columns(t), rows, selected: state.selectedIndex(.users, count: rows.count), in: rect,
+        var columns = Self.columns(t) + (governance ? UserGovernanceCells.columns(t) : [])
+        if !email { columns.remove(at: 1) }
+        TableView.draw(columns, rows, selected: state.selectedIndex(.users, count: rows.count), in: rect,
                        on: &screen, theme: theme, emptyText: state.data.updatedAt == nil ? t(.loading) : t(.noRows))
     }
 
@@ -51,6 +58,12 @@ enum UsersPaneView {
                    style: theme[low ? .statusWarn : moneyRole(user.balance)])
         screen.put(t(.spendMonth, detail.spendThisMonth.description, String(detail.requestsThisMonth)), x: 1, y: rect.y + 1,
                    style: theme[.text], limit: rect.width - 2)
+        // Teams, budgets and limits of the user, when there are any: one line each, below the spend.
+        let governance = UserGovernanceCells.detailLines(user, state)
+        for (index, line) in governance.enumerated() {
+            screen.put(line.text, x: 1, y: rect.y + 2 + index, style: theme[line.role], limit: rect.width - 2)
+        }
+        let rect = Rect(x: rect.x, y: rect.y + governance.count, width: rect.width, height: rect.height - governance.count)
         let keysHeight = min(detail.keys.count + 2, max(3, (rect.height - 3) / 3))
         Drawing.heading(t(.keysTitle), x: 1, y: rect.y + 2, width: rect.width - 2, on: &screen, theme: theme)
         let keyRows = detail.keys.map { key in

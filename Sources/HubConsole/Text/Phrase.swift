@@ -39,4 +39,17 @@ public enum Phrase: String, CaseIterable, Sendable {
     case noSuchUser
     case noLowBalanceThreshold
     case liveNoKey, liveUnknownModel
+    // Governance
+    case govPaneTeams, govAllowed, govAny, govBadDate, govBadLimit, govBadMonth, govBadPeriod, govBadSoft
+    case govBudgetLine, govBudgetTitle, govBudgetsTitle, govByModel, govByTeam, govByUser, govChargebackTitle
+    case govColBudget, govColKeys, govColLimits, govColMembers, govColProviderCost, govColResets, govColSoft
+    case govColSpent, govColTeam, govColTokensIn, govColTokensOut, govConfirmBudget, govConfirmLimits, govConfirmScope
+    case govDoneBudget, govDoneLimits, govDoneScope, govEffectAmount, govEffectCIDRs, govEffectExpires, govEffectModels
+    case govEffectSoft, govEffectSpent, govExportTitle, govExported, govFieldAmount, govFieldCIDRs, govFieldConcurrency
+    case govFieldExpires, govFieldModels, govFieldPath, govFieldPeriod, govFieldRPM, govFieldSoft, govFieldTPM
+    case govHelpBudget, govHelpChargeback, govHelpExport, govHelpGroupBy, govHelpLimits, govHelpNextMonth
+    case govHelpPreviousMonth, govHelpScope, govLastMinute, govLimitFits, govLimitRequired, govLimitsLine
+    case govLimitsTitle, govMembersTitle, govNoBudgets, govNoLimits, govNoTeams, govNoUsage, govNothingChanged
+    case govPeriodDay, govPeriodMonth, govPeriodWeek, govScopeTitle, govTotal, govUnitCredits, govUnitUSD
+    case govUnsupported, govWarnExpired, govWarnLimitRefusing, govWarnRefusing, govWarnSoft
 }

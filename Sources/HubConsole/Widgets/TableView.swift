@@ -18,9 +18,9 @@ struct TableRow {
 /// columns aligned. The selected row is marked with `›` as well as styled (never colour alone).
 enum TableView {
     static func draw(_ columns: [TableColumn], _ rows: [TableRow], selected: Int?, in rect: Rect,
-                     on screen: inout ScreenModel, theme: Theme, emptyText: String) {
+                     on screen: inout ScreenModel, theme: Theme, emptyText: String, widths: [Int]? = nil) {
         guard rect.height > 0, rect.width > 2 else { return }
-        let widths = layout(columns, rows: rows, width: rect.width - 1)
+        let widths = widths ?? layout(columns, rows: rows, width: rect.width - 1)
         var x = rect.x + 1
         for (column, width) in zip(columns, widths) where width > 0 {
             screen.put(TextFit.pad(column.title, to: width, alignRight: column.alignRight), x: x, y: rect.y,
