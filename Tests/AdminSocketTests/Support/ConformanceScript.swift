@@ -136,7 +136,7 @@ enum ConformanceScript {
             step(A.ProvidersRemove(provider: "anthropic")),
             step(A.ProvidersRemove(provider: "anthropic"), .notFound),
             step(A.ModeSet(mode: .enterprise)),
-        ] + billingSteps + [
+        ] + billingSteps + governanceSteps + [
             step(A.ConsoleUsers()),
             step(A.ConsoleUsers(filter: "ali", limit: 5)),
             step(A.ConsoleUsers(limit: 0), .invalidArgument),
@@ -252,7 +252,8 @@ enum ConformanceScript {
 enum Normalise {
     private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
                                             "time", "period_start", "period_end", "expires_at", "disabled_at", "resolved_at",
-                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at"]
+                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at",
+                                            "resets_at", "added_at", "soft_notice_period"]
     /// `hub.status` fields only a running hub knows (absent when the database answers).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
                                            "data_dir"]
