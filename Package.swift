@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // RFC 4180 CSV for chargeback reports and usage exports.
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         // The domain and its storage: no HTTP server, no terminal.
@@ -36,6 +38,7 @@ let package = Package(
                 // The admin socket client (AdminProtocol/SocketConnection).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // The running hub: HTTP API, upstream adapters, metering, the admin socket server.

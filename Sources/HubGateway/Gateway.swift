@@ -42,6 +42,11 @@ public struct GatewayOptions: Sendable {
     public var refreshInterval: Duration = .milliseconds(250)
     /// How long shutdown waits for in-flight requests.
     public var shutdownGrace: Duration = .seconds(60)
+    /// How often the hub looks for usage events older than the retention setting; how many it
+    /// deletes per transaction, and the pause between two such transactions (``UsagePruner``).
+    public var pruneInterval: Duration = .seconds(60)
+    public var pruneBatchSize = 1_000
+    public var prunePause: Duration = .milliseconds(5)
 
     public init() {}
 

@@ -47,6 +47,7 @@ public enum Admin {
         KeysSetTeam.self, KeysScope.self, KeysScopes.self, BudgetsSet.self, BudgetsPreview.self, BudgetsList.self,
         BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
         ConsoleTeamMembers.self,
+        ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =
