@@ -25,11 +25,11 @@ struct GovernanceState: Sendable {
             || overview.limits.contains { $0.subject.kind == .user }
     }
 
-    func budgets(of kind: Subject.Kind, id: Int64?) -> [BudgetStatus] {
+    func budgets(of kind: SubjectKind, id: Int64?) -> [BudgetStatus] {
         overview.budgets.filter { $0.subject.kind == kind && $0.subject.id == id }
     }
 
-    func limit(of kind: Subject.Kind, id: Int64?) -> RateLimit? {
+    func limit(of kind: SubjectKind, id: Int64?) -> RateLimit? {
         overview.limits.first { $0.subject.kind == kind && $0.subject.id == id }
     }
 

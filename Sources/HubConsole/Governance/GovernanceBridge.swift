@@ -29,7 +29,7 @@ extension HubBridge {
             let report = try await connection.call(Admin.ReportChargeback(month: month, by: by))
             let url = URL(fileURLWithPath: path)
             do {
-                try Data(ChargebackCSV.render(report).utf8).write(to: url, options: .atomic)
+                try ReportCSV.chargeback(report).write(to: url, options: .atomic)
             } catch {
                 throw HubError(.storage, "cannot write \(url.path): \(error.localizedDescription)")
             }
@@ -76,23 +76,5 @@ extension SubjectRef {
         case .user: (nil, reference, nil)
         case .team: (nil, nil, reference)
         }
-    }
-}
-
-/// The chargeback report as RFC 4180 CSV: a header, one line per row, the total last; CRLF line
-/// ends; money as exact decimals (nano-unit precision), so the sum of the rows equals the total.
-enum ChargebackCSV {
-    static func render(_ report: ChargebackReport) -> String {
-        let header = [report.by.rawValue, "calls", "tokens_in", "tokens_out", "provider_cost", "credits_charged"]
-        let lines = [header] + (report.rows + [report.total]).map { row in
-            [row.label, String(row.calls), String(row.tokensIn), String(row.tokensOut), row.providerCost.description,
-             row.creditsCharged.description]
-        }
-        return lines.map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
-    }
-
-    private static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

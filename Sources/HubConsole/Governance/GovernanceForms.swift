@@ -63,13 +63,13 @@ enum GovernanceForms {
             expires = nil
         } else {
             guard let date = GovernanceEffects.parseDay(expiresText) else { throw ConsoleError(t(.govBadDate, expiresText)) }
+            guard date > Date() || date == current.expiresAt else { throw ConsoleError(t(.govWarnExpired)) }
             expires = date
         }
         if expires != current.expiresAt {
             if let expires { draft.expiresAt = expires } else { draft.clear.append("expiry") }
             lines.append(t(.govEffectExpires, current.expiresAt.map(GovernanceEffects.day) ?? t(.never),
                            expires.map(GovernanceEffects.day) ?? t(.never)))
-            if let expires, expires <= Date() { lines.append(t(.govWarnExpired)) }
         }
         if cidrs != current.cidrs {
             if cidrs.isEmpty { draft.clear.append("cidrs") } else { draft.cidrs = cidrs }

@@ -4,7 +4,7 @@ import HubCore
 /// Who a budget or a rate limit is for: a key, a user or a team, by the reference the admin methods
 /// take (a name, or a key's id), with what the dialogs call it.
 public struct SubjectRef: Sendable, Equatable {
-    public var kind: Subject.Kind
+    public var kind: SubjectKind
     public var reference: String
     /// `team eng`, `user alice`, `key sk-ab12…`.
     public var label: String
@@ -90,5 +90,5 @@ public struct GovernanceOverview: Sendable, Equatable {
     var teams: [TeamSummary] = []
     var budgets: [BudgetStatus] = []
     var limits: [RateLimit] = []
-    var memberships: [TeamMembership] = []
+    var memberships: [TeamMembershipRow] = []
 }

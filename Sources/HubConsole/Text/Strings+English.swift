@@ -288,7 +288,7 @@ extension Strings {
         .govUnitCredits: "credits",
         .govUnitUSD: "USD",
         .govUnsupported: "this hub has no teams or budgets: {1}",
-        .govWarnExpired: "⚠ that date has passed: the key stops working at once",
+        .govWarnExpired: "that date has passed (to stop the key now, revoke it: x)",
         .govWarnLimitRefusing: "⚠ the last minute's traffic is over the new limits: calls are refused (429) now",
         .govWarnRefusing: "⚠ already exhausted: calls are refused now, until {1}",
         .govWarnSoft: "⚠ past the soft threshold: the console marks it and a notice is sent",

@@ -288,7 +288,7 @@ extension Strings {
         .govUnitCredits: "點",
         .govUnitUSD: "美元",
         .govUnsupported: "此 hub 沒有團隊或預算功能：{1}",
-        .govWarnExpired: "⚠ 該日期已過：金鑰立即失效",
+        .govWarnExpired: "該日期已過（要立即停用金鑰，請撤銷它：x）",
         .govWarnLimitRefusing: "⚠ 最近一分鐘的流量超過新限制：呼叫現在會被拒絕（429）",
         .govWarnRefusing: "⚠ 預算已用盡：呼叫現在會被拒絕，直到 {1}",
         .govWarnSoft: "⚠ 已超過軟性門檻：主控台會標示，並發出通知",

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A user's membership of a team, by name, for the console's Users pane.
-public struct TeamMembership: Codable, Sendable, Equatable {
+public struct TeamMembershipRow: Codable, Sendable, Equatable {
     public var userId: Int64
     public var teamId: Int64
     public var team: String
@@ -20,12 +20,12 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [TeamMembership] {
+        public func run(_ context: AdminContext) throws -> [TeamMembershipRow] {
             try context.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT m.user_id, m.team_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
                     ORDER BY t.name COLLATE NOCASE, m.user_id
-                    """).map { TeamMembership(userId: $0[0], teamId: $0[1], team: $0[2]) }
+                    """).map { TeamMembershipRow(userId: $0[0], teamId: $0[1], team: $0[2]) }
             }
         }
     }
