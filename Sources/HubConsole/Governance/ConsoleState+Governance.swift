@@ -35,6 +35,11 @@ struct GovernanceState: Sendable {
 
     func teams(ofUser id: Int64?) -> [String] { overview.memberships.filter { $0.userId == id }.map(\.team) }
 
+    /// A user's own budgets, then those of the teams the user belongs to.
+    func budgets(ofUser id: Int64?) -> [BudgetStatus] {
+        budgets(of: .user, id: id) + overview.memberships.filter { $0.userId == id }.flatMap { budgets(of: .team, id: $0.teamId) }
+    }
+
     /// The budget closest to refusing (highest share spent) of a subject, for a one-cell bar.
     static func tightest(_ budgets: [BudgetStatus]) -> BudgetStatus? {
         budgets.max { BudgetBar.permille($0) < BudgetBar.permille($1) }

@@ -6,9 +6,9 @@ enum GovernanceKeys {
         Binding([.character("l")], .governance(.limits), .govHelpLimits, mutates: true),
         Binding([.character("c")], .governance(.chargeback), .govHelpChargeback),
         Binding([.character("v")], .governance(.groupBy), .govHelpGroupBy),
+        Binding([.character("x")], .governance(.export), .govHelpExport),
         Binding([.character("<"), .character("[")], .governance(.previousMonth), .govHelpPreviousMonth),
         Binding([.character(">"), .character("]")], .governance(.nextMonth), .govHelpNextMonth),
-        Binding([.character("x")], .governance(.export), .govHelpExport),
     ]
 
     static let users: [Binding] = [

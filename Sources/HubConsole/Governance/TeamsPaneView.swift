@@ -106,7 +106,7 @@ enum ChargebackView {
                        TableColumn(title: t(.colRequests), width: 7, alignRight: true),
                        TableColumn(title: t(.govColTokensIn), width: 10, alignRight: true),
                        TableColumn(title: t(.govColTokensOut), width: 10, alignRight: true),
-                       TableColumn(title: t(.govColProviderCost), width: 12, alignRight: true),
+                       TableColumn(title: t(.govColProviderCost), width: 13, alignRight: true),
                        TableColumn(title: t(.colCredits), width: 12, alignRight: true)]
         let rows = report.rows.map { TableRow(cells: cells($0)) }
         var total = report.total

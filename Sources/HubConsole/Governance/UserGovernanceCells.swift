@@ -1,7 +1,7 @@
 import HubCore
 
-/// The Users pane's governance additions: the columns team, budget (a bar) and limits, and the lines
-/// of an open user's detail.
+/// The Users pane's governance additions: the columns team, budget (a bar: the user's or a team's, whichever
+/// is closest to refusing) and limits, and the lines of an open user's detail.
 enum UserGovernanceCells {
     static func columns(_ t: Strings) -> [TableColumn] {
         [TableColumn(title: t(.govColTeam), width: 12, flexible: true), TableColumn(title: t(.govColBudget), width: 15),
@@ -10,7 +10,7 @@ enum UserGovernanceCells {
 
     static func append(to row: inout TableRow, _ user: User, _ state: ConsoleState) {
         let gov = state.gov
-        let budget = GovernanceState.tightest(gov.budgets(of: .user, id: user.id))
+        let budget = GovernanceState.tightest(gov.budgets(ofUser: user.id))
         row.cells += [gov.teams(ofUser: user.id).joined(separator: ","), budget.map { BudgetBar.text($0, width: 8) } ?? "",
                       LimitText.cell(gov.limit(of: .user, id: user.id))]
         row.roles += [nil, budget.map(BudgetBar.role), nil]
@@ -26,8 +26,9 @@ enum UserGovernanceCells {
             lines.append(([t(.govColTeam) + ": " + (teams.isEmpty ? "–" : teams.joined(separator: ", ")),
                            limit.map { LimitText.line($0, t) } ?? t(.govNoLimits)].joined(separator: "   "), .text))
         }
-        for budget in gov.budgets(of: .user, id: user.id) {
-            lines.append((t(.govBudgetLine, t(BudgetBar.periodPhrase(budget.period)), BudgetBar.text(budget, width: 10),
+        for budget in gov.budgets(ofUser: user.id) {
+            let owner = budget.subject.kind == .team ? t(.govColTeam) + " " + budget.subject.name + " · " : ""
+            lines.append((owner + t(.govBudgetLine, t(BudgetBar.periodPhrase(budget.period)), BudgetBar.text(budget, width: 10),
                             budget.spent.description, "\(budget.amount) \(state.moneyUnit)", ConsoleState.shortTime(budget.resetsAt)),
                           BudgetBar.role(budget)))
         }

@@ -264,7 +264,7 @@ extension Strings {
         .govHelpBudget: "預算",
         .govHelpChargeback: "費用分攤",
         .govHelpExport: "匯出 CSV",
-        .govHelpGroupBy: "依團隊/使用者/模型",
+        .govHelpGroupBy: "團隊/使用者/模型",
         .govHelpLimits: "速率限制",
         .govHelpNextMonth: "下個月",
         .govHelpPreviousMonth: "上個月",
