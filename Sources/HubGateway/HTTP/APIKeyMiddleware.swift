@@ -15,21 +15,35 @@ struct APIKeyMiddleware: RouterMiddleware {
     let counters: EdgeCounters
     let sampler: RefusalSampler
     let maxBodyBytes: Int
+    let governance: GovernanceGate
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let identity: ClientIdentity
+        let snapshot = config.snapshot
+        if let refusal = governance.addressRefusal(context.remoteAddress, snapshot: snapshot) {
+            counters.refusedKeys.add(1, ordering: .relaxed)
+            return refusal.response
+        }
+        var identity: ClientIdentity
         do {
-            identity = try Self.authenticate(request.headers[.authorization], in: config.snapshot)
+            identity = try Self.authenticate(request.headers[.authorization], in: snapshot)
         } catch {
             counters.refusedKeys.add(1, ordering: .relaxed)
+            governance.keyRefused(context.remoteAddress)
             sampler.refused(error)
             return error.response
         }
+        identity.teamId = snapshot.catalog.governance.keyTeams[identity.keyId]
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
             counters.refusedBodies.add(1, ordering: .relaxed)
             return APIError.tooLarge(maxBodyBytes).response
         }
         var context = context
+        do {
+            context.permit = try governance.admit(identity, address: context.remoteAddress, snapshot: snapshot)
+        } catch {
+            sampler.refused(error)
+            return error.response
+        }
         context.identity = identity
         return try await next(request, context)
     }
