@@ -1,10 +1,10 @@
 import HubCore
 import Synchronization
 
-/// Refused key checks per client address per minute (`settings.unauthenticated_rpm`). An address
-/// over its limit is answered 429 with `Retry-After` before its key is looked at: no hashing, no
-/// sampled usage row, no log line. Counting only refusals means a client with a valid key is never
-/// slowed by this limit unless it also sends bad keys from the same address.
+/// Refused key checks per client address per minute (`settings.unauthenticated_rpm`). Once an
+/// address is over its limit, its bad keys are answered 429 with `Retry-After` and cost nothing
+/// more than the look-up (a SHA-256 and a dictionary read): no sampled usage row, no further
+/// counting. A valid key from the same address (another client behind the same NAT) is still served.
 final class AddressLimiter: Sendable {
     /// Addresses remembered at most; beyond it, idle ones are forgotten first.
     static let capacity = 100_000

@@ -4,8 +4,8 @@ import Hummingbird
 
 /// The governance checks of one call, in the order the request path meets them:
 ///
-/// 1. ``addressRefusal(_:snapshot:)`` — before the key check: a client address that sent too
-///    many bad keys this minute is answered 429.
+/// 1. ``addressRefusal(_:snapshot:)`` — when the key check fails: a client address that sent too
+///    many bad keys this minute is answered 429 instead of 401.
 /// 2. ``admit(_:address:snapshot:)`` — after it: the key's scope (expiry, client address ranges),
 ///    then the rate limits of its key, user and team (a ``RatePermit`` the call keeps to its end).
 /// 3. ``allowedCandidates(_:requested:identity:snapshot:)`` — once the model is known: the key's
@@ -85,7 +85,7 @@ struct GovernanceGate: Sendable {
             let subject = account.budget.subjectKind == .key ? "key \(account.name)" : "\(account.budget.subjectKind.rawValue) '\(account.name)'"
             let unit = snapshot.mode == .serviceProvider ? "credits" : "USD"
             throw APIError.budgetExceeded(
-                "budget exceeded: the \(account.budget.period.rawValue)ly budget of \(subject) (\(account.budget.amount) \(unit)) "
+                "budget exceeded: the \(account.budget.period.adjective) budget of \(subject) (\(account.budget.amount) \(unit)) "
                 + "is spent; it resets at \(account.periodEnd.formatted(.iso8601))")
         }
     }
@@ -93,6 +93,16 @@ struct GovernanceGate: Sendable {
     /// Whether any budget applies to the caller (enterprise calls are bounded only then).
     func hasBudget(_ identity: ClientIdentity, snapshot: ConfigSnapshot) -> Bool {
         budgets.applies(to: snapshot.catalog.governance.subjects(keyId: identity.keyId, userId: identity.userId))
+    }
+}
+
+extension BudgetPeriod {
+    var adjective: String {
+        switch self {
+        case .day: "daily"
+        case .week: "weekly"
+        case .month: "monthly"
+        }
     }
 }
 

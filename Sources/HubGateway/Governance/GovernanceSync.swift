@@ -28,6 +28,9 @@ final class GovernanceSync: Service {
                 do {
                     try Self.configure(governance.budgets, snapshot: snapshot, store: gateway.store, now: governance.clock.now(),
                                        all: resync)
+                    if snapshot.catalog.marker != marker {
+                        gateway.logger.info("governance reloaded", metadata: ["audit_id": "\(snapshot.catalog.marker.auditId)"])
+                    }
                     marker = snapshot.catalog.marker
                     if resync { lastResync = .now }
                 } catch {

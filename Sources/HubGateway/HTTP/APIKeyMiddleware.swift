@@ -19,15 +19,13 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let snapshot = config.snapshot
-        if let refusal = governance.addressRefusal(context.remoteAddress, snapshot: snapshot) {
-            counters.refusedKeys.add(1, ordering: .relaxed)
-            return refusal.response
-        }
         var identity: ClientIdentity
         do {
             identity = try Self.authenticate(request.headers[.authorization], in: snapshot)
         } catch {
             counters.refusedKeys.add(1, ordering: .relaxed)
+            // An address over its limit of bad keys gets 429 and costs nothing more (no sample, no count).
+            if let refusal = governance.addressRefusal(context.remoteAddress, snapshot: snapshot) { return refusal.response }
             governance.keyRefused(context.remoteAddress)
             sampler.refused(error)
             return error.response
