@@ -49,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
     @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
     var adminGroup: String?
+    @Option(help: .hidden) var clockOffsetFile: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -91,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.pruneInterval = Self.duration(pruneInterval)
         options.pruneBatchSize = pruneBatch
         options.prunePause = Self.duration(prunePauseMs / 1_000)
+        options.clockOffsetFile = clockOffsetFile
         // Logs go to stderr: stdout carries only the "listening on" line.
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
