@@ -184,7 +184,10 @@ import HubCore
         await driver.press(.character("x"), .ctrl("u"))
         await driver.type(path)
         await driver.press(.enter)
-        #expect(driver.state.status?.text == "✓ wrote 3 rows and the total to \(path)")
+        #expect(driver.state.status?.text == "✓ wrote 3 row(s) and the total")
+        guard case .message(let title, let shown) = driver.state.modal else { Issue.record("no dialog with the path"); return }
+        #expect(title == "Exported to" && shown.prefix { !$0.isEmpty }.joined() == path)
+        await driver.press(.escape)
         let parsed = try run("/usr/bin/env", ["python3", "-c", """
             import csv, sys
             from decimal import Decimal

@@ -52,10 +52,10 @@ import HubCore
         try terminal.send("C-u")
         try terminal.type(path)
         try terminal.send("Enter")
-        try terminal.waitFor("wrote 1 rows and the total to")
+        try terminal.waitFor("Exported to") { $0.contains("chargeback.csv") && $0.contains("wrote 1 row(s) and the total") }
         let csv = try String(contentsOfFile: path, encoding: .utf8)
         #expect(csv == "team,calls,tokens_in,tokens_out,provider_cost_usd,credits_charged\r\neng,3,300,150,30,0\r\n(total),3,300,150,30,0\r\n")
-        try terminal.send("q", "q")
+        try terminal.send("q", "q", "q")  // the dialog, the chargeback view, the console
         try terminal.waitFor("EXIT=0")
     }
 }

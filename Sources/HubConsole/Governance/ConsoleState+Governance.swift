@@ -218,7 +218,9 @@ extension ConsoleState {
         case .chargeback(let report):
             gov.chargeback = report
         case .exported(let path, let rows):
-            setStatus("✓ " + strings(.govExported, String(rows), path), .ok)
+            // The whole path, wrapped (a status line would cut a long one).
+            setStatus("✓ " + strings(.govExported, String(rows)), .ok)
+            modal = .message(title: strings(.govExportedTitle), lines: ConsoleView.wrap(path, width: 50) + ["", strings(.govExported, String(rows))])
         case .budgetPreview(let draft, let status):
             guard !readOnly else { return [] }
             confirm(strings(.govConfirmBudget, draft.subject.label), GovernanceEffects.budget(draft, status, before: existingBudget(draft.subject, period: draft.period), self),

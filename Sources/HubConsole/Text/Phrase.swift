@@ -52,4 +52,5 @@ public enum Phrase: String, CaseIterable, Sendable {
     case govLimitsTitle, govMembersTitle, govNoBudgets, govNoLimits, govNoTeams, govNoUsage, govNothingChanged
     case govPeriodDay, govPeriodMonth, govPeriodWeek, govScopeTitle, govTotal, govUnitCredits, govUnitUSD
     case govUnsupported, govWarnExpired, govWarnLimitRefusing, govWarnRefusing, govWarnSoft
+    case govExportedTitle
 }

@@ -250,7 +250,7 @@ extension Strings {
         .govEffectSoft: "soft threshold {1} → {2}",
         .govEffectSpent: "spent this period so far: {1} of {2} {3}",
         .govExportTitle: "Export the chargeback of {1} as CSV",
-        .govExported: "wrote {1} rows and the total to {2}",
+        .govExported: "wrote {1} row(s) and the total",
         .govFieldAmount: "amount ({1})",
         .govFieldCIDRs: "addresses (CIDR)",
         .govFieldConcurrency: "concurrent requests",
@@ -292,5 +292,6 @@ extension Strings {
         .govWarnLimitRefusing: "⚠ the last minute's traffic is over the new limits: calls are refused (429) now",
         .govWarnRefusing: "⚠ already exhausted: calls are refused now, until {1}",
         .govWarnSoft: "⚠ past the soft threshold: the console marks it and a notice is sent",
+        .govExportedTitle: "Exported to",
     ]
 }

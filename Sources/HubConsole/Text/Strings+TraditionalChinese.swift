@@ -250,7 +250,7 @@ extension Strings {
         .govEffectSoft: "軟性門檻 {1} → {2}",
         .govEffectSpent: "本週期目前已用：{1}／{2} {3}",
         .govExportTitle: "將 {1} 的費用分攤匯出為 CSV",
-        .govExported: "已將 {1} 列與合計寫入 {2}",
+        .govExported: "已寫入 {1} 列與合計",
         .govFieldAmount: "金額（{1}）",
         .govFieldCIDRs: "位址（CIDR）",
         .govFieldConcurrency: "並行請求數",
@@ -292,5 +292,6 @@ extension Strings {
         .govWarnLimitRefusing: "⚠ 最近一分鐘的流量超過新限制：呼叫現在會被拒絕（429）",
         .govWarnRefusing: "⚠ 預算已用盡：呼叫現在會被拒絕，直到 {1}",
         .govWarnSoft: "⚠ 已超過軟性門檻：主控台會標示，並發出通知",
+        .govExportedTitle: "已匯出至",
     ]
 }

@@ -158,6 +158,7 @@ enum ConformanceScript {
             step(A.ConsoleUsers(limit: 0), .invalidArgument),
             step(A.ConsoleProviders()),
             step(A.ConsoleUnpriced()),
+            step(A.ConsoleTeamMembers()),
             step(A.AuditList(limit: 100)),
             step(A.AuditList(action: "users.", target: "alice")),
             step(A.AuditList(limit: 0), .invalidArgument),
