@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+@testable import HubDevTools
 import NIOCore
 import Testing
 @testable import HubGateway
