@@ -38,34 +38,13 @@ import Testing
         }
         let url = fixture.baseURL + "/chat/completions"
         let database = try fixture.database()
-        func committed() throws -> Int { try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM usage_events") ?? 0 } }
 
-        // Call until refused with every earlier call settled (a refusal while a hold is still out may lift).
-        var calls = 0
-        var refusal: GovernedReply?
-        while calls < 20 {
-            let reply = try await GovernedReply.post(url, key: member.key)
-            calls += 1
-            if reply.status == 402 {
-                let made = calls
-                #expect(try await fixture.eventually { try committed() == made })
-                if try await GovernedReply.post(url, key: member.key).status == 402 {
-                    calls += 1
-                    refusal = reply
-                    break
-                }
-                calls += 1
-            } else {
-                #expect(reply.status == 200, "\(reply.body)")
-            }
-        }
+        let (calls, refusal) = try await Self.callUntilRefused(url, key: member.key, fixture: fixture)
         let refused = try #require(refusal, "never refused in \(calls) calls")
         #expect(refused.code == "budget_exceeded")
         #expect(refused.message.contains("daily budget of team 'lab'"), "\(refused.message)")
         #expect(refused.message.contains("resets at 2027-03-01T15:00:00Z"), "\(refused.message)")
         let made = calls
-        #expect(try await fixture.eventually { try committed() == made })
-
         try await database.read { db in
             // Every call was recorded for the team, in the hub's (moved) day, and no more than one
             // call's hold (0.071) beyond the budget was spent.
@@ -95,6 +74,48 @@ import Testing
                                                arguments: [Self.boundary]) } == 1
         })
         #expect(try fixture.ledgerInvariantHolds())
+    }
+
+    /// Calls one at a time until a call is refused with every earlier call committed (a refusal while
+    /// a hold is still out may lift once it settles); returns the calls made and the refusal.
+    static func callUntilRefused(_ url: String, key: String, fixture: HubFixture) async throws -> (Int, GovernedReply?) {
+        let database = try fixture.database()
+        func committed() throws -> Int { try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM usage_events") ?? 0 } }
+        var calls = 0
+        while calls < 20 {
+            let reply = try await GovernedReply.post(url, key: key)
+            calls += 1
+            let made = calls
+            guard reply.status == 402 else {
+                #expect(reply.status == 200, "\(reply.body)")
+                continue
+            }
+            #expect(try await fixture.eventually { try committed() == made })
+            let again = try await GovernedReply.post(url, key: key)
+            calls += 1
+            let total = calls
+            #expect(try await fixture.eventually { try committed() == total })
+            if again.status == 402 { return (calls, again) }
+        }
+        return (calls, nil)
+    }
+
+    /// Enterprise mode: the budget is in estimated provider USD (0.0135 a call here).
+    @Test func enterpriseBudgetCountsProviderCost() async throws {
+        var user: (id: Int64, key: String) = (0, "")
+        let fixture = try HubFixture(mode: "enterprise") { dataDir in
+            user = try HubFixture.user(dataDir, "eng")
+            try HubFixture.admin(dataDir, ["budgets", "set", "--key", "1", "--amount", "0.02", "--period", "week"])
+        }
+        let (_, refusal) = try await Self.callUntilRefused(fixture.baseURL + "/chat/completions", key: user.key, fixture: fixture)
+        let refused = try #require(refusal)
+        #expect(refused.code == "budget_exceeded" && refused.message.contains("weekly budget of key ahk_"), "\(refused.message)")
+        #expect(refused.message.contains("0.02 USD"))
+        try await fixture.database().read { db in
+            let cost = try Int64.fetchOne(db, sql: "SELECT SUM(provider_cost) FROM usage_events") ?? 0
+            #expect(cost == 27_000_000, "two calls of 0.0135 USD: \(cost)")
+            #expect(try Int64.fetchOne(db, sql: "SELECT SUM(credits_charged) FROM usage_events") == 0)
+        }
     }
 
     @Test func hardBudgetHoldsUnder200ConcurrentRequests() async throws {

@@ -71,7 +71,8 @@ import Testing
 
     @Test func keyScopesSayWhichScopeRefused() async throws {
         var keys: [String: String] = [:]
-        let expiry = Date().addingTimeInterval(20)
+        // Whole seconds: the CLI's ISO 8601 date has no fraction.
+        let expiry = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 20).rounded(.down))
         let fixture = try HubFixture { dataDir in
             for name in ["embedder", "expiring", "elsewhere", "local"] {
                 keys[name] = try HubFixture.user(dataDir, name, credits: "10").key

@@ -20,7 +20,7 @@ extension HubBridge {
                 teams: try await connection.call(Admin.TeamsList()),
                 budgets: try await connection.call(Admin.BudgetsList()),
                 limits: try await connection.call(Admin.LimitsList()),
-                memberships: try await connection.call(Admin.ConsoleTeamMembers())))
+                memberships: try await connection.call(Admin.TeamsMemberships())))
         case .teamDetail(let team):
             return .teamDetail(try await connection.call(Admin.TeamsShow(team: team)))
         case .chargeback(let month, let by):

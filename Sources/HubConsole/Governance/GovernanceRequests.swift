@@ -90,5 +90,5 @@ public struct GovernanceOverview: Sendable, Equatable {
     var teams: [TeamSummary] = []
     var budgets: [BudgetStatus] = []
     var limits: [RateLimit] = []
-    var memberships: [TeamMembershipRow] = []
+    var memberships: [TeamMembershipEntry] = []
 }

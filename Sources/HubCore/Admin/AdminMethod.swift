@@ -37,7 +37,7 @@ public enum Admin {
         CredentialsAdd.self, CredentialsList.self, CredentialsUpdate.self, CredentialsEnable.self, CredentialsDisable.self,
         CredentialsRemove.self,
         RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
-        UsageSummary.self, UsageRecent.self, AuditList.self, ConsoleUsers.self, ConsoleProviders.self, ConsoleUnpriced.self,
+        UsageSummary.self, UsageRecent.self, AuditList.self, UsersSummaries.self, ProvidersHealth.self, RatesUnpriced.self,
         PackagesAdd.self, PackagesList.self, PackagesUpdate.self, PackagesDisable.self, PaymentsList.self,
         PaymentsResolve.self, WebhookSecretsAdd.self, WebhookSecretsList.self, WebhookSecretsRemove.self,
         CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,
@@ -46,7 +46,7 @@ public enum Admin {
         TeamsAdd.self, TeamsList.self, TeamsShow.self, TeamsRemove.self, TeamsAddMember.self, TeamsRemoveMember.self,
         KeysSetTeam.self, KeysScope.self, KeysScopes.self, BudgetsSet.self, BudgetsPreview.self, BudgetsList.self,
         BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
-        ConsoleTeamMembers.self,
+        TeamsMemberships.self,
         ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
     ]
 

@@ -241,6 +241,8 @@ actor UsageWriter: Service {
                 if let userId = item.record.event.userId, let hold = item.record.hold {
                     await credits.release(userId: userId, amount: hold)
                 }
+                _ = budgets.settled(item.record.event.requestId, subjects: [], charged: .zero, providerCost: .zero,
+                                    createdAt: item.record.event.createdAt)
             }
             tried += 1
         }
