@@ -69,15 +69,33 @@ import Testing
         #expect(try fixture.ledgerInvariantHolds())
     }
 
-    @Test func badMonthsAndGroupingsAreRefusedWithOneLine() throws {
+    @Test func badInputIsRefusedWithOneLineAndChangesNothing() throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         try runHub(["init", "--data-dir", dataDir])
-        for (arguments, message) in [(["--month", "2026-13"], "is not a month"), (["--month", "November"], "is not a month"),
-                                     (["--month", "2026-11", "--by", "planet"], "unknown grouping 'planet'")] {
-            let outcome = try AigneHubBinary.run(["admin", "report", "chargeback", "--data-dir", dataDir] + arguments)
-            #expect(outcome.status != 0)
-            #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
+        let taken = dataDir + "/taken.csv"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: taken))
+        let cases: [([String], String)] = [
+            (["report", "chargeback", "--month", "2026-13"], "is not a month"),
+            (["report", "chargeback", "--month", "November"], "is not a month"),
+            (["report", "chargeback", "--month", "2026-11", "--by", "planet"], "unknown grouping 'planet'"),
+            (["retention", "set", "0"], "between 1 and 36500 days"),
+            (["retention", "set", "ninety"], "is not a number of days"),
+            (["usage", "export", "--since", "1d", "--until", "2d"], "the range is empty"),
+            (["usage", "export", "--since", "1d", "--page-size", "0"], "limit must be between 1 and 10000"),
+            (["usage", "export", "--since", "1d", "--output", taken], "exists"),
+            (["usage", "export", "--since", "1d", "--until", "2d", "--output", dataDir + "/new.csv"], "the range is empty"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try AigneHubBinary.run(["admin"] + arguments + ["--data-dir", dataDir])
+            #expect(outcome.status != 0, "\(arguments)")
+            #expect(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+            #expect(outcome.stderr.split(separator: "\n").count == 1, "\(arguments): \(outcome.stderr)")
         }
+        #expect(try String(contentsOfFile: taken, encoding: .utf8) == "mine")
+        #expect(!FileManager.default.fileExists(atPath: dataDir + "/new.csv"))
+        #expect(!FileManager.default.fileExists(atPath: dataDir + "/new.csv.partial"))
+        let status = try runHub(["admin", "retention", "--json", "--data-dir", dataDir])
+        #expect(!status.contains("\"days\""), "\(status)")
     }
 }
