@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAdmin
 import HubCore
 
 /// `admin report`: reports for charging usage back to the teams and people who caused it.
