@@ -43,7 +43,7 @@ public struct GatewayOptions: Sendable {
     /// How long shutdown waits for in-flight requests.
     public var shutdownGrace: Duration = .seconds(60)
     /// How often the hub looks for usage events older than the retention setting; how many it
-    /// deletes per transaction, and the pause between two such transactions (``UsagePruner``).
+    /// deletes per transaction at most, and the pause between two such transactions (``UsagePruner``).
     public var pruneInterval: Duration = .seconds(60)
     public var pruneBatchSize = 1_000
     public var prunePause: Duration = .milliseconds(5)

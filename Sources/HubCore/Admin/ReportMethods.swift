@@ -66,7 +66,7 @@ extension Admin {
             let grouping = by ?? .team
             return try context.read { db in
                 let zone = try GovernanceTimeZone.current(db)
-                let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone)
+                let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone.zone)
                 let rows = try Row.fetchAll(db, sql: Self.sql(grouping), arguments: [hours.start, hours.end])
                     .map { row in Self.row(row, grouping) }
                 var total = ChargebackRow(key: "", label: "(total)")
@@ -77,7 +77,7 @@ extension Admin {
                     total.providerCost = try total.providerCost.adding(row.providerCost)
                     total.creditsCharged = try total.creditsCharged.adding(row.creditsCharged)
                 }
-                return ChargebackReport(month: month.trimmingSpaces, by: grouping, timeZone: zone.identifier,
+                return ChargebackReport(month: month.trimmingSpaces, by: grouping, timeZone: zone.name,
                                         rows: rows, total: total)
             }
         }

@@ -8,15 +8,16 @@ import GRDB
 enum GovernanceTimeZone {
     static let utc = TimeZone(identifier: "UTC")!
 
-    static func current(_ db: Database) throws -> TimeZone {
+    /// The zone and its IANA name (Foundation calls UTC "GMT": reports say "UTC", as the setting does).
+    static func current(_ db: Database) throws -> (zone: TimeZone, name: String) {
         guard try db.columns(in: "settings").contains(where: { $0.name == "governance_time_zone" }),
               let name = try String.fetchOne(db, sql: "SELECT governance_time_zone FROM settings WHERE id = 1"),
               !name.isEmpty
-        else { return utc }
+        else { return (utc, "UTC") }
         guard let zone = TimeZone(identifier: name) else {
             throw HubError(.failedPrecondition, "the setting governance_time_zone names no time zone: '\(name)'")
         }
-        return zone
+        return (zone, name)
     }
 
     /// A calendar month (`YYYY-MM`) in `zone`, as the UTC hour keys of `usage_hourly` (``UsageRollup/hour(_:)``)

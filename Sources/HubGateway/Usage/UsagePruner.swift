@@ -11,8 +11,11 @@ import ServiceLifecycle
 ///
 /// Rollups are untouched (they are kept by insert triggers), so reports answer as before.
 struct UsagePruner: Service {
-    /// Pages returned to the file system per step (8 MB of 4 KB pages).
-    static let vacuumPages = 2_048
+    /// Pages returned to the file system per step (2 MB of 4 KB pages).
+    static let vacuumPages = 512
+    /// How long one pruning transaction should hold the write lock.
+    static let batchBudget: Duration = .milliseconds(10)
+    static let smallestBatch = 20
 
     let store: HubStore
     let interval: Duration
@@ -48,16 +51,28 @@ struct UsagePruner: Service {
     }
 
     /// One pass: every event older than the retention, then the free pages. Returns events pruned.
+    ///
+    /// A batch holds the database's write lock, and the requests whose holds wait behind it wait with it:
+    /// the batch size adapts so that a batch takes about ``batchBudget`` (halved when one takes longer,
+    /// doubled up to `batchSize` when one takes less than half), whatever the disk and the table's layout.
     @discardableResult
     func pruneOnce(now: Date = Date()) async throws -> Int {
         guard let cutoff = try await UsageRetention.cutoff(store, now: now) else { return 0 }
         var pruned = 0
+        var size = min(batchSize, 100)
         let started = ContinuousClock.now
         while true {
             try Task.checkCancellation()
-            let count = try await UsageRetention.pruneBatch(store, before: cutoff, limit: batchSize, now: now)
+            let batchStarted = ContinuousClock.now
+            let count = try await UsageRetention.pruneBatch(store, before: cutoff, limit: size, now: now)
+            let took = ContinuousClock.now - batchStarted
             pruned += count
-            if count < batchSize { break }
+            if count < size { break }
+            if took > Self.batchBudget {
+                size = max(Self.smallestBatch, size / 2)
+            } else if took < Self.batchBudget / 2 {
+                size = min(batchSize, size * 2)
+            }
             try await Task.sleep(for: pause)
         }
         guard pruned > 0 else { return 0 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAdmin
 import HubCore
 
 /// `admin report`: reports for charging usage back to the teams and people who caused it.
@@ -65,21 +66,40 @@ extension UsageCommand {
         @Option(help: "Start: 24h, 7d, 2026-11-01 or an ISO time.", transform: Parse.time) var since: Date
         @Option(help: "End, not included (default now).", transform: Parse.time) var until: Date?
         @Option(help: "csv or jsonl (default csv; --json means jsonl).") var format: Format = .csv
-        @Option(help: "Write to this file (created with mode 600; it must not exist) instead of standard output.")
+        @Option(help: "Write to this file (mode 600; it must not exist; it appears only once complete) instead of standard output.")
         var output: String?
         @Option(help: "Events per page, 1-10000 (default 1000).") var pageSize: Int?
 
         func run() async throws {
             let connection = try hub.connect()
+            guard let output else { return try await export(connection, to: FileHandle.standardOutput) }
+            // All or nothing: pages go to OUTPUT.partial, renamed to OUTPUT once the last one is written.
+            guard !FileManager.default.fileExists(atPath: output) else { throw HubError(.alreadyExists, "\(output) exists: give a new file") }
+            let partial = output + ".partial"
+            let sink = try Self.create(partial)
+            do {
+                try await export(connection, to: sink)
+                try sink.close()
+                guard rename(partial, output) == 0 else {
+                    throw HubError(.storage, "cannot rename \(partial) to \(output): \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw error
+            }
+        }
+
+        private func export(_ connection: any HubConnection, to sink: FileHandle) async throws {
             let format = hub.json ? .jsonl : format
-            let sink = try output.map(Self.create) ?? FileHandle.standardOutput
             let encoder = HubJSON.encoder()
             var request = Admin.UsageExport(since: since, until: until ?? Date(), limit: pageSize)
-            if format == .csv { try sink.write(contentsOf: try ReportCSV.usageHeaderLine()) }
+            var wroteHeader = false
             while true {
                 let page = try await connection.call(request)
                 switch format {
                 case .csv:
+                    if !wroteHeader { try sink.write(contentsOf: try ReportCSV.usageHeaderLine()) }
+                    wroteHeader = true
                     try sink.write(contentsOf: try ReportCSV.usage(page.events))
                 case .jsonl:
                     var lines = Data()
@@ -89,10 +109,9 @@ extension UsageCommand {
                     }
                     try sink.write(contentsOf: lines)
                 }
-                guard let next = page.next else { break }
+                guard let next = page.next else { return }
                 request.after = next
             }
-            if output != nil { try sink.close() }
         }
 
         private static func create(_ path: String) throws -> FileHandle {

@@ -45,7 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds SIGTERM waits for in-flight requests and streams before it closes them.") var shutdownGrace = 60.0
     @Option(help: "Seconds between looks for usage events older than the retention setting (aigne-hub admin retention).")
     var pruneInterval = 60.0
-    @Option(help: "Usage events pruned per transaction (each a short write, with a pause after it).") var pruneBatch = 1_000
+    @Option(help: "Most usage events pruned per transaction (fewer when one would hold the database over 10 ms).")
+    var pruneBatch = 1_000
     @Option(help: "Milliseconds of pause between two pruning transactions, for traffic to write in.") var prunePauseMs = 5.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
     @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
