@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// Teams, budgets, limits, key scopes and the chargeback view, driven key by key against a real hub
 /// database (the admin methods of gov-control and gov-reports answer, nothing is faked).

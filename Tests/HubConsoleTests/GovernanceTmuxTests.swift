@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// The real binary in tmux: a team budget set through the dialog, then seen in the Teams view and in
 /// the Users pane's bar; the month's chargeback exported to a file.
