@@ -26,6 +26,9 @@ import HubAdmin
         return hub
     }
 
+    /// The digit of the Teams pane.
+    let teamsKey = Key.character(Character(String(PaneID.teams.rawValue)))
+
     func lines(_ screen: ScreenModel) -> [String] {
         screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
@@ -39,7 +42,7 @@ import HubAdmin
         let hub = try Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
-        await driver.press(.character("6"))
+        await driver.press(teamsKey)
         #expect(driver.state.selectedTeam?.team.name == "eng")
         await driver.press(.character("b"))
         guard case .form(let form) = driver.state.modal else { Issue.record("no budget form"); return }
@@ -212,7 +215,7 @@ import HubAdmin
         let hub = try Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, readOnly: true)
-        await driver.press(.character("6"), .character("b"))
+        await driver.press(teamsKey, .character("b"))
         #expect(driver.state.modal == nil && driver.state.status?.text == "✗ read-only: changes are disabled")
         await driver.press(.character("c"))
         #expect(driver.state.gov.chargeback != nil)
@@ -225,7 +228,7 @@ import HubAdmin
         _ = try hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 100), period: .week, soft: 50), actor: "test")
         _ = try hub.connection.service.perform(Admin.LimitsSet(team: "eng", rpm: 60, tpm: 10_000), actor: "test")
         var driver = await Driver(hub: hub)
-        await driver.press(.character("6"), .enter)
+        await driver.press(teamsKey, .enter)
         let screen = lines(driver.screen(width: 100, height: 30))
         #expect(screen[2].hasPrefix(" eng  engineering"))
         #expect(screen[3].trimmingCharacters(in: .whitespaces) == "limits: 60 requests/min · 10000 tokens/min · – concurrent")
@@ -244,7 +247,7 @@ import HubAdmin
         _ = try hub.connection.service.perform(Admin.LimitsSet(user: "bob", concurrency: 2), actor: "test")
         var driver = await Driver(hub: hub, language: language)
         let zh = language == .traditionalChinese
-        for (keys, expected) in [([Key.character("6")], "eng"), ([.character("c")], zh ? "合計" : "total"),
+        for (keys, expected) in [([teamsKey], "eng"), ([.character("c")], zh ? "合計" : "total"),
                                  ([.character("c"), .enter], "engineering"), ([.escape, .character("3")], "王小明")] {
             await driver.press(keys[0])
             for key in keys.dropFirst() { await driver.press(key) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import HubAdmin
+@testable import HubConsole
 @testable import HubCore
 
 /// The real binary in tmux: a team budget set through the dialog, then seen in the Teams view and in
@@ -23,8 +24,9 @@ import HubAdmin
         let terminal = try Tmux(command: hub.consoleCommand)
         defer { terminal.kill() }
         try terminal.waitFor("mode: enterprise")
-        try terminal.send("6")
-        try terminal.waitFor("[6 Teams]")
+        let teams = String(PaneID.teams.rawValue)
+        try terminal.send(teams)
+        try terminal.waitFor("[\(teams) Teams]")
         try terminal.waitFor("eng")
         try terminal.send("b")
         try terminal.waitFor("Budget for team eng")
@@ -35,8 +37,8 @@ import HubAdmin
         #expect(try connection.service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "sent before it was confirmed")
         try terminal.send("y")
         try terminal.waitFor("budget of team eng saved")
-        let teams = try terminal.waitFor("30%")
-        #expect(teams.components(separatedBy: "\n").contains { $0.contains("eng") && $0.contains("██") && $0.contains("│") && $0.contains("30%") })
+        let teamsView = try terminal.waitFor("30%")
+        #expect(teamsView.components(separatedBy: "\n").contains { $0.contains("eng") && $0.contains("██") && $0.contains("│") && $0.contains("30%") })
         let budgets = try connection.service.perform(Admin.BudgetsList(team: "eng"), actor: "test")
         #expect(budgets.map { "\($0.amount) \($0.period.rawValue) \($0.soft ?? 0) \($0.spent)" } == ["100 month 80 30"])
         try terminal.send("3")
@@ -46,7 +48,7 @@ import HubAdmin
 
         // The chargeback of this month, exported to a file named in the dialog.
         let path = hub.directory + "/chargeback.csv"
-        try terminal.send("6", "c")
+        try terminal.send(teams, "c")
         try terminal.waitFor("Chargeback ")
         try terminal.send("x")
         try terminal.waitFor("Export the chargeback of")

@@ -63,6 +63,7 @@ enum UsersPaneView {
         for (index, line) in governance.enumerated() {
             screen.put(line.text, x: 1, y: rect.y + 2 + index, style: theme[line.role], limit: rect.width - 2)
         }
+        // The keys and the ledger move down by those lines.
         let rect = Rect(x: rect.x, y: rect.y + governance.count, width: rect.width, height: rect.height - governance.count)
         let keysHeight = min(detail.keys.count + 2, max(3, (rect.height - 3) / 3))
         Drawing.heading(t(.keysTitle), x: 1, y: rect.y + 2, width: rect.width - 2, on: &screen, theme: theme)
