@@ -91,6 +91,9 @@ final class BudgetBook: Sendable {
     /// Ids of the budgets this book knows (to load the spend of new ones).
     var budgetIds: Set<Int64> { state.withLock { Set($0.accounts.keys) } }
 
+    /// The mode the book counts in (credits or provider USD).
+    var mode: DeploymentMode { state.withLock { $0.mode } }
+
     /// Holds `amount` for `requestId` against every budget of `subjects`, or throws the first
     /// budget with no room left (nothing is held then).
     func reserve(_ requestId: String, subjects: [SubjectKey], amount: Amount, now: Date) throws(Exceeded) {
