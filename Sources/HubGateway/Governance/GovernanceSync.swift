@@ -12,7 +12,7 @@ final class GovernanceSync: Service {
     let interval: Duration
     let resyncInterval: Duration
 
-    init(gateway: Gateway, interval: Duration, resyncInterval: Duration = .seconds(5)) {
+    init(gateway: Gateway, interval: Duration, resyncInterval: Duration = .seconds(30)) {
         self.gateway = gateway; self.interval = interval; self.resyncInterval = resyncInterval
     }
 
