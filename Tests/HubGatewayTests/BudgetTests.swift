@@ -118,17 +118,21 @@ import Testing
         }
     }
 
+    /// Output priced only, so each call's hold (10 tokens × 2/1K = 0.02 credits) is exactly its cost:
+    /// a budget of 0.99 admits calls while spent + held < 0.99, i.e. exactly 50, overshooting by
+    /// 0.01 — less than one hold — however the 200 calls interleave.
     @Test func hardBudgetHoldsUnder200ConcurrentRequests() async throws {
         var user: (id: Int64, key: String) = (0, "")
         let fixture = try HubFixture(mockArguments: ["--latency-ms", "300"]) { dataDir in
+            try HubFixture.admin(dataDir, ["rates", "set", "mock/mock-model", "--input", "0", "--output", "2", "--per", "1K"])
             user = try HubFixture.user(dataDir, "spender", credits: "100")
-            try HubFixture.admin(dataDir, ["budgets", "set", "--user", "spender", "--amount", "1", "--period", "month"])
+            try HubFixture.admin(dataDir, ["budgets", "set", "--user", "spender", "--amount", "0.99", "--period", "month"])
         }
         let replies = try await GovernedReply.concurrent(200, fixture.baseURL + "/chat/completions", key: user.key)
         let succeeded = replies.filter { $0.status == 200 }.count
         let refused = replies.filter { $0.status == 402 }
         #expect(succeeded + refused.count == 200, "statuses: \(Set(replies.map(\.status)))")
-        #expect(succeeded >= 1 && !refused.isEmpty, "\(succeeded) served")
+        #expect(succeeded == 50, "\(succeeded) served")
         #expect(refused.allSatisfy { $0.code == "budget_exceeded" && $0.message.contains("monthly budget of user 'spender'") })
 
         let database = try fixture.database()
@@ -138,14 +142,15 @@ import Testing
         let charged = try await database.read { db in
             try Int64.fetchOne(db, sql: "SELECT COALESCE(-SUM(amount), 0) FROM ledger WHERE kind = 'usage'") ?? 0
         }
-        // At most one hold (0.071 credits) beyond the budget of 1 credit; each success costs 0.027.
-        #expect(charged <= 1_000_000_000 + 71_000_000, "charged \(charged)")
-        #expect(charged == Int64(succeeded) * 27_000_000)
+        // Every success charged its hold; the budget overshot by less than one hold (0.02).
+        #expect(charged == Int64(succeeded) * 20_000_000)
+        #expect(charged > 990_000_000 && charged - 990_000_000 < 20_000_000, "charged \(charged)")
         #expect(try fixture.ledgerInvariantHolds())
-        // The admin API reports the same spend.
+        // The admin API reports the same spend, and the budget as reached.
         let listed = try fixture.admin(["budgets", "list", "--user", "spender", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]]
         #expect(rows?.first?["spent"] as? String == AmountText.of(nanos: charged), "\(listed)")
+        #expect(rows?.first?["hard_reached"] as? Bool == true)
     }
 }
 

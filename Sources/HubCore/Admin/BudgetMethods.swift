@@ -25,12 +25,7 @@ extension Admin {
             return try context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let existing = try BudgetDraft.find(db, subject, period)
-                var budget = existing ?? Budget(id: nil, subjectKind: subject.kind, subjectId: subject.id, period: period,
-                                                amount: amount, softPercent: soft, softNoticePeriod: nil,
-                                                createdAt: Date(), updatedAt: Date())
-                budget.amount = amount
-                budget.softPercent = soft
-                budget.updatedAt = Date()
+                var budget = BudgetDraft.merged(existing, subject, period, amount: amount, soft: soft)
                 if existing == nil { try budget.insert(db) } else { try budget.update(db) }
                 try context.audit(db, Self.name, target: BudgetDraft.target(subject, period), before: existing, after: budget)
                 return try BudgetStatuses.status(db, budget, settings: try Settings.current(db))
@@ -59,11 +54,7 @@ extension Admin {
             try BudgetDraft.validate(amount: amount, soft: soft)
             return try context.read { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
-                var budget = try BudgetDraft.find(db, subject, period)
-                    ?? Budget(id: nil, subjectKind: subject.kind, subjectId: subject.id, period: period, amount: amount,
-                              softPercent: soft, softNoticePeriod: nil, createdAt: Date(), updatedAt: Date())
-                budget.amount = amount
-                budget.softPercent = soft
+                let budget = BudgetDraft.merged(try BudgetDraft.find(db, subject, period), subject, period, amount: amount, soft: soft)
                 return try BudgetStatuses.status(db, budget, settings: try Settings.current(db))
             }
         }
@@ -80,8 +71,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) throws -> [BudgetStatus] {
             try context.read { db in
-                let subject = key == nil && user == nil && team == nil
-                    ? nil : try Lookup.subject(db, key: key, user: user, team: team)
+                let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try BudgetStatuses.all(db, subject: subject)
             }
         }
@@ -130,6 +120,16 @@ enum BudgetDraft {
     static func find(_ db: Database, _ subject: Subject, _ period: BudgetPeriod) throws -> Budget? {
         try Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id
                           && Column("period") == period.rawValue).fetchOne(db)
+    }
+
+    /// The budget `existing` (or a new one) with `amount` and `soft`.
+    static func merged(_ existing: Budget?, _ subject: Subject, _ period: BudgetPeriod, amount: Amount, soft: Int?) -> Budget {
+        var budget = existing ?? Budget(id: nil, subjectKind: subject.kind, subjectId: subject.id, period: period, amount: amount,
+                                        softPercent: soft, softNoticePeriod: nil, createdAt: Date(), updatedAt: Date())
+        budget.amount = amount
+        budget.softPercent = soft
+        budget.updatedAt = Date()
+        return budget
     }
 
     static func target(_ subject: Subject, _ period: BudgetPeriod) -> String {

@@ -73,16 +73,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) throws -> APIKey {
             try context.write { db in
-                let reference = key.trimmingSpaces
-                let matches = if let id = Int64(reference) {
-                    try APIKey.filter(key: id).fetchAll(db)
-                } else {
-                    try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
-                }
-                guard let before = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
-                guard matches.count == 1 else {
-                    throw HubError.invalid("'\(reference)' matches \(matches.count) keys: give more of the prefix or the id")
-                }
+                let before = try Lookup.key(db, key)
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before
                 after.revokedAt = Date()

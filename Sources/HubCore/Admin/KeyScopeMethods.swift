@@ -70,18 +70,20 @@ extension Admin {
 
 enum KeyScopeDraft {
     static func models(_ list: [String]) throws(HubError) -> [String] {
-        guard !list.isEmpty else { throw HubError.invalid("give at least one model pattern (to lift the limit, clear models)") }
-        guard list.count <= 100 else { throw HubError.invalid("at most 100 model patterns, got \(list.count)") }
-        var patterns: [String] = []
-        for raw in list { patterns.append(try ModelGlob(raw).pattern) }
-        return patterns
+        try validated(list, "model patterns", clear: "models") { raw throws(HubError) in try ModelGlob(raw).pattern }
     }
 
     static func cidrs(_ list: [String]) throws(HubError) -> [String] {
-        guard !list.isEmpty else { throw HubError.invalid("give at least one address range (to lift the limit, clear cidrs)") }
-        guard list.count <= 100 else { throw HubError.invalid("at most 100 address ranges, got \(list.count)") }
-        var ranges: [String] = []
-        for raw in list { ranges.append(try AddressRange(raw).description) }
-        return ranges
+        try validated(list, "address ranges", clear: "cidrs") { raw throws(HubError) in try AddressRange(raw).description }
+    }
+
+    /// 1-100 entries, each in its normal form.
+    private static func validated(_ list: [String], _ what: String, clear: String,
+                                  _ normal: (String) throws(HubError) -> String) throws(HubError) -> [String] {
+        guard !list.isEmpty else { throw HubError.invalid("give at least one of the \(what) (to lift the limit, clear \(clear))") }
+        guard list.count <= 100 else { throw HubError.invalid("at most 100 \(what), got \(list.count)") }
+        var normalised: [String] = []
+        for raw in list { normalised.append(try normal(raw)) }
+        return normalised
     }
 }

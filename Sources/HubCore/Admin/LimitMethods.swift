@@ -74,8 +74,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) throws -> [RateLimit] {
             try context.read { db in
-                let subject = key == nil && user == nil && team == nil
-                    ? nil : try Lookup.subject(db, key: key, user: user, team: team)
+                let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try RateLimit.all(db, subject: subject)
             }
         }

@@ -11,17 +11,30 @@ public struct SubjectKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(kind.rawValue) \(id)" }
 }
 
+/// A key scope with its patterns and ranges parsed once per configuration load, for the request path.
+public struct ParsedKeyScope: Sendable {
+    public var scope: KeyScope
+    public var models: [ModelGlob]
+    public var ranges: [AddressRange]
+
+    public init(_ scope: KeyScope) {
+        self.scope = scope
+        models = scope.models.compactMap { try? ModelGlob($0) }
+        ranges = scope.cidrs.compactMap { try? AddressRange($0) }
+    }
+}
+
 /// What the gateway governs calls by, read with the rest of its catalog: the team of each key,
 /// budgets, rate limits, key scopes and the names of their subjects (for error messages).
 public struct GovernanceCatalog: Sendable {
     public var keyTeams: [Int64: Int64]
     public var budgets: [Budget]
     public var limits: [SubjectKey: LimitValues]
-    public var scopes: [Int64: KeyScope]
+    public var scopes: [Int64: ParsedKeyScope]
     public var names: [SubjectKey: String]
 
     public init(keyTeams: [Int64: Int64] = [:], budgets: [Budget] = [], limits: [SubjectKey: LimitValues] = [:],
-                scopes: [Int64: KeyScope] = [:], names: [SubjectKey: String] = [:]) {
+                scopes: [Int64: ParsedKeyScope] = [:], names: [SubjectKey: String] = [:]) {
         self.keyTeams = keyTeams; self.budgets = budgets; self.limits = limits; self.scopes = scopes; self.names = names
     }
 
@@ -35,7 +48,7 @@ public struct GovernanceCatalog: Sendable {
             catalog.limits[SubjectKey(limit.subjectKind, limit.subjectId)] =
                 LimitValues(rpm: limit.rpm, tpm: limit.tpm, concurrency: limit.concurrency)
         }
-        for scope in try KeyScope.fetchAll(db) { catalog.scopes[scope.keyId] = scope }
+        for scope in try KeyScope.fetchAll(db) { catalog.scopes[scope.keyId] = ParsedKeyScope(scope) }
         let subjects = Set(catalog.budgets.map { SubjectKey($0.subjectKind, $0.subjectId) }).union(catalog.limits.keys)
         for subject in subjects {
             catalog.names[subject] = try Lookup.subject(db, kind: subject.kind, id: subject.id).name

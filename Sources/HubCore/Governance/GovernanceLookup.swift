@@ -5,14 +5,7 @@ import GRDB
 /// name, a key as `keys.revoke` takes it (id or visible prefix), a subject as exactly one of them.
 extension Lookup {
     static func team(_ db: Database, _ reference: String) throws -> Team {
-        let reference = reference.trimmingSpaces
-        let found = if let id = Int64(reference) {
-            try Team.fetchOne(db, key: id)
-        } else {
-            try Team.filter(Column("name") == reference).fetchOne(db)
-        }
-        guard let found else { throw HubError.notFound("unknown team '\(reference)'") }
-        return found
+        try byIdOrName(db, reference, "team")
     }
 
     static func key(_ db: Database, _ reference: String) throws -> APIKey {
@@ -46,6 +39,11 @@ extension Lookup {
         }
         let found = try self.team(db, team!)
         return Subject(kind: .team, id: found.id!, name: found.name)
+    }
+
+    /// The subject named by one of `key`, `user`, `team`, or nil when none is given (a list of all).
+    static func optionalSubject(_ db: Database, key: String?, user: String?, team: String?) throws -> Subject? {
+        key == nil && user == nil && team == nil ? nil : try subject(db, key: key, user: user, team: team)
     }
 
     /// The subject of a stored `(kind, id)`, with its current name.

@@ -9,6 +9,7 @@ extension Schema {
     ///   sent (one notice per budget per period).
     /// - `rate_limits`: requests and tokens per minute and concurrent requests of one subject.
     /// - `key_scopes`: what a key may do: model globs, an expiry, client address ranges (CIDR).
+    /// - `usage_events_key_time`: a key's spend in a period, by index.
     /// - `settings`: the time zone of budget periods, the default limits of a key per mode, and the
     ///   refused key checks a client address may make per minute.
     ///
@@ -48,6 +49,8 @@ extension Schema {
             t.add(column: "default_key_limits", .text).notNull().defaults(to: "{}")   // JSON: DefaultKeyLimits
             t.add(column: "unauthenticated_rpm", .integer).notNull().defaults(to: 300).check { $0 >= 0 }
         }
+        // A key's spend in a period (users and teams have theirs already).
+        try db.create(index: "usage_events_key_time", on: "usage_events", columns: ["api_key_id", "created_at"])
         for (kind, table) in [("key", "api_keys"), ("user", "users"), ("team", "teams")] {
             try db.execute(sql: """
                 CREATE TRIGGER governance_forget_\(kind) AFTER DELETE ON \(table)

@@ -8,7 +8,7 @@ import Synchronization
 /// committed, so concurrent calls overshoot a budget by at most one call's hold.
 ///
 /// Spend comes from the usage events: loaded when a budget first appears, added as this node's
-/// settlements commit, and compared with the database every few seconds (the larger wins, so
+/// settlements commit, and compared with the database every 30 seconds (the larger wins, so
 /// other nodes' spend is seen within that interval). A period that ends starts the next at zero.
 final class BudgetBook: Sendable {
     /// One budget's period and use.
@@ -90,6 +90,9 @@ final class BudgetBook: Sendable {
 
     /// Ids of the budgets this book knows (to load the spend of new ones).
     var budgetIds: Set<Int64> { state.withLock { Set($0.accounts.keys) } }
+
+    /// The mode the book counts in (credits or provider USD).
+    var mode: DeploymentMode { state.withLock { $0.mode } }
 
     /// Holds `amount` for `requestId` against every budget of `subjects`, or throws the first
     /// budget with no room left (nothing is held then).

@@ -32,15 +32,14 @@ struct GovernanceGate: Sendable {
     /// The key's scope and the rate limits of its subjects: the permit, or the refusal.
     func admit(_ identity: ClientIdentity, address: String?, snapshot: ConfigSnapshot) throws(APIError) -> RatePermit {
         let governance = snapshot.catalog.governance
-        if let scope = governance.scopes[identity.keyId] {
-            if let expiry = scope.expiresAt, clock.now() >= expiry {
+        if let parsed = governance.scopes[identity.keyId] {
+            if let expiry = parsed.scope.expiresAt, clock.now() >= expiry {
                 throw APIError.keyExpired("this API key expired at \(expiry.formatted(.iso8601))")
             }
-            if !scope.cidrs.isEmpty {
-                let ranges = scope.cidrs.compactMap { try? AddressRange($0) }
-                guard let address, ranges.contains(where: { $0.contains(address) }) else {
+            if !parsed.ranges.isEmpty {
+                guard let address, parsed.ranges.contains(where: { $0.contains(address) }) else {
                     throw APIError.addressNotAllowed("this API key may not be used from \(address ?? "an unknown address"): "
-                                                     + "allowed ranges are \(scope.cidrs.joined(separator: ", "))")
+                                                     + "allowed ranges are \(parsed.scope.cidrs.joined(separator: ", "))")
                 }
             }
         }
@@ -63,13 +62,13 @@ struct GovernanceGate: Sendable {
     /// The candidates the key's model patterns allow (all when it has none), or `model_not_allowed`.
     func allowedCandidates(_ candidates: [RouteCandidate], requested: String, identity: ClientIdentity,
                            snapshot: ConfigSnapshot) throws(APIError) -> [RouteCandidate] {
-        guard let scope = snapshot.catalog.governance.scopes[identity.keyId], !scope.models.isEmpty else { return candidates }
-        let globs = scope.models.compactMap { try? ModelGlob($0) }
+        guard let parsed = snapshot.catalog.governance.scopes[identity.keyId], !parsed.models.isEmpty else { return candidates }
         let allowed = candidates.filter { candidate in
-            globs.contains { $0.matches("\(candidate.provider.name)/\(candidate.upstreamModel)") || $0.matches(requested) }
+            parsed.models.contains { $0.matches("\(candidate.provider.name)/\(candidate.upstreamModel)") || $0.matches(requested) }
         }
         guard !allowed.isEmpty else {
-            throw APIError.modelNotAllowed("this API key may not use model '\(requested)': allowed are \(scope.models.joined(separator: ", "))")
+            throw APIError.modelNotAllowed(
+                "this API key may not use model '\(requested)': allowed are \(parsed.scope.models.joined(separator: ", "))")
         }
         return allowed
     }

@@ -12,7 +12,7 @@ final class GovernanceSync: Service {
     let interval: Duration
     let resyncInterval: Duration
 
-    init(gateway: Gateway, interval: Duration, resyncInterval: Duration = .seconds(5)) {
+    init(gateway: Gateway, interval: Duration, resyncInterval: Duration = .seconds(30)) {
         self.gateway = gateway; self.interval = interval; self.resyncInterval = resyncInterval
     }
 
@@ -45,7 +45,8 @@ final class GovernanceSync: Service {
     static func configure(_ book: BudgetBook, snapshot: ConfigSnapshot, store: HubStore, now: Date, all: Bool) throws(HubError) {
         let governance = snapshot.catalog.governance
         let known = book.budgetIds
-        let load = all ? governance.budgets : governance.budgets.filter { !known.contains($0.id ?? 0) }
+        // After a mode switch every budget counts in the other unit: load them all again.
+        let load = all || book.mode != snapshot.mode ? governance.budgets : governance.budgets.filter { !known.contains($0.id ?? 0) }
         let spends = load.isEmpty ? [:] : try GovernanceSpend.current(load, settings: snapshot.settings, now: now, store)
         book.configure(governance, settings: snapshot.settings, spends: spends, now: now)
     }
