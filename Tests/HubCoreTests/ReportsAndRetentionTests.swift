@@ -121,7 +121,7 @@ import Testing
         let cutoff = try #require(try await UsageRetention.cutoff(hub.store, now: now))
         var pruned = 0
         while true {
-            let count = try await UsageRetention.pruneBatch(hub.store, before: cutoff, limit: 250, now: now)
+            let count = try await UsageRetention.pruneBatch(hub.store, before: cutoff, limit: 250, now: now).pruned
             pruned += count
             if count < 250 { break }
         }

@@ -64,7 +64,7 @@ import Testing
         let results = await trafficTask.value
         #expect(results.allSatisfy { $0.status == 200 }, "\(results.filter { $0.status != 200 }.prefix(5))")
         let duringPruning = results.filter { $0.at > setAt && $0.at < prunedAt }.count
-        #expect(duringPruning >= 20, "only \(duringPruning) requests were served while the hub pruned")
+        #expect(duringPruning >= 5, "only \(duringPruning) requests were served while the hub pruned")
         let servedEvents = try await fixture.eventually(30) {
             try fixture.database().read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events WHERE user_id = ? AND status = 200",

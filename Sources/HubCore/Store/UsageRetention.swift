@@ -31,9 +31,12 @@ public enum UsageRetention {
     }
 
     /// Deletes at most `limit` of the oldest events created before `cutoff`, in one transaction that
-    /// also counts them in `retention.pruned_total`. Returns how many went (0: nothing older is left).
-    public static func pruneBatch(_ store: HubStore, before cutoff: Date, limit: Int, now: Date = Date()) async throws(HubError) -> Int {
+    /// also counts them in `retention.pruned_total`. Returns how many went (0: nothing older is left) and
+    /// how long the deletion held the write lock (not counting the wait for it).
+    public static func pruneBatch(_ store: HubStore, before cutoff: Date, limit: Int,
+                                  now: Date = Date()) async throws(HubError) -> (pruned: Int, held: Duration) {
         try await write(store) { db in
+            let started = ContinuousClock.now
             try db.execute(sql: """
                 DELETE FROM usage_events WHERE id IN
                   (SELECT id FROM usage_events WHERE created_at < ? ORDER BY created_at LIMIT ?)
@@ -41,7 +44,7 @@ public enum UsageRetention {
             let pruned = db.changesCount
             try db.execute(sql: "UPDATE retention SET pruned_total = pruned_total + ?, last_run_at = ? WHERE id = 1",
                            arguments: [pruned, now])
-            return pruned
+            return (pruned, ContinuousClock.now - started)
         }
     }
 

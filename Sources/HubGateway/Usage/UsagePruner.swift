@@ -53,8 +53,8 @@ struct UsagePruner: Service {
     /// One pass: every event older than the retention, then the free pages. Returns events pruned.
     ///
     /// A batch holds the database's write lock, and the requests whose holds wait behind it wait with it:
-    /// the batch size adapts so that a batch takes about ``batchBudget`` (halved when one takes longer,
-    /// doubled up to `batchSize` when one takes less than half), whatever the disk and the table's layout.
+    /// the batch size adapts so that a batch holds it about ``batchBudget`` (halved when one holds it longer,
+    /// doubled up to `batchSize` when one holds it less than half), whatever the disk and the table's layout.
     @discardableResult
     func pruneOnce(now: Date = Date()) async throws -> Int {
         guard let cutoff = try await UsageRetention.cutoff(store, now: now) else { return 0 }
@@ -63,9 +63,7 @@ struct UsagePruner: Service {
         let started = ContinuousClock.now
         while true {
             try Task.checkCancellation()
-            let batchStarted = ContinuousClock.now
-            let count = try await UsageRetention.pruneBatch(store, before: cutoff, limit: size, now: now)
-            let took = ContinuousClock.now - batchStarted
+            let (count, took) = try await UsageRetention.pruneBatch(store, before: cutoff, limit: size, now: now)
             pruned += count
             if count < size { break }
             if took > Self.batchBudget {
