@@ -1,4 +1,4 @@
-/// The five panes, in tab order; the raw value is the digit that jumps to the pane.
+/// The panes, in tab order; the raw value is the digit that jumps to the pane.
 public enum PaneID: Int, CaseIterable, Sendable {
     case mode = 1, providers, users, pricing, live, teams
 
