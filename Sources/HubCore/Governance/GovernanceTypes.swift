@@ -34,6 +34,13 @@ public struct Budget: HubRecord, Equatable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    public init(id: Int64?, subjectKind: SubjectKind, subjectId: Int64, period: BudgetPeriod, amount: Amount,
+                softPercent: Int? = nil, softNoticePeriod: Date? = nil, createdAt: Date = Date(), updatedAt: Date = Date()) {
+        self.id = id; self.subjectKind = subjectKind; self.subjectId = subjectId; self.period = period; self.amount = amount
+        self.softPercent = softPercent; self.softNoticePeriod = softNoticePeriod; self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -51,10 +51,8 @@ struct GovernanceGate: Sendable {
         do {
             return try limiter.admit(rules)
         } catch {
-            let seconds = max(1, Int((Double(error.retryAfter.components.seconds)
-                                      + Double(error.retryAfter.components.attoseconds) / 1e18).rounded(.up)))
             let whose = error.rule.subject.kind == .key ? "this key" : "\(error.rule.subject.kind.rawValue) '\(error.rule.name)'"
-            throw APIError.rateLimitExceeded("rate limit reached: \(whose) may make \(error.what); retry after \(seconds) s",
+            throw APIError.rateLimitExceeded("rate limit reached: \(whose) may make \(error.what); retry after \(error.retryAfter.retryAfterSeconds) s",
                                              retryAfter: error.retryAfter, headers: error.headers)
         }
     }
@@ -123,10 +121,16 @@ extension APIError {
     }
     static func rateLimitExceeded(_ message: String, retryAfter: Duration, headers: RateHeaders) -> APIError {
         var error = APIError(status: .tooManyRequests, message: message, type: "rate_limit_error", code: "rate_limit_exceeded")
-        let seconds = Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18
-        error.headers[HTTPFields.Element.Name("retry-after")!] = String(max(1, Int(seconds.rounded(.up))))
+        error.headers[HTTPFields.Element.Name("retry-after")!] = String(retryAfter.retryAfterSeconds)
         error.headers.append(rateHeaders: headers)
         return error
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up, at least 1: what `Retry-After` says.
+    var retryAfterSeconds: Int {
+        max(1, Int((Double(components.seconds) + Double(components.attoseconds) / 1e18).rounded(.up)))
     }
 }
 
