@@ -135,7 +135,7 @@ import Testing
         // Freed pages go back to the file system.
         let freeBefore = try hub.store.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
         #expect(freeBefore > 0)
-        #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000) == 0)
+        #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000).free == 0)
     }
 
     @Test func retentionRefusesDaysOutOfRangeAndChangesNothing() throws {
