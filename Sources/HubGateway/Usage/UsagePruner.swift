@@ -73,9 +73,9 @@ struct UsagePruner: Service {
             size = Self.adapt(size, took, within: Self.smallestBatch...batchSize)
             try await Task.sleep(for: pause)
         }
-        if pruned > 0 {
-            logger.notice("pruned \(pruned) usage events older than \(cutoff) in \(ContinuousClock.now - started)")
-        }
+        // A hub with retention prunes a few events at each pass: only large passes are news.
+        logger.log(level: pruned >= 1_000 ? .notice : .debug,
+                   "pruned \(pruned) usage events older than \(cutoff) in \(ContinuousClock.now - started)")
         try await vacuum()
         return pruned
     }
