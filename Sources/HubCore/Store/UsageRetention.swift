@@ -24,10 +24,20 @@ public enum UsageRetention {
         return Setting(days: row["days"], prunedTotal: row["pruned_total"], lastRunAt: row["last_run_at"])
     }
 
-    /// Events created before this are pruned (nil: retention is off).
+    /// Events created before this are pruned (nil: retention is off): `days` ago, but never within the
+    /// current calendar month or week of the governance time zone, whose events budgets still count.
     public static func cutoff(_ store: HubStore, now: Date = Date()) async throws(HubError) -> Date? {
-        let setting = try await read(store, setting)
-        return setting.days.map { now.addingTimeInterval(-Double($0) * 86_400) }
+        let (days, zone) = try await read(store) { db -> (Int?, TimeZone) in
+            (try Self.setting(db).days, try GovernanceTimeZone.current(db).zone)
+        }
+        return days.map { cutoff(days: $0, now: now, zone: zone) }
+    }
+
+    static func cutoff(days: Int, now: Date, zone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .iso8601)   // weeks start on Monday
+        calendar.timeZone = zone
+        let periods = [Calendar.Component.month, .weekOfYear].compactMap { calendar.dateInterval(of: $0, for: now)?.start }
+        return ([now.addingTimeInterval(-Double(days) * 86_400)] + periods).min()!
     }
 
     /// Deletes at most `limit` of the oldest events created before `cutoff`, in one transaction that
