@@ -98,7 +98,7 @@ import Testing
 
     @Test func pruningDeletesOnlyOldEventsAndLeavesEveryRollupAsItWas() async throws {
         let hub = try TemporaryHub()
-        let now = Date()
+        let now = try Date("2026-11-20T12:00:00Z", strategy: .iso8601)   // 30 days back is before this month
         try hub.store.write { db in
             for index in 0..<3_000 {
                 var event = UsageEvent(requestId: "r\(index)", userId: nil, apiKeyId: nil, providerId: nil, model: "m\(index % 3)",
@@ -135,7 +135,23 @@ import Testing
         // Freed pages go back to the file system.
         let freeBefore = try hub.store.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
         #expect(freeBefore > 0)
-        #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000) == 0)
+        #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000).free == 0)
+    }
+
+    @Test func retentionKeepsTheEventsOfTheCurrentBudgetMonthAndWeek() throws {
+        let utc = GovernanceTimeZone.utc
+        let at = { (text: String) throws -> Date in try Date(text, strategy: .iso8601) }
+        // 30 days before 31 Dec 18:00 is 1 Dec 18:00: December's budgets still count 1 Dec, so it stays.
+        #expect(UsageRetention.cutoff(days: 30, now: try at("2026-12-31T18:00:00Z"), zone: utc) == (try at("2026-12-01T00:00:00Z")))
+        // 1 day before Wednesday 18 Nov: November's events stay.
+        #expect(UsageRetention.cutoff(days: 1, now: try at("2026-11-18T09:00:00Z"), zone: utc) == (try at("2026-11-01T00:00:00Z")))
+        // 1 day before Wednesday 2 Dec: the week began on Monday 30 Nov, in November.
+        #expect(UsageRetention.cutoff(days: 1, now: try at("2026-12-02T09:00:00Z"), zone: utc) == (try at("2026-11-30T00:00:00Z")))
+        // In Berlin, Monday 30 Nov began at 23:00 UTC on the 29th.
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        #expect(UsageRetention.cutoff(days: 1, now: try at("2026-12-02T09:00:00Z"), zone: berlin) == (try at("2026-11-29T23:00:00Z")))
+        // Far enough back, the days decide.
+        #expect(UsageRetention.cutoff(days: 90, now: try at("2026-11-18T09:00:00Z"), zone: utc) == (try at("2026-08-20T09:00:00Z")))
     }
 
     @Test func retentionRefusesDaysOutOfRangeAndChangesNothing() throws {

@@ -24,10 +24,20 @@ public enum UsageRetention {
         return Setting(days: row["days"], prunedTotal: row["pruned_total"], lastRunAt: row["last_run_at"])
     }
 
-    /// Events created before this are pruned (nil: retention is off).
+    /// Events created before this are pruned (nil: retention is off): `days` ago, but never within the
+    /// current calendar month or week of the governance time zone, whose events budgets still count.
     public static func cutoff(_ store: HubStore, now: Date = Date()) async throws(HubError) -> Date? {
-        let setting = try await read(store, setting)
-        return setting.days.map { now.addingTimeInterval(-Double($0) * 86_400) }
+        let (days, zone) = try await read(store) { db -> (Int?, TimeZone) in
+            (try Self.setting(db).days, try GovernanceTimeZone.current(db).zone)
+        }
+        return days.map { cutoff(days: $0, now: now, zone: zone) }
+    }
+
+    static func cutoff(days: Int, now: Date, zone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .iso8601)   // weeks start on Monday
+        calendar.timeZone = zone
+        let periods = [Calendar.Component.month, .weekOfYear].compactMap { calendar.dateInterval(of: $0, for: now)?.start }
+        return ([now.addingTimeInterval(-Double(days) * 86_400)] + periods).min()!
     }
 
     /// Deletes at most `limit` of the oldest events created before `cutoff`, in one transaction that
@@ -54,17 +64,20 @@ public enum UsageRetention {
     }
 
     /// Returns up to `pages` free pages to the file system (incremental vacuum), outside any
-    /// transaction; the number of free pages left. A database without incremental vacuum keeps its
-    /// free pages for new rows (the file stops growing, but does not shrink): returns 0.
-    public static func vacuumStep(_ store: HubStore, pages: Int) async throws(HubError) -> Int {
+    /// transaction: the free pages left, and how long the step held the write lock. Moving a page in
+    /// use from the end of the file into a free one costs far more than dropping a free one: the pruner
+    /// sizes its steps by that time. A database without incremental vacuum keeps its free pages for new
+    /// rows (the file stops growing, but does not shrink): returns 0 free pages.
+    public static func vacuumStep(_ store: HubStore, pages: Int) async throws(HubError) -> (free: Int, held: Duration) {
         do {
             return try await store.pool.writeWithoutTransaction { db in
-                guard try isIncremental(db) else { return 0 }
+                guard try isIncremental(db) else { return (0, .zero) }
+                let started = ContinuousClock.now
                 // The WAL is truncated back to this size when it restarts, so it does not keep the size
                 // of the largest prune.
                 try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
                 try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))")
-                return try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                return (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0, ContinuousClock.now - started)
             }
         } catch {
             throw HubError(from: error)
