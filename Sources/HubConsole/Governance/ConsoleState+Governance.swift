@@ -74,7 +74,7 @@ extension ConsoleState {
         return teams.isEmpty ? nil : teams[selectedIndex(.teams, count: teams.count)]
     }
 
-    /// Whether a governance key does something in the view now shown (the footer and `?` list only those).
+    /// Whether a governance key does something in the view now shown (the footer lists only those).
     func offers(_ action: Action) -> Bool {
         guard pane == .teams else { return true }
         switch action {
