@@ -46,5 +46,6 @@ struct AdminCommand: AsyncParsableCommand {
             PackagesCommand.self, PaymentsCommand.self, CodesCommand.self, PlansCommand.self, SubscriptionsCommand.self,
             NoticesCommand.self, RevenueCommand.self,
             TeamsCommand.self, BudgetsCommand.self, LimitsCommand.self,
+            ReportCommand.self, RetentionCommand.self,
         ])
 }

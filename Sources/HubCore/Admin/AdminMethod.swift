@@ -46,6 +46,7 @@ public enum Admin {
         TeamsAdd.self, TeamsList.self, TeamsShow.self, TeamsRemove.self, TeamsAddMember.self, TeamsRemoveMember.self,
         KeysSetTeam.self, KeysScope.self, KeysScopes.self, BudgetsSet.self, BudgetsPreview.self, BudgetsList.self,
         BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
+        ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =
