@@ -42,13 +42,13 @@ public struct GatewayOptions: Sendable {
     public var refreshInterval: Duration = .milliseconds(250)
     /// How long shutdown waits for in-flight requests.
     public var shutdownGrace: Duration = .seconds(60)
+    /// A file holding seconds to add to the governance clock (tests of budget periods; hidden option).
+    public var clockOffsetFile: String?
     /// How often the hub looks for usage events older than the retention setting; how many it
     /// deletes per transaction at most, and the pause between two such transactions (``UsagePruner``).
     public var pruneInterval: Duration = .seconds(60)
     public var pruneBatchSize = 1_000
     public var prunePause: Duration = .milliseconds(5)
-    /// A file holding seconds to add to the governance clock (tests of budget periods; hidden option).
-    public var clockOffsetFile: String?
 
     public init() {}
 

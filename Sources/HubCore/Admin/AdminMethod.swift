@@ -46,8 +46,8 @@ public enum Admin {
         TeamsAdd.self, TeamsList.self, TeamsShow.self, TeamsRemove.self, TeamsAddMember.self, TeamsRemoveMember.self,
         KeysSetTeam.self, KeysScope.self, KeysScopes.self, BudgetsSet.self, BudgetsPreview.self, BudgetsList.self,
         BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
-        TeamsMemberships.self,
         ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
+        TeamsMemberships.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

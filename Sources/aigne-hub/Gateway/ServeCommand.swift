@@ -91,10 +91,10 @@ struct ServeCommand: AsyncParsableCommand {
         options.drainTimeout = Self.duration(drainTimeout)
         options.clientStallTimeout = Self.duration(clientStallTimeout)
         options.shutdownGrace = Self.duration(shutdownGrace)
+        options.clockOffsetFile = clockOffsetFile
         options.pruneInterval = Self.duration(pruneInterval)
         options.pruneBatchSize = pruneBatch
         options.prunePause = Self.duration(prunePauseMs / 1_000)
-        options.clockOffsetFile = clockOffsetFile
         // Logs go to stderr: stdout carries only the "listening on" line.
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
