@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
     @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
     var adminGroup: String?
+    @Option(help: .hidden) var clockOffsetFile: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -90,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.drainTimeout = Self.duration(drainTimeout)
         options.clientStallTimeout = Self.duration(clientStallTimeout)
         options.shutdownGrace = Self.duration(shutdownGrace)
+        options.clockOffsetFile = clockOffsetFile
         options.pruneInterval = Self.duration(pruneInterval)
         options.pruneBatchSize = pruneBatch
         options.prunePause = Self.duration(prunePauseMs / 1_000)

@@ -153,7 +153,7 @@ enum ConformanceScript {
             step(A.ProvidersRemove(provider: "anthropic")),
             step(A.ProvidersRemove(provider: "anthropic"), .notFound),
             step(A.ModeSet(mode: .enterprise)),
-        ] + billingSteps + [
+        ] + billingSteps + governanceSteps + [
             step(A.UsersSummaries()),
             step(A.UsersSummaries(filter: "ali", limit: 5)),
             step(A.UsersSummaries(limit: 0), .invalidArgument),
@@ -270,6 +270,7 @@ enum Normalise {
     private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
                                             "time", "period_start", "period_end", "expires_at", "disabled_at", "resolved_at",
                                             "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at",
+                                            "resets_at", "added_at", "soft_notice_period",
                                             "oldest_event", "last_run_at"]
     /// `hub.status` fields only a running hub knows (absent when the database answers).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
