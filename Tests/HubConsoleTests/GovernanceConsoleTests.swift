@@ -75,6 +75,22 @@ import HubAdmin
         #expect(try #require(users.first { $0.contains("bob") }).contains("%") == false)
     }
 
+    @Test func theBudgetDialogSpeaksTraditionalChinese() async throws {
+        let hub = try Self.governedHub()
+        defer { hub.remove() }
+        var driver = await Driver(hub: hub, language: .traditionalChinese)
+        await driver.press(teamsKey, .character("b"))
+        guard case .form(let form) = driver.state.modal else { Issue.record("no budget form"); return }
+        #expect(form.title == "團隊 eng 的預算" && form.fields.map(\.label) == ["金額（美元）", "週期", "軟性門檻 %"])
+        await driver.type("4")
+        await driver.press(.enter, .enter, .enter)
+        let confirm = confirmLines(driver.state)
+        #expect(confirm.first == "設定 團隊 eng 的預算？")
+        #expect(confirm.contains("金額 – → 4 美元／每月"))
+        #expect(confirm.contains("本週期目前已用：4.5／4 美元"))
+        #expect(confirm.contains { $0.hasPrefix("⚠ 預算已用盡：呼叫現在會被拒絕，直到 ") })
+    }
+
     @Test func aSoftThresholdIsMarkedOnTheBar() throws {
         func status(spent: Int64, soft: Int?) throws -> BudgetStatus {
             let json = """

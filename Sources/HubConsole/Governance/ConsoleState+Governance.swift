@@ -178,8 +178,8 @@ extension ConsoleState {
     /// The team (Teams pane: the open or selected one) or user (Users pane) a budget or limit is for.
     private var governanceSubject: SubjectRef? {
         switch pane {
-        case .teams: (gov.openTeam ?? selectedTeam?.team.name).map(SubjectRef.team)
-        case .users: selectedUser.map { SubjectRef.user($0.user.name) }
+        case .teams: (gov.openTeam ?? selectedTeam?.team.name).map { SubjectRef.team($0, strings) }
+        case .users: selectedUser.map { SubjectRef.user($0.user.name, strings) }
         default: nil
         }
     }

@@ -56,14 +56,14 @@ extension HubBridge {
         case .setBudget(let draft):
             let (key, user, team) = draft.subject.parameters
             try await sendMoneyMove(Admin.BudgetsSet(key: key, user: user, team: team, amount: draft.amount,
-                                                            period: draft.period, soft: draft.soft))
+                                                     period: draft.period, soft: draft.soft))
         case .setLimits(let draft):
             let (key, user, team) = draft.subject.parameters
             try await sendMoneyMove(Admin.LimitsSet(key: key, user: user, team: team, rpm: draft.rpm, tpm: draft.tpm,
-                                                           concurrency: draft.concurrency))
+                                                    concurrency: draft.concurrency))
         case .setScope(let draft):
             try await sendMoneyMove(Admin.KeysScope(key: String(draft.keyId), models: draft.models, expiresAt: draft.expiresAt,
-                                                           cidrs: draft.cidrs, clear: draft.clear.isEmpty ? nil : draft.clear))
+                                                    cidrs: draft.cidrs, clear: draft.clear.isEmpty ? nil : draft.clear))
         }
     }
 }

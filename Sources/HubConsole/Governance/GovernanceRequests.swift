@@ -6,11 +6,16 @@ import HubCore
 public struct SubjectRef: Sendable, Equatable {
     public var kind: SubjectKind
     public var reference: String
-    /// `team eng`, `user alice`, `key sk-ab12…`.
+    /// `team eng`, `user alice` (`團隊 eng`, `使用者 alice`).
     public var label: String
 
-    static func team(_ name: String) -> SubjectRef { SubjectRef(kind: .team, reference: name, label: "team \(name)") }
-    static func user(_ name: String) -> SubjectRef { SubjectRef(kind: .user, reference: name, label: "user \(name)") }
+    static func team(_ name: String, _ t: Strings) -> SubjectRef {
+        SubjectRef(kind: .team, reference: name, label: t(.govColTeam) + " " + name)
+    }
+
+    static func user(_ name: String, _ t: Strings) -> SubjectRef {
+        SubjectRef(kind: .user, reference: name, label: t(.colUser) + " " + name)
+    }
 
     /// Whether `subject` (as the hub reports it) is this one.
     func names(_ subject: Subject) -> Bool {
