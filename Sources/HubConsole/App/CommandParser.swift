@@ -12,7 +12,8 @@ enum CommandParser {
         case unknown(String)
     }
 
-    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit"]
+    static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit",
+                         "billing", "revenue"]
 
     static func parse(_ text: String) -> Command {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -26,6 +27,8 @@ enum CommandParser {
         case "users": return argument.isEmpty ? .pane(.users) : .user(argument)
         case "pricing", "rates": return .pane(.pricing)
         case "live", "usage": return .pane(.live)
+        case "billing", "payments": return .pane(.billing)
+        case "revenue": return .pane(.revenue)
         case "refresh": return .refresh
         case "low": return .lowBalance
         case "user": return argument.isEmpty ? .pane(.users) : .user(argument)

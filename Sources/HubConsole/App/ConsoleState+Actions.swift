@@ -66,13 +66,15 @@ extension ConsoleState {
         case .rateHistory:
             guard let row = selectedPricingRow else { return [] }
             return [.load(.rateHistory(row.model))]
+        case .billing(let action):
+            return billingAction(action)
         default:
             break
         }
         return []
     }
 
-    private mutating func form(_ purpose: FormPurpose, _ title: Phrase, _ fields: [(Phrase, String)],
+    mutating func form(_ purpose: FormPurpose, _ title: Phrase, _ fields: [(Phrase, String)],
                                masked: Set<Int> = [], titleArgument: String = "") {
         modal = .form(FormModel(
             title: strings(title, titleArgument),
@@ -203,6 +205,10 @@ extension ConsoleState {
         case .success(.perform(let mutation)):
             modal = nil
             return [.perform(mutation)]
+        case .success(.load(let query)):
+            // The hub's preview answers with the confirmation; the form stays until then.
+            setStatus(strings(.loading), .ok)
+            return [.load(query)]
         }
     }
 }

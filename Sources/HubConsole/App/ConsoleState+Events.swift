@@ -14,6 +14,7 @@ extension ConsoleState {
         case .userDetail(let detail): data.userDetail = detail
         case .rates(let rates): data.rates = rates
         case .unpriced(let models): data.unpriced = models
+        case .billing(let answer): return apply(answer)
         case .preview(let preview):
             guard !readOnly else { return [] }
             confirm(strings(.confirmModeTitle, preview.from.rawValue, preview.to.rawValue),
@@ -42,6 +43,10 @@ extension ConsoleState {
             return []
         case .refused(let error):
             setStatus("✗ " + strings.error(error), .error)
+            if case .form(var model)? = modal {  // a preview the form asked for was refused: say so in the form
+                model.error = strings.error(error)
+                modal = .form(model)
+            }
             return []
         case .notification(let notification):
             return apply(notification)
@@ -66,6 +71,7 @@ extension ConsoleState {
             case "users", "keys": return [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
             case "providers", "credentials": return [.load(.providers), .load(.credentials)]
             case "rates": return [.load(.rates), .load(.unpriced)]
+            case "packages", "plans", "subscriptions", "payments", "codes", "notice_endpoints": return billingLoads
             default: return []
             }
         case .stats:
@@ -87,6 +93,7 @@ extension ConsoleState {
         switch pane {
         case .users: [.load(usersQuery)] + (openUser.map { [.load(.userDetail($0))] } ?? [])
         case .providers: [.load(.providers), .load(.credentials)]
+        case .billing, .revenue: billingLoads
         case .mode, .pricing, .live: []
         }
     }
@@ -112,6 +119,7 @@ extension ConsoleState {
         case .removeCredential(let provider, let name): strings(.doneRemoved, "\(provider)/\(name)")
         case .setRate(let change): strings(.doneRate, change.model)
         case .removeRate(let model, _): strings(.doneRemoved, model)
+        case .billing(let change): describe(change)
         }
     }
 

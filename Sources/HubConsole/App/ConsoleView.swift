@@ -28,6 +28,8 @@ public enum ConsoleView {
         case .users: UsersPaneView.draw(state, in: body, on: &screen, theme: theme)
         case .pricing: PricingPaneView.draw(state, in: body, on: &screen, theme: theme)
         case .live: LivePaneView.draw(state, in: body, on: &screen, theme: theme)
+        case .billing: BillingPaneView.draw(state, in: body, on: &screen, theme: theme)
+        case .revenue: RevenuePaneView.draw(state, in: body, on: &screen, theme: theme)
         }
         footer(state, y: height - 2, width: width, on: &screen, theme: theme)
         statusLine(state, y: height - 1, width: width, on: &screen, theme: theme)
@@ -62,10 +64,16 @@ public enum ConsoleView {
 
     private static func tabs(_ state: ConsoleState, width: Int, on screen: inout ScreenModel, theme: Theme) {
         screen.fill(Rect(x: 0, y: 1, width: width, height: 1), style: theme[.tab])
+        func label(_ pane: PaneID, named: Bool) -> String {
+            let text = named ? "\(pane.rawValue) \(state.strings(pane.title))" : "\(pane.rawValue)"
+            return pane == state.pane ? "[\(text)]" : " \(text) "
+        }
+        // When every name does not fit, the other panes show only their digit.
+        let named = PaneID.allCases.reduce(0) { $0 + DisplayWidth.of(label($1, named: true)) + 1 } <= width
         var x = 0
         for pane in PaneID.allCases {
             let active = pane == state.pane
-            let label = active ? "[\(pane.rawValue) \(state.strings(pane.title))]" : " \(pane.rawValue) \(state.strings(pane.title)) "
+            let label = label(pane, named: named || active)
             x = screen.put(label, x: x, y: 1, style: theme[active ? .tabActive : .tab])
             x = screen.put(" ", x: x, y: 1, style: theme[.tab])
         }

@@ -7,6 +7,8 @@ enum FormOutcome: Sendable, Equatable {
     case confirm(title: String, lines: [String], Mutation)
     /// Additions that change nothing existing: sent at once.
     case perform(Mutation)
+    /// Ask the hub first (a preview); its answer opens the confirmation.
+    case load(Query)
 }
 
 /// Turns a form's text into a checked change. Bad input is reported in the form, nothing is sent.
@@ -85,6 +87,8 @@ enum FormSubmit {
             }
             return .confirm(title: t(.confirmSettingTitle, t(SettingText.label(field))),
                             lines: [t(.effectChange, current.isEmpty ? "–" : current, text.isEmpty ? "–" : text)], .setting(change))
+        case .billing(let purpose):
+            return try BillingForms.outcome(purpose, form, t)
         }
     }
 
@@ -95,7 +99,7 @@ enum FormSubmit {
         return kind
     }
 
-    private static func required(_ text: String, _ field: Phrase, _ t: Strings) throws(ConsoleError) -> String {
+    static func required(_ text: String, _ field: Phrase, _ t: Strings) throws(ConsoleError) -> String {
         guard !text.isEmpty else { throw ConsoleError(t(.fieldRequired, t(field))) }
         return text
     }
@@ -112,7 +116,7 @@ enum FormSubmit {
         }
     }
 
-    private static func positiveAmount(_ text: String, _ t: Strings) throws(ConsoleError) -> Amount {
+    static func positiveAmount(_ text: String, _ t: Strings) throws(ConsoleError) -> Amount {
         let value = try amount(text, t)
         guard value.isPositive else { throw ConsoleError(t(.badAmount, text)) }
         return value

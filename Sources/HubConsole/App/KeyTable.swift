@@ -1,6 +1,7 @@
-/// The five panes, in tab order; the raw value is the digit that jumps to the pane.
+/// The panes, in tab order; the raw value is the digit that jumps to the pane.
 public enum PaneID: Int, CaseIterable, Sendable {
     case mode = 1, providers, users, pricing, live
+    case billing, revenue
 
     var title: Phrase {
         switch self {
@@ -9,6 +10,8 @@ public enum PaneID: Int, CaseIterable, Sendable {
         case .users: .paneUsers
         case .pricing: .panePricing
         case .live: .paneLive
+        case .billing: .paneBilling
+        case .revenue: .paneRevenue
         }
     }
 }
@@ -23,6 +26,7 @@ public enum Action: Hashable, Sendable {
     case addProvider, editProvider, toggleEnabled, remove, addCredential
     case addUser, grant, deduct, toggleSuspend, createKey, revokeKey
     case setRate, editRate, rateHistory
+    case billing(BillingAction)
 }
 
 /// One entry of a key table: the keys, what they do, and the help text. The footer, the `?` help
@@ -66,7 +70,8 @@ enum KeyTable {
         Binding([.function(10)], .quit, .helpQuit, footer: false),
     ]
 
-    static func pane(_ pane: PaneID) -> [Binding] {
+    /// `section`: the Billing pane's current view (its keys depend on it).
+    static func pane(_ pane: PaneID, section: BillingSection = .payments) -> [Binding] {
         switch pane {
         case .mode:
             [Binding([.character("m")], .switchMode, .helpSwitchMode, mutates: true),
@@ -93,14 +98,16 @@ enum KeyTable {
              Binding([.character("d")], .remove, .helpRemoveRate, mutates: true)]
         case .live:
             [Binding([.character("p")], .pause, .helpPause)]
+        case .billing: BillingKeys.bindings(section)
+        case .revenue: BillingKeys.revenue
         }
     }
 
     /// What `key` does on `pane`: the pane's table first, then the global one.
-    static func action(for key: Key, on pane: PaneID) -> Binding? {
+    static func action(for key: Key, on pane: PaneID, section: BillingSection = .payments) -> Binding? {
         if case .character(let c) = key, let digit = c.wholeNumberValue, let target = PaneID(rawValue: digit) {
             return Binding([key], .goTo(target), .helpPanes)
         }
-        return (self.pane(pane) + global).first { $0.keys.contains(key) }
+        return (self.pane(pane, section: section) + global).first { $0.keys.contains(key) }
     }
 }

@@ -37,6 +37,7 @@ enum FormPurpose: Sendable, Equatable {
     case addCredential(provider: String)
     case rate
     case setting(SettingField, current: String)
+    case billing(BillingForm)
 }
 
 /// A setting of the Mode pane, in display order.

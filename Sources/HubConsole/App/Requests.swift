@@ -10,6 +10,7 @@ public enum Query: Sendable, Equatable {
     case lowBalanceUsers
     case modePreview(DeploymentMode)
     case rateHistory(String)
+    case billing(BillingQuery)
 }
 
 /// A change the console asks of the hub, only ever after the user confirmed it.
@@ -33,6 +34,7 @@ public enum Mutation: Sendable, Equatable {
     case removeCredential(provider: String, credential: String)
     case setRate(RateChange)
     case removeRate(model: String, type: ModelType)
+    case billing(BillingMutation)
 
     /// A fresh idempotency key for one money move: `console:` and a random UUID.
     static func newIdempotencyKey() -> String { "console:" + UUID().uuidString.lowercased() }
@@ -48,6 +50,7 @@ public enum Mutation: Sendable, Equatable {
         case .addProvider, .updateProvider, .setProviderEnabled, .removeProvider: [.providers, .credentials, .rates]
         case .addCredential, .setCredentialEnabled, .removeCredential: [.providers, .credentials]
         case .setRate, .removeRate: [.rates, .unpriced]
+        case .billing(let change): change.reloads
         }
     }
 }
@@ -80,6 +83,7 @@ public enum HubEvent: Sendable {
     case notification(HubNotification)
     case themeChanged(Theme)
     case tick(Date)
+    case billing(BillingAnswer)
 }
 
 /// One service-provider setting, changed from the Mode pane.

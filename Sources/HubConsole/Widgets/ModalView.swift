@@ -89,7 +89,7 @@ enum ModalView {
     static func helpLines(_ state: ConsoleState) -> [(key: String, text: String)] {
         let t = state.strings
         func line(_ binding: Binding) -> (key: String, text: String) {
-            let keys = binding.action == .goTo(.mode) ? "1-5" : binding.keys.map(\.label).joined(separator: " ")
+            let keys = binding.action == .goTo(.mode) ? "1-\(PaneID.allCases.count)" : binding.keys.map(\.label).joined(separator: " ")
             return (keys, t(binding.help))
         }
         return state.paneBindings.map(line) + [("", ""), ("", t(.helpGlobalSection))] + KeyTable.global.map(line)

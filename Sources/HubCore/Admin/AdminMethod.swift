@@ -43,6 +43,7 @@ public enum Admin {
         CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,
         PlansUpdate.self, PlansDisable.self, SubscriptionsStart.self, SubscriptionsCancel.self, SubscriptionsList.self,
         NoticeEndpointsAdd.self, NoticeEndpointsList.self, NoticeEndpointsRemove.self, NoticesList.self, RevenueSummary.self,
+        PaymentsPreview.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

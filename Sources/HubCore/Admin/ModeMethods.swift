@@ -80,11 +80,14 @@ extension Admin {
         public var paymentLink: String?
         public var lowBalanceThreshold: Amount?
         public var allowUnpricedModels: Bool?
+        /// Days until starter credits expire (1-3650); 0 makes them never expire.
+        public var starterCreditsExpireDays: Int?
 
         public init(
             starterCreditsEnabled: Bool? = nil, starterCredits: Amount? = nil, paymentLink: String? = nil,
-            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil
+            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil, starterCreditsExpireDays: Int? = nil
         ) {
+            self.starterCreditsExpireDays = starterCreditsExpireDays
             self.starterCreditsEnabled = starterCreditsEnabled
             self.starterCredits = starterCredits
             self.paymentLink = paymentLink
@@ -98,9 +101,13 @@ extension Admin {
             let link: String?? = try paymentLink.map { text throws(HubError) in
                 text.trimmingSpaces.isEmpty ? String?.none : try Validate.url(text)
             }
+            if let days = starterCreditsExpireDays, !(0...3_650).contains(days) {
+                throw HubError.invalid("starter credits expire after 1 to 3650 days (0: never), not \(days)")
+            }
             return try context.write { db in
                 let before = try Settings.current(db)
                 var after = before
+                if let days = starterCreditsExpireDays { after.starterCreditsExpireDays = days == 0 ? nil : days }
                 if let starterCreditsEnabled { after.starterCreditsEnabled = starterCreditsEnabled }
                 if let starter { after.starterCredits = starter }
                 if let link { after.paymentLink = link }

@@ -23,6 +23,8 @@ public struct HubSettings: HubRecord, Equatable {
     public var lowBalanceThreshold: Amount
     public var allowUnpricedModels: Bool
     public var updatedAt: Date
+    /// Starter credits expire this many days after the user was made (nil: they never expire).
+    public var starterCreditsExpireDays: Int?
 }
 
 public struct Provider: HubRecord, Equatable, Identifiable {

@@ -14,6 +14,7 @@ enum Schema {
         migrator.registerMigration("provider health rollup", migrate: createHealthRollup)
         migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
         migrator.registerMigration("governance: teams", migrate: createTeams)
+        migrator.registerMigration("billing: console request keys, starter credit expiry", migrate: createBillingConsole)
         return migrator
     }
 

@@ -56,11 +56,15 @@ struct SettingsCommand: AsyncParsableCommand {
         var lowBalanceThreshold: Amount?
         @Flag(inversion: .prefixedEnableDisable, help: "Let models without a rate be called, free, in service-provider mode.")
         var unpricedModels: Bool?
+        @Option(name: .customLong("starter-expire-days"),
+                help: ArgumentHelp("Starter credits given from now on expire after this many days; 0: never.", valueName: "days"))
+        var starterExpireDays: Int?
 
         func run() async throws {
             let change = Admin.SettingsSet(
                 starterCreditsEnabled: starterCredits, starterCredits: starterAmount, paymentLink: paymentLink,
-                lowBalanceThreshold: lowBalanceThreshold, allowUnpricedModels: unpricedModels)
+                lowBalanceThreshold: lowBalanceThreshold, allowUnpricedModels: unpricedModels,
+                starterCreditsExpireDays: starterExpireDays)
             try await hub.run(change, render: Render.settings)
         }
     }
