@@ -157,3 +157,26 @@ import HubCore
         #expect(!driver.screen().text.contains("resolve"))
     }
 }
+
+/// The Mode pane's starter-credit expiry: shown, and changed through a before → after confirmation.
+@Suite struct StarterExpirySettingTests {
+    @Test func theExpiryIsSetFromTheModePane() async throws {
+        let hub = try TestHub.make(mode: .serviceProvider)
+        defer { hub.remove() }
+        var driver = await Driver(hub: hub)
+        #expect(driver.screen().text.contains("starter expiry (days)"))
+        await driver.press(.character("G"), .enter, .ctrl("u"))
+        await driver.type("30")
+        await driver.press(.enter)
+        guard case .confirm(let confirm)? = driver.state.modal else { Issue.record("no confirmation"); return }
+        #expect(confirm.lines == ["– → 30"])
+        await driver.press(.character("y"))
+        #expect(try hub.connection.service.perform(Admin.SettingsGet(), actor: "test").starterCreditsExpireDays == 30)
+        #expect(driver.screen().text.contains("after 30 days"))
+        await driver.press(.enter, .ctrl("u"))
+        await driver.type("9999")
+        await driver.press(.enter)
+        guard case .form(let form)? = driver.state.modal else { Issue.record("the form closed"); return }
+        #expect(form.error == "'9999' is not a whole number from 0 to 3650")
+    }
+}

@@ -82,6 +82,8 @@ enum FormSubmit {
             case .starterCredits: .starterCredits(try amount(text, t))
             case .lowBalanceThreshold: .lowBalanceThreshold(try amount(text, t))
             case .paymentLink: .paymentLink(text)
+            case .starterCreditsExpireDays:
+                .starterCreditsExpireDays(try BillingForms.whole(text.isEmpty ? "0" : text, in: 0...3_650, t))
             case .starterCreditsEnabled, .allowUnpricedModels:
                 throw ConsoleError(t(.badNumber, text))  // flags are toggled, never typed
             }
@@ -145,6 +147,7 @@ enum SettingText {
         case .paymentLink: .settingPaymentLink
         case .lowBalanceThreshold: .settingLowBalance
         case .allowUnpricedModels: .settingAllowUnpriced
+        case .starterCreditsExpireDays: .settingStarterExpiry
         }
     }
 
@@ -155,6 +158,7 @@ enum SettingText {
         case .paymentLink: settings.paymentLink ?? ""
         case .lowBalanceThreshold: settings.lowBalanceThreshold.description
         case .allowUnpricedModels: String(settings.allowUnpricedModels)
+        case .starterCreditsExpireDays: settings.starterCreditsExpireDays.map(String.init) ?? ""
         }
     }
 

@@ -43,6 +43,7 @@ enum FormPurpose: Sendable, Equatable {
 /// A setting of the Mode pane, in display order.
 enum SettingField: Int, CaseIterable, Sendable, Equatable {
     case starterCreditsEnabled, starterCredits, paymentLink, lowBalanceThreshold, allowUnpricedModels
+    case starterCreditsExpireDays
 
     var isFlag: Bool { self == .starterCreditsEnabled || self == .allowUnpricedModels }
 }

@@ -93,6 +93,8 @@ public enum SettingChange: Sendable, Equatable {
     case paymentLink(String)
     case lowBalanceThreshold(Amount)
     case allowUnpricedModels(Bool)
+    /// Days until starter credits expire; 0: never.
+    case starterCreditsExpireDays(Int)
 
     var method: Admin.SettingsSet {
         switch self {
@@ -101,6 +103,7 @@ public enum SettingChange: Sendable, Equatable {
         case .paymentLink(let link): Admin.SettingsSet(paymentLink: link)
         case .lowBalanceThreshold(let amount): Admin.SettingsSet(lowBalanceThreshold: amount)
         case .allowUnpricedModels(let on): Admin.SettingsSet(allowUnpricedModels: on)
+        case .starterCreditsExpireDays(let days): Admin.SettingsSet(starterCreditsExpireDays: days)
         }
     }
 }

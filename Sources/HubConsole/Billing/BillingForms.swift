@@ -48,7 +48,7 @@ enum BillingForms {
         }
     }
 
-    private static func whole(_ text: String, in range: ClosedRange<Int>, _ t: Strings) throws(ConsoleError) -> Int {
+    static func whole(_ text: String, in range: ClosedRange<Int>, _ t: Strings) throws(ConsoleError) -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw ConsoleError(t(.badWholeNumber, text, String(range.lowerBound), String(range.upperBound)))
         }

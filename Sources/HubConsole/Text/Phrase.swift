@@ -139,4 +139,5 @@ public enum Phrase: String, CaseIterable, Sendable {
     case colRefunds
     case colUsageCharged
     case colProviderCost
+    case settingStarterExpiry, starterExpiryDays
 }

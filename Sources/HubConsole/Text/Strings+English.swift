@@ -310,5 +310,7 @@ extension Strings {
         .colRefunds: "refunds",
         .colUsageCharged: "usage charged",
         .colProviderCost: "provider cost",
+        .settingStarterExpiry: "starter expiry (days)",
+        .starterExpiryDays: "after {1} days",
     ]
 }

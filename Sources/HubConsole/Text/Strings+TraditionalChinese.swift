@@ -310,5 +310,7 @@ extension Strings {
         .colRefunds: "退款",
         .colUsageCharged: "用量收費",
         .colProviderCost: "供應商成本",
+        .settingStarterExpiry: "新手點數到期（天）",
+        .starterExpiryDays: "{1} 天後",
     ]
 }
