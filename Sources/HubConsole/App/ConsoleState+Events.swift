@@ -84,6 +84,8 @@ extension ConsoleState {
             setStatus("✗ " + strings(.liveDropped, reason), .error)
         case .usage, .ledger:
             data.live.apply(notification)
+            // A payment arrived (a webhook) or was refunded: the billing panes show it at once.
+            if case .ledger(let entry) = notification, [.purchase, .refund].contains(entry.kind) { return billingLoads }
         }
         return []
     }
