@@ -98,3 +98,33 @@ import HubCore
         #expect(screen.row(total).trimmingCharacters(in: .whitespaces).hasSuffix(" " + margin), "«\(screen.row(total))»")
     }
 }
+
+/// The Notices view: each outgoing notice's delivery as the outbox records it.
+@Suite struct NoticesViewTests {
+    @Test func deliveredRetryingAndFailedNoticesAreTold() async throws {
+        let hub = try TestHub.make(mode: .serviceProvider)
+        defer { hub.remove() }
+        try hub.sellStarter()
+        let service = hub.connection.service
+        _ = try service.perform(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/notices", secret: "notice-secret-0123456789"), actor: "test")
+        try await hub.checkout("evt_alice", user: "alice")   // payment_applied
+        try await hub.checkout("evt_carol", user: "carol")   // payment_pending
+        // As the hub's deliverer would: the first answered 204, the second failed and waits to be retried.
+        try service.store.write { db in
+            let due = try Outbox.due(db)
+            #expect(due.count == 2)
+            let byKind = Dictionary(uniqueKeysWithValues: due.map { ($0.entry.kind, $0.entry.id!) })
+            try Outbox.delivered(try #require(byKind["payment_applied"]), status: 204, db)
+            try Outbox.failed(try #require(byKind["payment_pending"]), status: nil, error: "connection refused", db)
+        }
+        var driver = await Driver(hub: hub, language: .traditionalChinese)
+        await driver.press(.character("6"), .left)   // Notices: one back from Payments
+        let screen = driver.screen(width: 100, height: 30)
+        let t = Strings(.traditionalChinese)
+        let applied = try #require((0..<30).first { screen.row($0).contains("payment_applied") })
+        let pending = try #require((0..<30).first { screen.row($0).contains("payment_pending") })
+        #expect(screen.row(applied).contains("✓ 已送達"))
+        #expect(screen.row(pending).contains("↻ 下次重試") && screen.row(pending).contains("connection refused"), "«\(screen.row(pending))»")
+        #expect(screen.row(2).contains("[" + t(.billingNotices) + "]"))
+    }
+}

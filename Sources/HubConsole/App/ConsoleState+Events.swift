@@ -43,7 +43,7 @@ extension ConsoleState {
             return []
         case .refused(let error):
             setStatus("✗ " + strings.error(error), .error)
-            if case .form(var model)? = modal {  // a preview the form asked for was refused: say so in the form
+            if case .form(var model)? = modal, case .billing = model.purpose {  // its preview was refused: say so in the form
                 model.error = strings.error(error)
                 modal = .form(model)
             }
