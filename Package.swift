@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "aigne-hub", targets: ["aigne-hub"]),
         .library(name: "HubCore", targets: ["HubCore"]),
+        .library(name: "HubAdmin", targets: ["HubAdmin"]),
         .library(name: "HubGateway", targets: ["HubGateway"]),
         .library(name: "HubConsole", targets: ["HubConsole"]),
     ],
@@ -26,23 +27,33 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
-        // The domain and its storage: no HTTP server, no terminal.
+        // The domain and its storage: money, records, the ledger, the rules, the store. No networking
+        // (no SwiftNIO, no HTTP), nothing about terminals, no UI prose (texts are codes + parameters).
         .target(
             name: "HubCore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                // The admin socket client (AdminProtocol/SocketConnection).
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The running hub: HTTP API, upstream adapters, metering, the admin socket server.
+        // The admin protocol in one place: wire types, HubConnection (socket | database), the socket
+        // client and server, the peer policy, the live feed.
+        .target(
+            name: "HubAdmin",
+            dependencies: [
+                "HubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The running hub: HTTP API, upstream adapters, metering (the admin socket server is HubAdmin's).
         .target(
             name: "HubGateway",
             dependencies: [
                 "HubCore",
+                "HubAdmin",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // MaximumAvailableConnections (the connection cap).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -52,6 +63,16 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Developer tools, never in the production gateway: the mock upstream and the load generator.
+        .target(
+            name: "HubDevTools",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,7 +86,7 @@ let package = Package(
         .target(
             name: "HubConsole",
             dependencies: [
-                "HubCore", "CNCurses", "CNCursesShim",
+                "HubCore", "HubAdmin", "CNCurses", "CNCursesShim",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -73,8 +94,11 @@ let package = Package(
             name: "aigne-hub",
             dependencies: [
                 "HubCore",
+                "HubAdmin",
                 "HubGateway",
+                "HubDevTools",
                 "HubConsole",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,12 +109,12 @@ let package = Package(
         .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
         .testTarget(
             name: "HubCoreTests",
-            dependencies: ["HubCore", "HubTestSupport"]
+            dependencies: ["HubCore", "HubAdmin", "HubTestSupport"]
         ),
         .testTarget(
             name: "HubGatewayTests",
             dependencies: [
-                "HubGateway", "HubCore", "HubTestSupport",
+                "HubGateway", "HubCore", "HubDevTools", "HubTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -100,7 +124,7 @@ let package = Package(
             name: "AdminSocketTests",
             dependencies: [
                 "HubCore",
-                "HubGateway",
+                "HubAdmin",
                 "HubTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HubConsoleTests",
-            dependencies: ["HubConsole", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["HubConsole", "HubAdmin", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HubAdmin
 import HubCore
 import Logging
 import NIOCore

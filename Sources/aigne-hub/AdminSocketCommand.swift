@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAdmin
 import HubCore
 import HubGateway
 import Logging

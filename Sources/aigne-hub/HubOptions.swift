@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAdmin
 import HubCore
 
 /// Options every admin verb takes: where the hub is, and how to print.

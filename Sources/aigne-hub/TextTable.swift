@@ -1,3 +1,4 @@
+import HubConsole
 import HubCore
 
 /// A plain-text table for terminal output, aligned by display width so that CJK names line up.

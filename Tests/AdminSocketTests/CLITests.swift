@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 import Synchronization
 import HubTestSupport

@@ -1,6 +1,6 @@
 import Foundation
+import HubAdmin
 import HubCore
-import HubGateway
 import Testing
 
 /// The two ``HubConnection`` implementations.

@@ -1,6 +1,6 @@
 import Foundation
+import HubAdmin
 import HubCore
-import HubGateway
 import NIOCore
 import HubTestSupport
 import Testing

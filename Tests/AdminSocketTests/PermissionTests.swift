@@ -1,6 +1,6 @@
 import Foundation
+import HubAdmin
 import HubCore
-import HubGateway
 import HubTestSupport
 import Testing
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import Foundation
+import HubAdmin
 import HubCore
-import HubGateway
 import Testing
 
 /// The wire protocol itself: malformed input, JSON-RPC rules, limits.

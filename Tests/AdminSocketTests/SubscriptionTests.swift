@@ -1,6 +1,6 @@
 import Foundation
+import HubAdmin
 import HubCore
-import HubGateway
 import Testing
 
 /// Drains a subscription in the background; tests wait for what they expect, with a deadline so

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import HubCore
+import HubAdmin
+@testable import HubCore
 import HubTestSupport
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HubConsole
+import HubAdmin
 import HubCore
 
 /// The console as a state machine, driven key by key against a real hub database, no terminal.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HubConsole
+import HubAdmin
 import HubCore
 import Testing
 
@@ -44,12 +45,12 @@ import Testing
     @Test func theHubListsLowBalanceUsersBeyondTheFirstPage() throws {
         let hub = try Self.hubWithThreshold()
         defer { hub.remove() }
-        let low = try hub.connection.service.perform(Admin.ConsoleUsers(limit: 1, lowBalance: true), actor: "test")
+        let low = try hub.connection.service.perform(Admin.UsersSummaries(limit: 1, lowBalance: true), actor: "test")
         #expect(low.map(\.user.name) == ["alice"])
-        let all = try hub.connection.service.perform(Admin.ConsoleUsers(lowBalance: true), actor: "test")
+        let all = try hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test")
         #expect(all.map(\.user.name) == ["alice", "bob"])
         _ = try hub.connection.service.perform(Admin.ModeSet(mode: .enterprise), actor: "test")
-        #expect(try hub.connection.service.perform(Admin.ConsoleUsers(lowBalance: true), actor: "test").isEmpty,
+        #expect(try hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test").isEmpty,
                 "no low balances in enterprise mode")
     }
 

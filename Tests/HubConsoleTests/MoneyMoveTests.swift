@@ -1,5 +1,6 @@
 import Foundation
 @testable import HubConsole
+import HubAdmin
 import HubCore
 import Synchronization
 import Testing

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 import Testing
 
 /// Provider health where operators look: the Providers pane's error rate and latency per provider and
@@ -39,7 +40,7 @@ import Testing
             Self.event(provider: nil, credential: nil, status: 401, latency: 1),  // reached no provider
         ], hub)
 
-        let health = try service.perform(Admin.ConsoleProviders(), actor: "test")
+        let health = try service.perform(Admin.ProvidersHealth(), actor: "test")
         let openai = try #require(health.first { $0.info.provider.name == "openai" })
         #expect(openai.recentByCredential[main] == Traffic(attempts: 5, failures: 1, latencyMsSum: 620, timed: 5))
         #expect(openai.recentByCredential[backup] == Traffic(attempts: 2, failures: 2, latencyMsSum: 50, timed: 1))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HubConsole
+import HubAdmin
 import HubCore
 
 /// Rendering snapshots on the screen model, read cell by cell: 80x24 and 120x40, English and zh-TW.

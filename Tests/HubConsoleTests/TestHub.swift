@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// A real hub in a temporary directory, with users (one with a CJK name), providers, a rate and
 /// some usage, reached through a `DatabaseConnection` like the console does.

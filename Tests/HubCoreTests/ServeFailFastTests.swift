@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HubTestSupport
 import Testing
+import HubAdmin
 @testable import HubCore
 
 /// `serve` that cannot run exits non-zero within 5 seconds, with one line naming the cause,

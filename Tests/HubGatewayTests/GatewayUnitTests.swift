@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+@testable import HubDevTools
 import NIOCore
 import Testing
 @testable import HubGateway
@@ -34,9 +35,9 @@ import Testing
 
     @Test func smoothWeightedRoundRobinFollowsWeightsAndThrottles() async {
         let balancer = CredentialBalancer()
-        let heavy = GatewayCatalog.Credential(id: 1, providerId: 1, name: "a", secret: "x", weight: 300, enabled: true)
-        let light = GatewayCatalog.Credential(id: 2, providerId: 1, name: "b", secret: "y", weight: 100, enabled: true)
-        let off = GatewayCatalog.Credential(id: 3, providerId: 1, name: "c", secret: "z", weight: 100, enabled: false)
+        let heavy = HubCatalog.Credential(id: 1, providerId: 1, name: "a", secret: "x", weight: 300, enabled: true)
+        let light = HubCatalog.Credential(id: 2, providerId: 1, name: "b", secret: "y", weight: 100, enabled: true)
+        let off = HubCatalog.Credential(id: 3, providerId: 1, name: "c", secret: "z", weight: 100, enabled: false)
         var picks: [Int64: Int] = [:]
         for _ in 0..<400 {
             if let picked = await balancer.pick([heavy, light, off], excluding: []) { picks[picked.id, default: 0] += 1 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import HubCore
+@testable import HubCore
+@testable import HubDevTools
 import NIOCore
 import Testing
 @testable import HubGateway

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import HubCore
+@testable import HubCore
 import Logging
 import Testing
 @testable import HubGateway

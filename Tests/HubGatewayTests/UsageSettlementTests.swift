@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import HubCore
+@testable import HubCore
 import Testing
 
 /// The settlement step on a real database: charged once per request id, never below zero.

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 
 /// Hub answers and notifications, folded into the state.

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 
 /// What the panes show: the latest answers from the hub.
@@ -229,7 +230,7 @@ public struct ConsoleState: Sendable {
     }
 
     /// The user list holds at most ``userListLimit`` users; a plain-text filter on a full list asks the
-    /// hub to search (`console.users` with a filter), so users beyond the first page are found too.
+    /// hub to search (`users.summaries` with a filter), so users beyond the first page are found too.
     private mutating func userSearch(_ text: String) -> [Effect] {
         guard pane == .users else { return [] }
         let plain = !text.isEmpty && !text.hasPrefix("!") && text.allSatisfy { !"\\^$.|?*+()[]{}".contains($0) }

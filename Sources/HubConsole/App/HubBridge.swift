@@ -1,3 +1,4 @@
+import HubAdmin
 import HubCore
 
 /// Carries out the state machine's loads and changes over a ``HubConnection`` and reports each
@@ -10,16 +11,16 @@ struct HubBridge: Sendable {
         do throws(HubError) {
             switch query {
             case .settings: return .settings(try await connection.call(Admin.ModeGet()))
-            case .providers: return .providers(try await connection.call(Admin.ConsoleProviders()))
+            case .providers: return .providers(try await connection.call(Admin.ProvidersHealth()))
             case .credentials: return .credentials(try await connection.call(Admin.CredentialsList()))
-            case .users: return .users(try await connection.call(Admin.ConsoleUsers(limit: ConsoleState.userListLimit)))
+            case .users: return .users(try await connection.call(Admin.UsersSummaries(limit: ConsoleState.userListLimit)))
             case .userSearch(let text):
-                return .users(try await connection.call(Admin.ConsoleUsers(filter: text, limit: ConsoleState.userListLimit)))
+                return .users(try await connection.call(Admin.UsersSummaries(filter: text, limit: ConsoleState.userListLimit)))
             case .lowBalanceUsers:
-                return .users(try await connection.call(Admin.ConsoleUsers(limit: ConsoleState.userListLimit, lowBalance: true)))
+                return .users(try await connection.call(Admin.UsersSummaries(limit: ConsoleState.userListLimit, lowBalance: true)))
             case .userDetail(let user): return .userDetail(try await connection.call(Admin.UsersShow(user: user)))
             case .rates: return .rates(try await connection.call(Admin.RatesList()))
-            case .unpriced: return .unpriced(try await connection.call(Admin.ConsoleUnpriced()))
+            case .unpriced: return .unpriced(try await connection.call(Admin.RatesUnpriced()))
             case .modePreview(let mode): return .preview(try await connection.call(Admin.ModePreview(mode: mode)))
             case .rateHistory(let model): return .history(model: model, try await connection.call(Admin.RatesHistory(model: model)))
             case .billing(let query): return try await load(query)

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 
 /// The Live pane's data, built from a `usage.subscribe` summary subscription: the last minutes of stats

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 
 /// A read the console asks of the hub.

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 
 /// Pane 5: traffic as it happens: sparklines of the last minutes, latency percentiles, top users,

@@ -37,7 +37,7 @@ public enum Admin {
         CredentialsAdd.self, CredentialsList.self, CredentialsUpdate.self, CredentialsEnable.self, CredentialsDisable.self,
         CredentialsRemove.self,
         RatesSet.self, RatesList.self, RatesRemove.self, RatesHistory.self,
-        UsageSummary.self, UsageRecent.self, AuditList.self, ConsoleUsers.self, ConsoleProviders.self, ConsoleUnpriced.self,
+        UsageSummary.self, UsageRecent.self, AuditList.self, UsersSummaries.self, ProvidersHealth.self, RatesUnpriced.self,
         PackagesAdd.self, PackagesList.self, PackagesUpdate.self, PackagesDisable.self, PaymentsList.self,
         PaymentsResolve.self, WebhookSecretsAdd.self, WebhookSecretsList.self, WebhookSecretsRemove.self,
         CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,

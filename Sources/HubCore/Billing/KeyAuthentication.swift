@@ -1,10 +1,10 @@
 import Crypto
 
-extension GatewayCatalog {
+extension HubCatalog {
     /// The owner of the API key `secret`, if it is a known key. The hash is computed without
     /// Foundation formatting (this runs on every request).
     public func keyOwner(secret: String) -> KeyOwner? {
-        keysByHash[GatewayCatalog.hashKey(secret)]
+        keysByHash[HubCatalog.hashKey(secret)]
     }
 
     /// Lowercase hex SHA-256, the stored form of an API key (same value as `APIKeySecret.hash`).

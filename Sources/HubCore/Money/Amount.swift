@@ -119,7 +119,7 @@ extension Amount: CustomStringConvertible, LosslessStringConvertible {
 extension Amount {
     /// **The hub's rounding rule**: divide and round half away from zero. Cost computation calls it
     /// exactly once per call (see ``ModelPrice/cost(of:)``); nothing else rounds money.
-    static func divideRounded(_ numerator: Int128, by denominator: Int128) -> Int128 {
+    package static func divideRounded(_ numerator: Int128, by denominator: Int128) -> Int128 {
         precondition(denominator > 0)
         let half = denominator / 2
         return numerator >= 0

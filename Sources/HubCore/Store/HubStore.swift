@@ -9,10 +9,14 @@ import Glibc
 ///
 /// Writes run in IMMEDIATE transactions (GRDB's `DatabasePool.write`), so a read-modify-write of a
 /// balance in one process can never interleave with another process's.
+///
+/// Only HubCore reaches the database (`pool`, `read`, `write` are internal): other modules call the
+/// operations HubCore offers (admin methods, the ledger, settlement, billing), so nothing outside
+/// HubCore can move a balance without ``Ledger/post(_:userId:kind:amount:actor:reason:idempotencyKey:requestId:at:bucket:)``.
 public final class HubStore: Sendable {
     public let directory: DataDirectory
     /// The GRDB pool. Thread-safe; `Sendable` as GRDB declares it.
-    public let pool: DatabasePool
+    let pool: DatabasePool
 
     private init(directory: DataDirectory, pool: DatabasePool) {
         self.directory = directory
@@ -174,12 +178,12 @@ public final class HubStore: Sendable {
 
     /// Runs `body` in an IMMEDIATE write transaction. Errors leave the database unchanged and
     /// come out as ``HubError``.
-    public func write<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
         do { return try pool.write(body) } catch { throw HubError(from: error) }
     }
 
     /// Runs `body` on a read-only snapshot.
-    public func read<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
         do { return try pool.read(body) } catch { throw HubError(from: error) }
     }
 }

@@ -82,7 +82,7 @@ public enum PrivatePath {
     }
 
     /// `"nobody (uid 65534)"`.
-    static func account(_ uid: uid_t) -> String { "\(AdminActor.userName(uid: uid)) (uid \(uid))" }
+    package static func account(_ uid: uid_t) -> String { "\(AdminActor.userName(uid: uid)) (uid \(uid))" }
 
     /// The uid of an account given by name or number.
     public static func uid(named name: String) throws(HubError) -> uid_t {

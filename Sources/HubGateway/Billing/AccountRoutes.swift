@@ -49,7 +49,7 @@ extension Gateway {
     private func balance(_ context: GatewayRequestContext) async -> Response {
         guard let caller = context.identity else { return APIError.unauthorized("missing API key").response }
         do {
-            let summary = try await store.pool.read { db in try AccountSummary.of(userId: caller.userId, db) }
+            let summary = try await AccountSummary.of(userId: caller.userId, store)
             return Self.json(summary)
         } catch {
             return APIError(status: .internalServerError, message: "the balance cannot be read", type: "server_error",
@@ -66,12 +66,10 @@ extension Gateway {
             return APIError.badRequest("send {\"code\": \"…\"}", param: "code").response
         }
         do {
-            let redemption = try await store.pool.write { db in
-                try RedemptionCodes.redeem(body.code, userId: caller.userId, actor: "user \(caller.name) via api", db)
-            }
+            let redemption = try await RedemptionCodes.redeem(body.code, userId: caller.userId, actor: "user \(caller.name) via api", store)
             return Self.json(redemption)
         } catch {
-            let failure = error as? HubError ?? HubError(.internal, "\(error)")
+            let failure = error
             let status: HTTPResponse.Status = switch failure.code {
             case .notFound: .notFound
             case .failedPrecondition: .conflict

@@ -25,7 +25,7 @@ struct NoticeDeliverer: Service {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let due = try await store.pool.write { db in try Outbox.due(db) }
+                let due = try await Outbox.due(store)
                 await withTaskGroup(of: Void.self) { group in
                     for delivery in due { group.addTask { await deliver(delivery, client) } }
                 }
@@ -59,13 +59,7 @@ struct NoticeDeliverer: Service {
             outcome = (nil, "\(error)")
         }
         do {
-            try await store.pool.write { db in
-                if let error = outcome.error {
-                    try Outbox.failed(id, status: outcome.status, error: error, db)
-                } else {
-                    try Outbox.delivered(id, status: outcome.status ?? 200, db)
-                }
-            }
+            try await Outbox.record(id, status: outcome.status, error: outcome.error, store)
         } catch {
             logger.error("cannot record notice delivery: \(error)")
         }

@@ -14,7 +14,7 @@ struct SubscriptionScheduler: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let changes = try await store.pool.write { db in try Subscriptions.advance(db) }
+                let changes = try await Subscriptions.advance(store)
                 for change in changes {
                     logger.info("subscription \(change.kind.rawValue)", metadata: [
                         "subscription": "\(change.subscriptionId)", "user": "\(change.userId)",

@@ -11,10 +11,10 @@ public final class ConfigSnapshot: Sendable {
         var type: ModelType
     }
 
-    let catalog: GatewayCatalog
+    let catalog: HubCatalog
     let providersById: [Int64: Provider]
     let providersByName: [String: Provider]
-    let credentialsByProvider: [Int64: [GatewayCatalog.Credential]]
+    let credentialsByProvider: [Int64: [HubCatalog.Credential]]
     let rates: [RateKey: ModelRate]
     /// Bare model name → current rates offering it, in provider id order.
     let ratesByModel: [String: [ModelRate]]
@@ -22,7 +22,7 @@ public final class ConfigSnapshot: Sendable {
     var settings: HubSettings { catalog.settings }
     var mode: DeploymentMode { catalog.settings.mode }
 
-    init(_ catalog: GatewayCatalog) {
+    init(_ catalog: HubCatalog) {
         self.catalog = catalog
         providersById = Dictionary(uniqueKeysWithValues: catalog.providers.compactMap { p in p.id.map { ($0, p) } })
         providersByName = Dictionary(catalog.providers.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })

@@ -26,7 +26,7 @@ final class ConfigWatcher: Service {
     /// Loads the configuration and every balance, for start-up.
     static func initialState(store: HubStore, sealer: SecretSealer) throws(HubError)
         -> (snapshot: ConfigSnapshot, balances: [BalanceFeed.Update], ledgerId: Int64) {
-        let catalog = try GatewayCatalog.load(store, sealer: sealer)
+        let catalog = try HubCatalog.load(store, sealer: sealer)
         let balances = try BalanceFeed.all(store)
         return (ConfigSnapshot(catalog), balances.updates, balances.lastLedgerId)
     }
@@ -37,7 +37,7 @@ final class ConfigWatcher: Service {
             do {
                 let marker = try ChangeMarker.read(store)
                 if marker != config.snapshot.catalog.marker {
-                    let catalog = try GatewayCatalog.load(store, sealer: sealer)
+                    let catalog = try HubCatalog.load(store, sealer: sealer)
                     config.replace(ConfigSnapshot(catalog))
                     await balancer.configurationChanged()
                     logger.info("configuration reloaded", metadata: ["audit_id": "\(catalog.marker.auditId)"])

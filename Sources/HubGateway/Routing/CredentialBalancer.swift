@@ -16,10 +16,10 @@ actor CredentialBalancer {
     init(cooldown: Duration = .seconds(180)) { self.cooldown = cooldown }
 
     /// The next credential among `candidates` (enabled ones only), skipping `excluded`.
-    func pick(_ candidates: [GatewayCatalog.Credential], excluding excluded: Set<Int64>) -> GatewayCatalog.Credential? {
+    func pick(_ candidates: [HubCatalog.Credential], excluding excluded: Set<Int64>) -> HubCatalog.Credential? {
         let now = ContinuousClock.now
         var total = 0
-        var best: (credential: GatewayCatalog.Credential, current: Int)?
+        var best: (credential: HubCatalog.Credential, current: Int)?
         for credential in candidates where credential.enabled && !excluded.contains(credential.id)
             && !refused.contains(credential.id) {
             var state = states[credential.id] ?? State()

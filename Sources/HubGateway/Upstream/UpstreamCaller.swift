@@ -46,7 +46,7 @@ extension Gateway {
             meter.model = candidate.upstreamModel
             let provider = candidate.provider.name
             while attempts < options.maxAttempts {
-                let credential: GatewayCatalog.Credential?
+                let credential: HubCatalog.Credential?
                 if credentials.isEmpty {
                     guard !triedKeyless else { break }
                     triedKeyless = true
@@ -146,7 +146,7 @@ extension Gateway {
 
     /// The upstream's error text, with the credential masked (an upstream may echo the key it refused).
     private func errorMessage(_ response: UpstreamResponse, adapter: any UpstreamAdapter,
-                              credential: GatewayCatalog.Credential?) async -> String {
+                              credential: HubCatalog.Credential?) async -> String {
         let body = (try? await response.body.collect(upTo: 1 << 16)) ?? ByteBuffer()
         var message = adapter.errorMessage(body)
         if let secret = credential?.secret, !secret.isEmpty {
@@ -155,7 +155,7 @@ extension Gateway {
         return message
     }
 
-    private func refuse(_ credential: GatewayCatalog.Credential, status: Int, message: String) async {
+    private func refuse(_ credential: HubCatalog.Credential, status: Int, message: String) async {
         await balancer.refusedCredential(credential.id)
         let store = self.store
         let logger = self.logger

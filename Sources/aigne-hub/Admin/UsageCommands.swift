@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HubAdmin
+import HubConsole
 import HubCore
 
 struct UsageCommand: AsyncParsableCommand {

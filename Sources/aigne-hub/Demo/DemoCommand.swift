@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import HubConsole
+import HubAdmin
 import HubCore
+import HubDevTools
 import HubGateway
 import Logging
 

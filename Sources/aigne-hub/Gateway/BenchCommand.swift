@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubDevTools
 import HubGateway
 
 /// `aigne-hub bench`: load for the OpenAI API, through the hub and straight at the upstream.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubDevTools
 import HubGateway
 import Logging
 

@@ -1,3 +1,4 @@
+import HubAdmin
 import HubCore
 
 /// What `serve` and `admin-socket` check before they start anything, so that a hub that cannot

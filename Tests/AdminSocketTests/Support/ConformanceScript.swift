@@ -1,5 +1,6 @@
 import Foundation
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// One call of the conformance script and the outcome it must have on every endpoint.
 struct ScriptStep: Sendable {
@@ -137,11 +138,11 @@ enum ConformanceScript {
             step(A.ProvidersRemove(provider: "anthropic"), .notFound),
             step(A.ModeSet(mode: .enterprise)),
         ] + billingSteps + [
-            step(A.ConsoleUsers()),
-            step(A.ConsoleUsers(filter: "ali", limit: 5)),
-            step(A.ConsoleUsers(limit: 0), .invalidArgument),
-            step(A.ConsoleProviders()),
-            step(A.ConsoleUnpriced()),
+            step(A.UsersSummaries()),
+            step(A.UsersSummaries(filter: "ali", limit: 5)),
+            step(A.UsersSummaries(limit: 0), .invalidArgument),
+            step(A.ProvidersHealth()),
+            step(A.RatesUnpriced()),
             step(A.AuditList(limit: 100)),
             step(A.AuditList(action: "users.", target: "alice")),
             step(A.AuditList(limit: 0), .invalidArgument),

@@ -1,4 +1,5 @@
 import Foundation
+import HubAdmin
 import HubCore
 import NIOCore
 import NIOPosix

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import HubCore
-import HubGateway
+import HubAdmin
+@testable import HubCore
 import Logging
 
 /// A fresh hub in a temporary directory (real SQLite file, real secret key).

@@ -1,7 +1,7 @@
 import HubTestSupport
 import Foundation
 import GRDB
-import HubCore
+@testable import HubCore
 
 /// A real hub for a test: a temporary data directory set up with the `aigne-hub admin` CLI, a
 /// mock upstream process and a hub process on free loopback ports.

@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 
-// Read queries the console's panes need that the CLI verbs do not have. All of them read the
-// `usage_daily` rollup and small tables only, so they cost the same on 10 or 10 million events.
+// Summaries read from the rollups: users with their spend, providers with their health, models
+// called without a rate. All of them read the rollups and small tables only, so they cost the same
+// on 10 or 10 million events.
 
-/// A user with this month's spend, for the Users pane list.
+/// A user with this month's spend.
 public struct UserSummary: Codable, Sendable, Equatable {
     public var user: User
     /// Credits charged since the first of this month (UTC), from the rollup.
@@ -25,7 +26,7 @@ extension HubSettings {
 }
 
 /// A provider with its credential counts and its recent traffic (the current and the previous UTC
-/// hour, from the `usage_health_hourly` rollup), in total and by credential, for the Providers pane.
+/// hour, from the `usage_health_hourly` rollup), in total and by credential.
 public struct ProviderHealth: Codable, Sendable, Equatable {
     public var info: ProviderInfo
     /// Upstream attempts on this provider; failures are 5xx and 429 answers and attempts that failed over.
@@ -41,11 +42,11 @@ public struct ProviderHealth: Codable, Sendable, Equatable {
 }
 
 extension Admin {
-    /// `console.users`: users by name with this month's spend, filtered by a substring of name or
+    /// `users.summaries`: users by name with this month's spend, filtered by a substring of name or
     /// email; or, with `lowBalance`, the users under the low-balance threshold (none when the hub has no
     /// threshold, see ``HubSettings/isLow(_:)``; `filter` is not applied then).
-    public struct ConsoleUsers: AdminMethod {
-        public static let name = "console.users"
+    public struct UsersSummaries: AdminMethod {
+        public static let name = "users.summaries"
         public static let mutates = false
         public var filter: String?
         public var limit: Int?
@@ -71,9 +72,9 @@ extension Admin {
         }
     }
 
-    /// `console.providers`: providers with credential counts and their recent traffic by credential.
-    public struct ConsoleProviders: AdminMethod {
-        public static let name = "console.providers"
+    /// `providers.health`: providers with credential counts and their recent traffic by credential.
+    public struct ProvidersHealth: AdminMethod {
+        public static let name = "providers.health"
         public static let mutates = false
         public init() {}
 
@@ -90,9 +91,9 @@ extension Admin {
         }
     }
 
-    /// `console.unpriced`: `provider/model` of models called in the last 30 days with no current rate.
-    public struct ConsoleUnpriced: AdminMethod {
-        public static let name = "console.unpriced"
+    /// `rates.unpriced`: `provider/model` of models called in the last 30 days with no current rate.
+    public struct RatesUnpriced: AdminMethod {
+        public static let name = "rates.unpriced"
         public static let mutates = false
         public init() {}
 

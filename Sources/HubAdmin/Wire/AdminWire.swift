@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// The bytes of the admin protocol: one JSON object per line, `\n` terminated, keys sorted.
 /// Params and results use the hub's JSON dialect (``HubJSON``: snake_case, ISO-8601, amounts as

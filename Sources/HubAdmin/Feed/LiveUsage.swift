@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// A live notification from a hub: what `usage.subscribe` streams.
 public enum HubNotification: Sendable, Equatable {

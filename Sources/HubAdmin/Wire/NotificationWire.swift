@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// How a ``HubNotification`` travels over the admin socket: a JSON-RPC notification whose
 /// method names the kind and whose params are the record, in the hub's JSON dialect.

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 import NIOPosix
 
 /// Where a ``HubConnection`` reaches the hub.

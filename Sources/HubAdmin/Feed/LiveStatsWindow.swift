@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// Computes ``LiveStats`` over the last ``LiveStats/window`` seconds from per-second tallies. Feed it
 /// events one by one (``add(_:)``) or already summed (``add(_:second:)``, what a database feed reads

@@ -3,12 +3,12 @@
 ///
 /// Deterministic (no dependence on the process locale, unlike `wcwidth`), measured per grapheme
 /// cluster so that a base character and its combining marks count once.
-public enum DisplayWidth {
-    public static func of(_ text: some StringProtocol) -> Int {
+package enum DisplayWidth {
+    package static func of(_ text: some StringProtocol) -> Int {
         text.reduce(0) { $0 + of($1) }
     }
 
-    public static func of(_ character: Character) -> Int {
+    package static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
         if character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }  // emoji presentation
         return width(of: first)

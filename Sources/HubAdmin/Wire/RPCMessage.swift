@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// A JSON-RPC 2.0 request as the admin socket accepts it: `method`, optional named `params`,
 /// and an `id` (a request with no `id` is a notification: it runs, and nothing is answered).

@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import HubCore
 /// The stable numeric error codes of the admin protocol (JSON-RPC 2.0 `error.code`).
 ///
 /// The standard JSON-RPC codes cover malformed messages; each ``HubError/Code`` has its own code

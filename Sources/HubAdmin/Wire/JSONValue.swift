@@ -1,4 +1,5 @@
 import Foundation
+import HubCore
 
 /// Any JSON value, kept as parsed: the admin protocol's ids, params and results travel as this
 /// until their type is known. Object keys are kept verbatim (decode it with a plain

@@ -1,3 +1,4 @@
+import HubCore
 /// Opens a ``HubConnection``: to a running hub's admin socket, or to its database directly.
 public enum HubConnections {
     /// The admin socket when a hub answers on `admin.sock` in `dataDirectory`, else the database

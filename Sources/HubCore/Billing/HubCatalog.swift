@@ -4,7 +4,7 @@ import GRDB
 /// Everything the gateway routes and bills by, read in one snapshot: the settings, providers with
 /// their credentials (secrets unsealed: kept in memory only, never logged), current rates, API keys
 /// by hash and users' status. The gateway rebuilds it when ``ChangeMarker`` moves.
-public struct GatewayCatalog: Sendable {
+public struct HubCatalog: Sendable {
     /// A provider credential with its secret in clear, for the gateway's memory only.
     public struct Credential: Sendable, Equatable {
         public var id: Int64
@@ -39,7 +39,7 @@ public struct GatewayCatalog: Sendable {
     public var marker: ChangeMarker
 
     /// Reads the whole catalog in one read transaction.
-    public static func load(_ store: HubStore, sealer: SecretSealer) throws(HubError) -> GatewayCatalog {
+    public static func load(_ store: HubStore, sealer: SecretSealer) throws(HubError) -> HubCatalog {
         let raw = try store.read { db in
             guard let settings = try HubSettings.fetchOne(db) else {
                 throw HubError(.storage, "the settings row is missing")
@@ -58,7 +58,7 @@ public struct GatewayCatalog: Sendable {
         let keys = Dictionary(raw.4.map { ($0.hash, KeyOwner(keyId: $0.id ?? 0, userId: $0.userId, revoked: $0.isRevoked)) },
                               uniquingKeysWith: { first, _ in first })
         let users = Dictionary(uniqueKeysWithValues: raw.5.map { ($0.id ?? 0, $0) })
-        return GatewayCatalog(settings: raw.0, providers: raw.1, credentials: credentials, rates: raw.3,
+        return HubCatalog(settings: raw.0, providers: raw.1, credentials: credentials, rates: raw.3,
                               keysByHash: keys, users: users, marker: raw.6)
     }
 }

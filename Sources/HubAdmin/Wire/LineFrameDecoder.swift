@@ -1,3 +1,4 @@
+import HubCore
 import NIOCore
 
 /// One frame of the admin protocol's byte stream.

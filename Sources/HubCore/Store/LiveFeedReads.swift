@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+// What a live feed reads from the database, each a read-only snapshot: the newest ids, the rows after
+// an id, and the usage events summed by group. HubAdmin's `DatabaseFeed` polls these.
+
+/// The newest usage event, ledger entry and audit entry ids.
+package struct FeedCursor: Sendable, Equatable {
+    package var usage: Int64
+    package var ledger: Int64
+    package var audit: Int64
+}
+
+/// Usage events of one second summed by provider, model, user and, for calls that reached no
+/// provider, status (it names them: 401, 404; 0 otherwise).
+package struct UsageGroupTotal: Sendable, Equatable {
+    package var second: Int64
+    package var providerId: Int64?
+    package var model: String
+    package var userId: Int64?
+    package var status: Int
+    package var requests: Int
+    package var errors: Int
+    package var tokens: Int64
+    package var creditNanos: Int64
+    package var latencyMsSum: Double
+}
+
+extension HubStore {
+    /// The newest ids now.
+    package func feedCursor() throws(HubError) -> FeedCursor {
+        try read { db in
+            FeedCursor(usage: try Self.newestUsageId(db),
+                       ledger: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0,
+                       audit: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM audit_log") ?? 0)
+        }
+    }
+
+    package func newestUsageId() throws(HubError) -> Int64 { try read(Self.newestUsageId) }
+
+    private static func newestUsageId(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM usage_events") ?? 0
+    }
+
+    /// Provider names by id.
+    package func providerNames() throws(HubError) -> [Int64: String] {
+        try read { db in try Dictionary(uniqueKeysWithValues: Provider.fetchAll(db).map { ($0.id!, $0.name) }) }
+    }
+
+    /// The id of the first usage event at or after `time`, if any.
+    package func firstUsageId(since time: Date) throws(HubError) -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM usage_events WHERE created_at >= ?", arguments: [time]) }
+    }
+
+    /// Usage events and ledger entries after the given ids, oldest first, at most `limit` of each.
+    package func usageAndLedger(after cursor: FeedCursor, limit: Int) throws(HubError) -> (usage: [UsageEvent], ledger: [LedgerEntry]) {
+        try read { db in
+            (usage: try UsageEvent.filter(Column("id") > cursor.usage).order(Column("id")).limit(limit).fetchAll(db),
+             ledger: try LedgerEntry.filter(Column("id") > cursor.ledger).order(Column("id")).limit(limit).fetchAll(db))
+        }
+    }
+
+    /// Audit entries after `id`, oldest first, at most `limit`.
+    package func auditEntries(after id: Int64, limit: Int) throws(HubError) -> [AuditEntry] {
+        try read { db in try AuditEntry.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db) }
+    }
+
+    /// The newest `limit` usage events with ids in `after+1...through`, newest first.
+    package func newestUsageEvents(after: Int64, through: Int64, limit: Int) throws(HubError) -> [UsageEvent] {
+        try read { db in
+            try UsageEvent.filter(Column("id") > after && Column("id") <= through)
+                .order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The usage events with ids in `after+1...through` summed by second and group in one query, and
+    /// an even sample of at most `samples` of their latencies.
+    package func usageTotals(after: Int64, through: Int64, samples: Int) throws(HubError)
+        -> (groups: [UsageGroupTotal], latencies: [Double]) {
+        guard through > after else { return ([], []) }
+        return try read { db in
+            var groups: [UsageGroupTotal] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT CAST(strftime('%s', created_at) AS INTEGER), provider_id, model, user_id,
+                       CASE WHEN provider_id IS NULL THEN status ELSE 0 END, COUNT(*), SUM(status >= 400),
+                       SUM(tokens_in + tokens_out), SUM(credits_charged), SUM(latency_ms)
+                FROM usage_events WHERE id > ? AND id <= ? GROUP BY 1, 2, 3, 4, 5
+                """, arguments: [after, through])
+            while let row = try rows.next() {
+                groups.append(UsageGroupTotal(
+                    second: row[0], providerId: row[1], model: row[2], userId: row[3], status: row[4],
+                    requests: row[5], errors: row[6], tokens: row[7], creditNanos: row[8], latencyMsSum: row[9]))
+            }
+            let step = max(1, (through - after) / Int64(max(1, samples)))
+            let latencies = try Double.fetchAll(db, sql: """
+                SELECT latency_ms FROM usage_events WHERE id > ? AND id <= ? AND (id - ?) % ? = 0
+                """, arguments: [after, through, after + 1, step])
+            return (groups, latencies)
+        }
+    }
+}
