@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// The Billing pane's actions, driven by keys against a real hub (its database): each opens a dialog
 /// that shows the effect, sends nothing before it is confirmed, and carries its own idempotency key.

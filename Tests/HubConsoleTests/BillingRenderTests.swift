@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// The Revenue pane against the ledger, and the billing panes drawn on narrow terminals in both
 /// languages (read cell by cell from the screen model).

@@ -1,6 +1,7 @@
 import Foundation
 @testable import HubConsole
-import HubCore
+import HubAdmin
+@testable import HubCore
 
 /// Billing on a test hub: the starter package on sale, a Stripe signing secret, and payments that
 /// arrive the way Stripe sends them, signed and taken by the hub's own webhook intake.

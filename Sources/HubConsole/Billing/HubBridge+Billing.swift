@@ -1,3 +1,4 @@
+import HubAdmin
 import HubCore
 
 /// The Billing and Revenue panes' reads and changes, through the same ``HubConnection`` as the rest
