@@ -45,6 +45,8 @@ import HubAdmin
         #expect(driver.state.status?.text == "✓ payment #1 applied to alice")
         #expect(driver.state.data.users.first { $0.user.name == "alice" }?.user.balance == Amount(units: 110))
         #expect(driver.state.data.billing.pendingPayments == 0)
+        let row = try #require(driver.screen(width: 100, height: 30).text.split(separator: "\n").first { $0.contains("✓ applied") })
+        #expect(row.contains("alice") && !row.contains("carol"), "the row names whom it was applied to: «\(row)»")
 
         let service = hub.connection.service
         let ledger = try service.perform(Admin.UsersLedger(user: "alice"), actor: "test")

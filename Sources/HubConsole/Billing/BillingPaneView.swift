@@ -35,7 +35,9 @@ enum BillingPaneView {
         case .payments:
             let rows = state.visiblePayments.map { p in
                 let pending = p.status == .pending
-                let who = p.userRef ?? p.userId.map { "#\($0)" } ?? "–"
+                // Whom it was applied to (a resolved payment names another user than its event did), else whom it names.
+                let applied = p.userId.flatMap { id in state.data.users.first { $0.user.id == id }?.user.name }
+                let who = applied ?? p.userRef ?? p.userId.map { "#\($0)" } ?? "–"
                 let money = (p.kind == .refund ? "↩ -" : "") + p.amount.description + " " + (p.currency ?? "").uppercased()
                 return TableRow(cells: [String(p.id ?? 0), t(pending ? .paymentPending : .paymentApplied), who,
                                         p.packageRef ?? p.planRef ?? "", money, p.credits.description,
