@@ -222,7 +222,8 @@ enum ConformanceScript {
             step(A.SubscriptionsList(user: "alice")),
             step(A.SubscriptionsCancel(user: "alice")),
             step(A.SubscriptionsCancel(user: "alice"), .notFound),
-            step(A.PlansDisable(plan: "pro")),
+            step(A.PlansDisable(plan: "pro", idempotencyKey: "console:plan-1")),
+            step(A.PlansDisable(plan: "pro", idempotencyKey: "console:plan-1"), .duplicate),   // a resend: applied once
             step(A.PlansDisable(plan: "pro"), .failedPrecondition),
             step(A.SubscriptionsStart(user: "bob", plan: "pro"), .failedPrecondition),
             step(A.NoticeEndpointsAdd(url: "https://ops.example.com/hub-notices", secret: "notice_secret_0123456789")),
