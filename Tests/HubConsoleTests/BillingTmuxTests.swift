@@ -25,6 +25,8 @@ import Testing
         // want of credits, so her balance stays 0) is who it belongs to.
         try terminal.send("6")
         try terminal.waitFor("⚠ pending") { $0.contains("dave") }
+        #expect(try cli("payments", "preview", "2", "--user", "Zoë")
+            == "Payment #2 (stripe evt_demo_2) to Zoë: +110 credits (package starter), balance 0 → 110.\n")
         try terminal.send("r")
         try terminal.waitFor("Resolve payment #2")
         try terminal.send("C-u")
