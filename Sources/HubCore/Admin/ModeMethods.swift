@@ -80,12 +80,18 @@ extension Admin {
         public var paymentLink: String?
         public var lowBalanceThreshold: Amount?
         public var allowUnpricedModels: Bool?
+        /// Governance (issue 12): the IANA time zone of budget periods, refused key checks per
+        /// client address per minute (0: no limit), and the default limits of keys per mode.
+        public var governanceTimeZone: String?
+        public var unauthenticatedRpm: Int?
+        public var defaultKeyLimits: DefaultKeyLimits?
         /// Days until starter credits expire (1-3650); 0 makes them never expire.
         public var starterCreditsExpireDays: Int?
 
         public init(
             starterCreditsEnabled: Bool? = nil, starterCredits: Amount? = nil, paymentLink: String? = nil,
-            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil, starterCreditsExpireDays: Int? = nil
+            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil, governanceTimeZone: String? = nil,
+            unauthenticatedRpm: Int? = nil, defaultKeyLimits: DefaultKeyLimits? = nil, starterCreditsExpireDays: Int? = nil
         ) {
             self.starterCreditsExpireDays = starterCreditsExpireDays
             self.starterCreditsEnabled = starterCreditsEnabled
@@ -93,6 +99,9 @@ extension Admin {
             self.paymentLink = paymentLink
             self.lowBalanceThreshold = lowBalanceThreshold
             self.allowUnpricedModels = allowUnpricedModels
+            self.governanceTimeZone = governanceTimeZone
+            self.unauthenticatedRpm = unauthenticatedRpm
+            self.defaultKeyLimits = defaultKeyLimits
         }
 
         public func run(_ context: AdminContext) throws -> HubSettings {
@@ -104,9 +113,19 @@ extension Admin {
             if let days = starterCreditsExpireDays, !(0...3_650).contains(days) {
                 throw HubError.invalid("starter credits expire after 1 to 3650 days (0: never), not \(days)")
             }
+            if let governanceTimeZone { _ = try BudgetCalendar(identifier: governanceTimeZone) }
+            if let unauthenticatedRpm, unauthenticatedRpm < 0 {
+                throw HubError.invalid("unauthenticated rpm must not be negative, got \(unauthenticatedRpm)")
+            }
+            for values in [defaultKeyLimits?.serviceProvider, defaultKeyLimits?.enterprise].compactMap({ $0 }) {
+                _ = try LimitDraft.validate(values)
+            }
             return try context.write { db in
                 let before = try Settings.current(db)
                 var after = before
+                if let governanceTimeZone { after.governanceTimeZone = governanceTimeZone }
+                if let unauthenticatedRpm { after.unauthenticatedRpm = unauthenticatedRpm }
+                if let defaultKeyLimits { after.defaultKeyLimits = defaultKeyLimits }
                 if let days = starterCreditsExpireDays { after.starterCreditsExpireDays = days == 0 ? nil : days }
                 if let starterCreditsEnabled { after.starterCreditsEnabled = starterCreditsEnabled }
                 if let starter { after.starterCredits = starter }
