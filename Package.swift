@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // RFC 4180 CSV for chargeback reports and usage exports.
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         // The domain and its storage: money, records, the ledger, the rules, the store. No networking
@@ -36,6 +38,8 @@ let package = Package(
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RFC 4180 CSV for reports and exports (ReportCSV).
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // The admin protocol in one place: wire types, HubConnection (socket | database), the socket

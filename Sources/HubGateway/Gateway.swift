@@ -42,6 +42,13 @@ public struct GatewayOptions: Sendable {
     public var refreshInterval: Duration = .milliseconds(250)
     /// How long shutdown waits for in-flight requests.
     public var shutdownGrace: Duration = .seconds(60)
+    /// A file holding seconds to add to the governance clock (tests of budget periods; hidden option).
+    public var clockOffsetFile: String?
+    /// How often the hub looks for usage events older than the retention setting; how many it
+    /// deletes per transaction at most, and the pause between two such transactions (``UsagePruner``).
+    public var pruneInterval: Duration = .seconds(60)
+    public var pruneBatchSize = 1_000
+    public var prunePause: Duration = .milliseconds(5)
 
     public init() {}
 
@@ -83,6 +90,8 @@ public final class Gateway: Sendable {
     /// The newest ledger entry in the balances loaded at start-up (where the watcher resumes).
     let startLedgerId: Int64
     let credits = CreditBook()
+    /// Key scopes, rate limits and budgets (issue 12).
+    let governance: GovernanceGate
     let balancer = CredentialBalancer()
     let metrics = GatewayMetrics()
     let edge = EdgeCounters()
@@ -121,7 +130,9 @@ public final class Gateway: Sendable {
         let initial = try ConfigWatcher.initialState(store: store, sealer: sealer)
         config = ConfigHolder(initial.snapshot)
         startLedgerId = initial.ledgerId
-        let writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger)
+        let clock = GovernanceClock(offsetFile: options.clockOffsetFile)
+        governance = GovernanceGate(clock: clock)
+        let writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger, budgets: governance.budgets)
         self.writer = writer
         refusals = RefusalSampler { status, error in
             let record = Meter(requestId: RequestID.make(), started: .now).record(status: status, error: error)
@@ -140,6 +151,7 @@ public final class Gateway: Sendable {
             self.transport = HTTPClientTransport(client: client, deadline: options.upstreamDeadline)
         }
         await credits.apply(initial.balances)
+        try GovernanceSync.configure(governance.budgets, snapshot: initial.snapshot, store: store, now: clock.now(), all: true)
     }
 
     /// Requests being served now (streams still draining included): for stats and shutdown.
@@ -156,6 +168,7 @@ public final class Gateway: Sendable {
     func finish(_ meter: Meter, status: Int, error: String?) async {
         var record = meter.record(status: status, error: error)
         record.hold = meter.reservation?.handOver()
+        meter.permit?.finish(tokens: Int(clamping: record.event.tokensIn &+ record.event.tokensOut))
         await writer.submit(record, credentialId: meter.credentialId, credentialErrors: meter.credentialErrors)
         inFlightCount.subtract(1, ordering: .relaxed)
     }

@@ -60,7 +60,9 @@ public enum GatewayServer {
         if let adminSocketPath { listeners.append(AdminSocketReadiness(path: adminSocketPath) { readiness.bound(adminSocket: $0) }) }
         // The extra services (the admin socket) come first so that they close last: while the hub
         // drains and its writer settles, its admin socket still answers.
-        let services: [any Service] = extraServices + [gateway.writer, watcher, drain] + gateway.billingServices + listeners
+        let governance = GovernanceSync(gateway: gateway, interval: options.refreshInterval)
+        let pruner = UsagePruner(store: gateway.store, options: options, logger: gateway.logger)
+        let services: [any Service] = extraServices + [gateway.writer, watcher, governance, drain, pruner] + gateway.billingServices + listeners
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -41,6 +41,9 @@ public enum HubCopy {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('aigne-hub migrate'))", logger: PostgresStore.quiet)
             try await refuseUnfit(tables, connection, location)
             try await setRollupTriggers(enabled: false, connection)
+            for table in PostgresSchema.seeded.sorted() {   // the migration's row gives way to the source's
+                try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(quoted(table))"), logger: PostgresStore.quiet)
+            }
             for table in tables {
                 for try await page in store.exportPages(of: table, pageSize: pageSize) {
                     try await insert(page, into: table, connection)
@@ -81,7 +84,7 @@ public enum HubCopy {
             throw HubError(.failedPrecondition, "the PostgreSQL schema at \(location) lacks \(missing.joined(separator: ", ")) that this hub's SQLite database has: this aigne-hub has no PostgreSQL migration for it yet; nothing was copied")
         }
         var occupied: [String] = []
-        for table in Set(tables.map(\.name)).union(PostgresSchema.tables).sorted() {
+        for table in Set(tables.map(\.name)).union(PostgresSchema.tables).subtracting(PostgresSchema.seeded).sorted() {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM \(quoted(table)))"), logger: PostgresStore.quiet)
             for try await any in rows.decode(Bool.self) where any { occupied.append(table) }
         }

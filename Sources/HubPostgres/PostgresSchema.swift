@@ -6,6 +6,9 @@ import HubCore
 struct PostgresMigration: Sendable {
     var id: String
     var creates: [String]
+    /// Tables this migration puts rows in (a one-row table's row): `migrate` replaces them with the
+    /// source's rows instead of counting them as a sign of a non-empty target.
+    var seeds: [String] = []
     var sql: String
 
     /// The SQL as single statements (the extended query protocol runs one at a time): split at a
@@ -50,6 +53,10 @@ enum PostgresSchema {
                                     "plans", "subscriptions", "credit_buckets", "notice_endpoints", "outbox"],
                           sql: billingTables),
         PostgresMigration(id: "governance: teams", creates: ["teams", "team_members"], sql: teams),
+        PostgresMigration(id: "governance: budgets, limits, scopes", creates: ["budgets", "rate_limits", "key_scopes"],
+                          sql: governanceControls),
+        PostgresMigration(id: "governance: hourly rollup, retention", creates: ["usage_hourly", "retention"],
+                          seeds: ["retention"], sql: hourlyRollupAndRetention),
     ]
 
     /// Triggers that derive rows from other rows (rollups): `migrate` copies the derived rows as they
@@ -57,10 +64,13 @@ enum PostgresSchema {
     static let rollupTriggers: [(table: String, trigger: String)] = [
         ("usage_events", "usage_daily_rollup"),
         ("usage_events", "usage_health_rollup"),
+        ("usage_events", "usage_hourly_rollup"),
     ]
 
     /// Every table the migrations create, and the migrations' own record.
     static var tables: Set<String> { Set(migrations.flatMap(\.creates)) }
+    /// Tables the migrations themselves put rows in.
+    static var seeded: Set<String> { Set(migrations.flatMap(\.seeds)) }
     static let migrationsTable = "schema_migrations"
 
     /// `column IN ('a', 'b')` over an enum's raw values (the same lists the SQLite CHECKs use).

@@ -55,5 +55,7 @@ struct AdminCommand: AsyncParsableCommand {
             AuditCommand.self,
             PackagesCommand.self, PaymentsCommand.self, CodesCommand.self, PlansCommand.self, SubscriptionsCommand.self,
             NoticesCommand.self, RevenueCommand.self,
+            TeamsCommand.self, BudgetsCommand.self, LimitsCommand.self,
+            ReportCommand.self, RetentionCommand.self,
         ])
 }

@@ -10,6 +10,9 @@ enum Render {
         payment link            \(s.paymentLink ?? "-")
         low-balance threshold   \(s.lowBalanceThreshold)
         unpriced models         \(s.allowUnpricedModels ? "callable (free)" : "refused in service-provider mode")
+        budget time zone        \(s.governanceTimeZone)
+        bad keys per address    \(s.unauthenticatedRpm == 0 ? "no limit" : "\(s.unauthenticatedRpm) a minute")
+        default key limits      \(defaultLimits(s.defaultKeyLimits))
         updated                 \(Show.date(s.updatedAt))
         """
     }

@@ -43,6 +43,10 @@ public enum Admin {
         CodesCreate.self, CodesList.self, CodesDisable.self, CodesRedeem.self, PlansAdd.self, PlansList.self,
         PlansUpdate.self, PlansDisable.self, SubscriptionsStart.self, SubscriptionsCancel.self, SubscriptionsList.self,
         NoticeEndpointsAdd.self, NoticeEndpointsList.self, NoticeEndpointsRemove.self, NoticesList.self, RevenueSummary.self,
+        TeamsAdd.self, TeamsList.self, TeamsShow.self, TeamsRemove.self, TeamsAddMember.self, TeamsRemoveMember.self,
+        KeysSetTeam.self, KeysScope.self, KeysScopes.self, BudgetsSet.self, BudgetsPreview.self, BudgetsList.self,
+        BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
+        ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

@@ -87,7 +87,7 @@ enum Lookup {
         try byIdOrName(db, reference, "provider")
     }
 
-    private static func byIdOrName<R: FetchableRecord & TableRecord>(
+    static func byIdOrName<R: FetchableRecord & TableRecord>(
         _ db: Database, _ reference: String, _ what: String
     ) throws -> R {
         let reference = reference.trimmingSpaces

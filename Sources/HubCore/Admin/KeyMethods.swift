@@ -25,7 +25,9 @@ extension Admin {
         public static let name = "keys.create"
         public var user: String
         public var name: String
-        public init(user: String, name: String) { self.user = user; self.name = name }
+        /// The team the key spends for (its user must be a member).
+        public var team: String?
+        public init(user: String, name: String, team: String? = nil) { self.user = user; self.name = name; self.team = team }
 
         public func run(_ context: AdminContext) throws -> CreatedAPIKey {
             let name = try Validate.name(self.name, of: "key")
@@ -35,6 +37,7 @@ extension Admin {
                 var key = APIKey(id: nil, userId: owner.id!, name: name, hash: APIKeySecret.hash(secret),
                                  prefix: APIKeySecret.visiblePrefix(of: secret), createdAt: Date(),
                                  lastUsedAt: nil, revokedAt: nil)
+                key.teamId = try team.map { reference in try TeamMembership.check(db, team: reference, userId: owner.id!).id! }
                 try key.insert(db)
                 try context.audit(db, Self.name, target: "user:\(owner.name)", before: APIKey?.none, after: key)
                 return CreatedAPIKey(key: key, userName: owner.name, secret: secret)
@@ -70,16 +73,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) throws -> APIKey {
             try context.write { db in
-                let reference = key.trimmingSpaces
-                let matches = if let id = Int64(reference) {
-                    try APIKey.filter(key: id).fetchAll(db)
-                } else {
-                    try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
-                }
-                guard let before = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
-                guard matches.count == 1 else {
-                    throw HubError.invalid("'\(reference)' matches \(matches.count) keys: give more of the prefix or the id")
-                }
+                let before = try Lookup.key(db, key)
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before
                 after.revokedAt = Date()

@@ -80,16 +80,25 @@ extension Admin {
         public var paymentLink: String?
         public var lowBalanceThreshold: Amount?
         public var allowUnpricedModels: Bool?
+        /// Governance (issue 12): the IANA time zone of budget periods, refused key checks per
+        /// client address per minute (0: no limit), and the default limits of keys per mode.
+        public var governanceTimeZone: String?
+        public var unauthenticatedRpm: Int?
+        public var defaultKeyLimits: DefaultKeyLimits?
 
         public init(
             starterCreditsEnabled: Bool? = nil, starterCredits: Amount? = nil, paymentLink: String? = nil,
-            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil
+            lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil, governanceTimeZone: String? = nil,
+            unauthenticatedRpm: Int? = nil, defaultKeyLimits: DefaultKeyLimits? = nil
         ) {
             self.starterCreditsEnabled = starterCreditsEnabled
             self.starterCredits = starterCredits
             self.paymentLink = paymentLink
             self.lowBalanceThreshold = lowBalanceThreshold
             self.allowUnpricedModels = allowUnpricedModels
+            self.governanceTimeZone = governanceTimeZone
+            self.unauthenticatedRpm = unauthenticatedRpm
+            self.defaultKeyLimits = defaultKeyLimits
         }
 
         public func run(_ context: AdminContext) throws -> HubSettings {
@@ -98,9 +107,19 @@ extension Admin {
             let link: String?? = try paymentLink.map { text throws(HubError) in
                 text.trimmingSpaces.isEmpty ? String?.none : try Validate.url(text)
             }
+            if let governanceTimeZone { _ = try BudgetCalendar(identifier: governanceTimeZone) }
+            if let unauthenticatedRpm, unauthenticatedRpm < 0 {
+                throw HubError.invalid("unauthenticated rpm must not be negative, got \(unauthenticatedRpm)")
+            }
+            for values in [defaultKeyLimits?.serviceProvider, defaultKeyLimits?.enterprise].compactMap({ $0 }) {
+                _ = try LimitDraft.validate(values)
+            }
             return try context.write { db in
                 let before = try Settings.current(db)
                 var after = before
+                if let governanceTimeZone { after.governanceTimeZone = governanceTimeZone }
+                if let unauthenticatedRpm { after.unauthenticatedRpm = unauthenticatedRpm }
+                if let defaultKeyLimits { after.defaultKeyLimits = defaultKeyLimits }
                 if let starterCreditsEnabled { after.starterCreditsEnabled = starterCreditsEnabled }
                 if let starter { after.starterCredits = starter }
                 if let link { after.paymentLink = link }

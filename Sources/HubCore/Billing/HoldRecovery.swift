@@ -16,13 +16,16 @@ public enum HoldRecovery {
     public static func settleOpenHolds(_ store: HubStore) throws(HubError) -> [SettlementResult] {
         try store.write { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT request_id, user_id, api_key_id, model, amount, created_at FROM holds ORDER BY created_at
+                SELECT request_id, user_id, api_key_id, model, amount, created_at,
+                       (SELECT team_id FROM api_keys k WHERE k.id = holds.api_key_id) AS team_id
+                FROM holds ORDER BY created_at
                 """)
             let records = rows.map { row in
                 let amount: Amount = row["amount"]
-                let event = UsageEvent(
+                var event = UsageEvent(
                     requestId: row["request_id"], userId: row["user_id"], apiKeyId: row["api_key_id"], providerId: nil,
                     model: row["model"], status: 0, error: note, usageSource: .recovered, createdAt: row["created_at"])
+                event.teamId = row["team_id"]
                 return UsageRecord(event: event, charge: amount, hold: amount)
             }
             return try UsageSettlement.write(UsageBatch(records: records), db)

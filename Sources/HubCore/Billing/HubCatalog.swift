@@ -37,6 +37,8 @@ public struct HubCatalog: Sendable {
     public var users: [Int64: User]
     /// The marker this catalog was read at.
     public var marker: ChangeMarker
+    /// Teams of keys, budgets, rate limits and key scopes (issue 12).
+    public var governance = GovernanceCatalog()
 
     /// Reads the whole catalog in one read transaction.
     public static func load(_ store: HubStore, sealer: SecretSealer) throws(HubError) -> HubCatalog {
@@ -47,7 +49,7 @@ public struct HubCatalog: Sendable {
             return (settings, try Provider.order(Column("id")).fetchAll(db),
                     try StoredCredential.order(Column("id")).fetchAll(db),
                     try ModelRate.filter(Column("valid_to") == nil).fetchAll(db),
-                    try APIKey.fetchAll(db), try User.fetchAll(db), try ChangeMarker.read(db))
+                    try APIKey.fetchAll(db), try User.fetchAll(db), try ChangeMarker.read(db), try GovernanceCatalog.load(db))
         }
         var credentials: [Credential] = []
         for stored in raw.2 {
@@ -59,7 +61,7 @@ public struct HubCatalog: Sendable {
                               uniquingKeysWith: { first, _ in first })
         let users = Dictionary(uniqueKeysWithValues: raw.5.map { ($0.id ?? 0, $0) })
         return HubCatalog(settings: raw.0, providers: raw.1, credentials: credentials, rates: raw.3,
-                              keysByHash: keys, users: users, marker: raw.6)
+                          keysByHash: keys, users: users, marker: raw.6, governance: raw.7)
     }
 }
 

@@ -8,6 +8,8 @@ public enum NoticeKind: String, Codable, Sendable, CaseIterable {
     case paymentPending = "payment_pending"
     case subscriptionRenewed = "subscription_renewed"
     case subscriptionPastDue = "subscription_past_due"
+    /// A budget's spend reached its soft threshold (once per budget per period).
+    case budgetSoftLimit = "budget_soft_limit"
 }
 
 /// The body of a notice: `{"id","type","created_at","data":{…}}` (docs/billing.md).

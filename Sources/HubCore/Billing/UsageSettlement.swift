@@ -136,16 +136,16 @@ extension UsageSettlement {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
-              streamed, created_at, overrun, credential_id, failed_credential_id)
+              streamed, created_at, overrun, credential_id, failed_credential_id, team_id)
             VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM credentials WHERE id = ?),
-                    (SELECT id FROM credentials WHERE id = ?))
+                    (SELECT id FROM credentials WHERE id = ?), ?)
             """)
         try statement.execute(arguments: [
             event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
             event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
             event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,
-            event.credentialId, event.failedCredentialId,
+            event.credentialId, event.failedCredentialId, event.teamId,
         ])
     }
 

@@ -23,6 +23,12 @@ public struct HubSettings: HubRecord, Equatable {
     public var lowBalanceThreshold: Amount
     public var allowUnpricedModels: Bool
     public var updatedAt: Date
+    /// The IANA time zone whose calendar days, weeks (from Monday) and months budgets count in.
+    public var governanceTimeZone: String = "UTC"
+    /// The rate limits of a key that has none of its own, per mode.
+    public var defaultKeyLimits = DefaultKeyLimits()
+    /// Refused key checks one client address may make per minute; beyond it, 429 (0: no limit).
+    public var unauthenticatedRpm: Int = 300
 }
 
 public struct Provider: HubRecord, Equatable, Identifiable {

@@ -86,6 +86,7 @@ public final class HubStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
+            try Schema.prepareNewDatabase(at: directory.databaseURL.path)
             let pool = try DatabasePool(path: directory.databaseURL.path, configuration: configuration)
             try refuseNewerSchema(pool, directory)
             try Schema.migrator.migrate(pool)

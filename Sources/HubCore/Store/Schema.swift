@@ -14,6 +14,8 @@ enum Schema {
         migrator.registerMigration("provider health rollup", migrate: createHealthRollup)
         migrator.registerMigration("billing: packages, payments, codes, plans, credit buckets, notices", migrate: createBillingTables)
         migrator.registerMigration("governance: teams", migrate: createTeams)
+        migrator.registerMigration("governance: budgets, limits, scopes", migrate: createGovernanceControls)
+        migrator.registerMigration("governance: hourly rollup, retention", migrate: createHourlyRollupAndRetention)
         return migrator
     }
 

@@ -9,6 +9,8 @@ struct APIError: Error, Sendable {
     var type: String
     var code: String
     var param: String?
+    /// Headers the answer carries besides its content type (`Retry-After`, rate-limit headers).
+    var headers: HTTPFields = [:]
 
     static func badRequest(_ message: String, param: String? = nil) -> APIError {
         APIError(status: .badRequest, message: message, type: "invalid_request_error", code: "invalid_request", param: param)
@@ -51,6 +53,8 @@ struct APIError: Error, Sendable {
     }
 
     var response: Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        var fields: HTTPFields = [.contentType: "application/json"]
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }

@@ -15,21 +15,33 @@ struct APIKeyMiddleware: RouterMiddleware {
     let counters: EdgeCounters
     let sampler: RefusalSampler
     let maxBodyBytes: Int
+    let governance: GovernanceGate
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let identity: ClientIdentity
+        let snapshot = config.snapshot
+        var identity: ClientIdentity
         do {
-            identity = try Self.authenticate(request.headers[.authorization], in: config.snapshot)
+            identity = try Self.authenticate(request.headers[.authorization], in: snapshot)
         } catch {
             counters.refusedKeys.add(1, ordering: .relaxed)
+            // An address over its limit of bad keys gets 429 and costs nothing more (no sample, no count).
+            if let refusal = governance.addressRefusal(context.remoteAddress, snapshot: snapshot) { return refusal.response }
+            governance.keyRefused(context.remoteAddress)
             sampler.refused(error)
             return error.response
         }
+        identity.teamId = snapshot.catalog.governance.keyTeams[identity.keyId]
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
             counters.refusedBodies.add(1, ordering: .relaxed)
             return APIError.tooLarge(maxBodyBytes).response
         }
         var context = context
+        do {
+            context.permit = try governance.admit(identity, address: context.remoteAddress, snapshot: snapshot)
+        } catch {
+            sampler.refused(error)
+            return error.response
+        }
         context.identity = identity
         return try await next(request, context)
     }

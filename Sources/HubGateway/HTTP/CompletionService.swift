@@ -11,10 +11,11 @@ struct CompletionService: Sendable {
     let gateway: Gateway
     let endpoint: Endpoint
 
-    /// Runs the call of `body` for the user `userId` (already authenticated) and meters it.
-    func run(_ body: ByteBuffer, userId: Int64, meter: Meter) async -> Response {
+    /// Runs the call of `body` for `caller` (already authenticated and admitted) and meters it.
+    func run(_ body: ByteBuffer, caller: ClientIdentity, meter: Meter) async -> Response {
         var meter = meter
         let snapshot = gateway.config.snapshot
+        let governance = gateway.governance
         var chat: ChatRequest
         let candidates: [RouteCandidate]
         do {
@@ -23,15 +24,21 @@ struct CompletionService: Sendable {
             meter.model = chat.model
             meter.streamed = chat.stream && endpoint == .chat
             meter.images = endpoint == .chat ? chat.images : 0
-            candidates = try ModelResolver.resolve(chat.model, type: endpoint.modelType, in: snapshot)
+            candidates = try governance.allowedCandidates(
+                try ModelResolver.resolve(chat.model, type: endpoint.modelType, in: snapshot), requested: chat.model,
+                identity: caller, snapshot: snapshot)
             if snapshot.mode == .serviceProvider {
                 meter.charges = true
                 let maxCost = try Self.bound(&chat, endpoint: endpoint, candidates: candidates)
+                try governance.holdBudget(meter.requestId, identity: caller, amount: maxCost, snapshot: snapshot)
                 if maxCost.isPositive {
                     meter.reservation = try await Reservation.hold(
-                        meter, userId: userId, amount: maxCost, credits: gateway.credits, writer: gateway.writer,
+                        meter, userId: caller.userId, amount: maxCost, credits: gateway.credits, writer: gateway.writer,
                         paymentLink: snapshot.settings.paymentLink)
                 }
+            } else if governance.hasBudget(caller, snapshot: snapshot) {
+                let maxCost = Self.providerCostBound(&chat, endpoint: endpoint, candidates: candidates)
+                try governance.holdBudget(meter.requestId, identity: caller, amount: maxCost, snapshot: snapshot)
             }
         } catch {
             return await gateway.refuse(meter, error)
@@ -68,6 +75,17 @@ struct CompletionService: Sendable {
             meter.providerCostAssumed = true
             return await gateway.refuse(meter, error)
         }
+    }
+
+    /// Enterprise mode with a budget: the most the call may cost the provider (the budget's hold),
+    /// with the output limit written into the request as in service-provider mode.
+    static func providerCostBound(_ chat: inout ChatRequest, endpoint: Endpoint, candidates: [RouteCandidate]) -> Amount {
+        var worst = TokenUsage(input: chat.promptEstimate)
+        if endpoint == .chat {
+            chat.outputLimit = chat.effectiveOutputLimit
+            worst = TokenUsage(input: chat.promptEstimate, output: chat.effectiveOutputLimit * chat.choices, images: chat.images)
+        }
+        return candidates.map { $0.rate?.cost.cost(of: worst) ?? .zero }.max() ?? .zero
     }
 
     /// Bounds a priced call and returns its maximum cost, the highest over the providers it may go to:
@@ -113,6 +131,9 @@ extension Gateway {
         }
         meter.apiKeyId = identity.keyId
         meter.userId = identity.userId
+        meter.teamId = identity.teamId
+        meter.permit = context.permit
+        meter.createdAt = governance.clock.now()
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: options.maxBodyBytes)
@@ -123,7 +144,7 @@ extension Gateway {
         }
         // Hummingbird does not cancel a handler whose client went away, so the call runs to its end
         // and is metered and billed on what the upstream really did (streams: see StreamPump).
-        return await CompletionService(gateway: self, endpoint: endpoint).run(body, userId: identity.userId, meter: meter)
+        return await CompletionService(gateway: self, endpoint: endpoint).run(body, caller: identity, meter: meter)
     }
 
     /// Answers with an OpenAI error and meters the request as failed (nothing charged).
@@ -132,6 +153,7 @@ extension Gateway {
         await finish(meter, status: Int(failure.status.code), error: failure.message)
         var response = failure.response
         response.headers[Self.requestIdHeader] = meter.requestId
+        if let permit = meter.permit { response.headers.append(rateHeaders: permit.headers) }
         return response
     }
 
@@ -141,6 +163,7 @@ extension Gateway {
     static func headers(_ meter: Meter, contentType: String) -> HTTPFields {
         var headers: HTTPFields = [.contentType: contentType]
         headers[requestIdHeader] = meter.requestId
+        if let permit = meter.permit { headers.append(rateHeaders: permit.headers) }
         return headers
     }
 }

@@ -13,7 +13,7 @@ extension Gateway {
                      body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
         }
         let api = router.group("v1").add(middleware: APIKeyMiddleware(
-            config: config, counters: edge, sampler: refusals, maxBodyBytes: options.maxBodyBytes))
+            config: config, counters: edge, sampler: refusals, maxBodyBytes: options.maxBodyBytes, governance: governance))
         api.post("chat/completions") { request, context in await self.complete(request, context: context, endpoint: .chat) }
         api.post("embeddings") { request, context in await self.complete(request, context: context, endpoint: .embeddings) }
         api.get("models") { _, _ in self.models() }

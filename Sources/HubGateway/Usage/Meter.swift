@@ -5,9 +5,13 @@ import HubCore
 struct Meter: Sendable {
     let requestId: String
     let started: ContinuousClock.Instant
-    let createdAt = Date()
+    var createdAt = Date()
     var userId: Int64?
     var apiKeyId: Int64?
+    /// The team the key spends for (recorded on the usage event as it is now).
+    var teamId: Int64?
+    /// The call's rate-limit slots: freed, with its tokens counted, when it finishes.
+    var permit: RatePermit?
     var providerId: Int64?
     /// The credential of the last upstream attempt (none for keyless providers), and of the failed
     /// attempt before it, if the call failed over.
@@ -63,6 +67,7 @@ struct Meter: Sendable {
             streamed: streamed, createdAt: createdAt)
         event.credentialId = credentialId
         event.failedCredentialId = failedCredentialId
+        event.teamId = teamId
         return UsageRecord(event: event, charge: charge, hold: reservation?.amount)
     }
 }

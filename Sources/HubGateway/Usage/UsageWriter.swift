@@ -30,6 +30,8 @@ actor UsageWriter: Service {
     let credits: CreditBook
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Budgets: committed spend is added (and holds released) after each batch.
+    let budgets: BudgetBook
     /// This process's run, written on its holds.
     let runId = UUID().uuidString
     /// Overruns are audited once per credential per this interval.
@@ -50,8 +52,9 @@ actor UsageWriter: Service {
     private(set) var transactions = 0
 
     init(store: HubStore, credits: CreditBook, metrics: GatewayMetrics, logger: Logger,
-         overrunAuditInterval: Duration = .seconds(3_600)) {
+         overrunAuditInterval: Duration = .seconds(3_600), budgets: BudgetBook = BudgetBook()) {
         self.store = store; self.credits = credits; self.metrics = metrics; self.logger = logger
+        self.budgets = budgets
         self.overrunAuditInterval = overrunAuditInterval
     }
 
@@ -148,12 +151,41 @@ actor UsageWriter: Service {
 
     private func settled(_ items: [Item], _ results: [SettlementResult]) async {
         await credits.settled(zip(items, results).map { ($0.record.hold ?? .zero, $1) })
+        budgetsSettled(zip(items, results).map { ($0.record.event, $1.charged) })
         await metrics.record(zip(items, results).map { item, result in
             var event = item.record.event
             event.creditsCharged = result.charged
             event.overrun = item.record.overrun
             return event
         })
+    }
+
+    /// Adds committed spend to the budgets and sends the soft-threshold notices it made due.
+    private func budgetsSettled(_ settled: [(event: UsageEvent, charged: Amount)]) {
+        var crossings: [BudgetBook.SoftCrossing] = []
+        for (event, charged) in settled {
+            guard let userId = event.userId, let keyId = event.apiKeyId else {
+                _ = budgets.settled(event.requestId, subjects: [], charged: .zero, providerCost: .zero, createdAt: event.createdAt)
+                continue
+            }
+            var subjects = [SubjectKey(.key, keyId), SubjectKey(.user, userId)]
+            if let team = event.teamId { subjects.append(SubjectKey(.team, team)) }
+            crossings += budgets.settled(event.requestId, subjects: subjects, charged: charged,
+                                         providerCost: event.providerCost, createdAt: event.createdAt)
+        }
+        guard !crossings.isEmpty else { return }
+        let (store, logger) = (store, logger)
+        Task.detached {
+            for crossing in crossings {
+                do {
+                    try BudgetNotices.softLimitReached(
+                        budgetId: crossing.budgetId, subject: crossing.subject, period: crossing.period,
+                        periodStart: crossing.periodStart, amount: crossing.amount, spent: crossing.spent, store: store)
+                } catch {
+                    logger.error("budget soft-limit notice not queued: \(error)")
+                }
+            }
+        }
     }
 
     /// One audit entry per credential (0: a provider without one) per interval for calls that cost
@@ -209,6 +241,8 @@ actor UsageWriter: Service {
                 if let userId = item.record.event.userId, let hold = item.record.hold {
                     await credits.release(userId: userId, amount: hold)
                 }
+                _ = budgets.settled(item.record.event.requestId, subjects: [], charged: .zero, providerCost: .zero,
+                                    createdAt: item.record.event.createdAt)
             }
             tried += 1
         }

@@ -56,11 +56,21 @@ struct SettingsCommand: AsyncParsableCommand {
         var lowBalanceThreshold: Amount?
         @Flag(inversion: .prefixedEnableDisable, help: "Let models without a rate be called, free, in service-provider mode.")
         var unpricedModels: Bool?
+        @Option(help: ArgumentHelp("The IANA time zone of budget periods, e.g. UTC or Europe/Berlin.", valueName: "zone"))
+        var timeZone: String?
+        @Option(help: ArgumentHelp("Refused key checks a client address may make per minute before it gets 429 (0: no limit).",
+                                   valueName: "n"))
+        var unauthenticatedRpm: Int?
+        @OptionGroup var defaults: DefaultKeyLimitOptions
 
         func run() async throws {
-            let change = Admin.SettingsSet(
+            var change = Admin.SettingsSet(
                 starterCreditsEnabled: starterCredits, starterCredits: starterAmount, paymentLink: paymentLink,
-                lowBalanceThreshold: lowBalanceThreshold, allowUnpricedModels: unpricedModels)
+                lowBalanceThreshold: lowBalanceThreshold, allowUnpricedModels: unpricedModels, governanceTimeZone: timeZone,
+                unauthenticatedRpm: unauthenticatedRpm)
+            if defaults.given {
+                change.defaultKeyLimits = try defaults.applied(to: try await hub.connect().call(Admin.SettingsGet()).defaultKeyLimits)
+            }
             try await hub.run(change, render: Render.settings)
         }
     }

@@ -7,7 +7,7 @@ import HubCore
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage", abstract: "What was called, by whom, and what it cost.",
-        subcommands: [Summary.self, Recent.self, Tail.self])
+        subcommands: [Summary.self, Recent.self, Tail.self, Export.self])
 
     struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Totals by user, model or provider over a time range.")

@@ -99,15 +99,16 @@ struct UsersCommand: AsyncParsableCommand {
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Client API keys. The secret is shown once, at creation.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        subcommands: [Create.self, List.self, Revoke.self, SetTeam.self, Scope.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key for a user and print its secret once.")
         @OptionGroup var hub: HubOptions
         @Argument(help: "User name or id.") var user: String
         @Option(help: "What the key is for, e.g. ci.") var name: String
+        @Option(help: "The team the key spends for (the user must be a member).") var team: String?
         func run() async throws {
-            try await hub.run(Admin.KeysCreate(user: user, name: name)) {
+            try await hub.run(Admin.KeysCreate(user: user, name: name, team: team)) {
                 "\($0.secret)\nKey \($0.key.name) for \($0.userName) (id \($0.key.id ?? 0)). The secret above is shown this once."
             }
         }

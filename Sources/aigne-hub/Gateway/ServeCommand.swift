@@ -45,9 +45,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a stream waits for a client that stopped reading before it counts the client as gone.")
     var clientStallTimeout = 60.0
     @Option(help: "Seconds SIGTERM waits for in-flight requests and streams before it closes them.") var shutdownGrace = 60.0
+    @Option(help: "Seconds between looks for usage events older than the retention setting (aigne-hub admin retention).")
+    var pruneInterval = 60.0
+    @Option(help: "Most usage events pruned per transaction (fewer when one would hold the database over 10 ms).")
+    var pruneBatch = 1_000
+    @Option(help: "Milliseconds of pause between two pruning transactions, for traffic to write in.") var prunePauseMs = 5.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "notice"
     @Option(help: ArgumentHelp("Also let members of this group (name or gid) administer the hub: the admin socket becomes 0660 and the data directory may be 0750.", valueName: "group"))
     var adminGroup: String?
+    @Option(help: .hidden) var clockOffsetFile: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -59,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBodyBytes >= 1, maxUpstreamBodyBytes >= 1 else { throw ValidationError("byte limits must be positive") }
         guard upstreamTimeout > 0, clientStallTimeout > 0, drainTimeout >= 0, shutdownGrace >= 0, headerTimeout > 0, bodyTimeout > 0, idleTimeout > 0 else {
             throw ValidationError("timeouts must be positive")
+        }
+        guard pruneInterval > 0, pruneBatch >= 1, prunePauseMs >= 0 else {
+            throw ValidationError("--prune-interval and --prune-batch must be positive, --prune-pause-ms not negative")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
@@ -85,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
         options.drainTimeout = Self.duration(drainTimeout)
         options.clientStallTimeout = Self.duration(clientStallTimeout)
         options.shutdownGrace = Self.duration(shutdownGrace)
+        options.clockOffsetFile = clockOffsetFile
+        options.pruneInterval = Self.duration(pruneInterval)
+        options.pruneBatchSize = pruneBatch
+        options.prunePause = Self.duration(prunePauseMs / 1_000)
         // Logs go to stderr: stdout carries only the "listening on" line.
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")

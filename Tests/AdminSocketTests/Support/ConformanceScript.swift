@@ -43,6 +43,8 @@ enum ConformanceScript {
     static let steps: [ScriptStep] = {
         typealias A = Admin
         let week = Date().addingTimeInterval(-7 * 86_400)
+        let soon = Date().addingTimeInterval(60)
+        let month = String(UsageRollup.day(Date()).prefix(7))
         return [
             step(A.HubStatus()),
             step(A.ModeGet()),
@@ -130,6 +132,20 @@ enum ConformanceScript {
             step(A.UsersShow(user: "alice")),
             step(A.UsageRecent(user: "alice", limit: 2)),
             step(A.UsageRecent(user: "nobody"), .notFound),
+            step(A.ReportChargeback(month: month)),
+            step(A.ReportChargeback(month: month, by: .user)),
+            step(A.ReportChargeback(month: month, by: .model)),
+            step(A.ReportChargeback(month: "2026-13"), .invalidArgument),
+            step(A.UsageExport(since: week, until: soon, limit: 2)),
+            step(A.UsageExport(since: week, until: soon, after: 2, limit: 10)),
+            step(A.UsageExport(since: soon, until: week), .invalidArgument),
+            step(A.UsageExport(since: week, until: soon, limit: 0), .invalidArgument),
+            step(A.UsageExport(since: week, until: soon, after: 999_999), .failedPrecondition),
+            step(A.RetentionGet()),
+            step(A.RetentionSet(days: 30)),
+            step(A.RetentionSet(days: 0), .invalidArgument),
+            step(A.RetentionSet(days: nil)),
+            step(A.RetentionVacuum()),
             step(A.RatesRemove(model: "openai/gpt-4o")),
             step(A.RatesRemove(model: "openai/gpt-4o"), .notFound),
             step(A.CredentialsRemove(provider: "openai", credential: "main")),
@@ -137,7 +153,7 @@ enum ConformanceScript {
             step(A.ProvidersRemove(provider: "anthropic")),
             step(A.ProvidersRemove(provider: "anthropic"), .notFound),
             step(A.ModeSet(mode: .enterprise)),
-        ] + billingSteps + [
+        ] + billingSteps + governanceSteps + [
             step(A.UsersSummaries()),
             step(A.UsersSummaries(filter: "ali", limit: 5)),
             step(A.UsersSummaries(limit: 0), .invalidArgument),
@@ -253,7 +269,9 @@ enum ConformanceScript {
 enum Normalise {
     private static let times: Set<String> = ["created_at", "updated_at", "valid_from", "valid_to", "last_used_at", "revoked_at",
                                             "time", "period_start", "period_end", "expires_at", "disabled_at", "resolved_at",
-                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at"]
+                                            "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at",
+                                            "resets_at", "added_at", "soft_notice_period",
+                                            "oldest_event", "last_run_at"]
     /// `hub.status` fields only a running hub knows (absent when the database answers).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
                                            "data_dir"]
@@ -280,6 +298,7 @@ enum Normalise {
             switch key {
             case "actor", "resolved_by", "created_by": return "<actor>"
             case "hash", "secret": return "<secret>"
+            case "bytes_before", "bytes_after": return "<bytes>"
             case "idempotency_key" where (value as? String)?.count == 36: return "<uuid>"
             case "before", "after", "payload":
                 // Audit snapshots are JSON text: normalise inside them too.

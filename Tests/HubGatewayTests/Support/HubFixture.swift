@@ -14,8 +14,10 @@ final class HubFixture: @unchecked Sendable {
 
     /// `mode`: enterprise or service-provider. `credentials`: secrets of the mock provider's credentials
     /// (a `fault-<spec>` inside one makes the mock fail requests made with it).
+    /// `beforeServe`: more set-up (by data directory) before the hub starts.
     init(mode: String = "service-provider", mockArguments: [String] = [], hubArguments: [String] = [],
-         credentials: [String] = ["sk-good-credential"], withAnthropic: Bool = false) throws {
+         credentials: [String] = ["sk-good-credential"], withAnthropic: Bool = false,
+         beforeServe: (_ dataDir: String) throws -> Void = { _ in }) throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)").path
         self.dataDir = dataDir
         func admin(_ arguments: [String], environment: [String: String] = [:]) throws {
@@ -39,6 +41,7 @@ final class HubFixture: @unchecked Sendable {
         } else {
             anthropicMock = nil
         }
+        try beforeServe(dataDir)
         hub = try Spawned(["serve", "--data-dir", dataDir, "--port", "0"] + hubArguments, logName: "hub")
     }
 
@@ -56,9 +59,16 @@ final class HubFixture: @unchecked Sendable {
 
     /// Adds a user with `credits` (if any) and returns a new API key's secret.
     func user(_ name: String, credits: String? = nil) throws -> (id: Int64, key: String) {
-        try admin(["users", "add", name])
-        if let credits { try admin(["users", "grant", name, credits, "--reason", "test"]) }
-        let created = try admin(["keys", "create", name, "--name", "test", "--json"])
+        try Self.user(dataDir, name, credits: credits)
+    }
+
+    /// ``user(_:credits:)`` on a data directory (before the hub starts); `keyOptions` go to `keys create`.
+    static func user(_ dataDir: String, _ name: String, credits: String? = nil,
+                     keyOptions: [String] = []) throws -> (id: Int64, key: String) {
+        func admin(_ arguments: [String]) throws -> String { try Self.admin(dataDir, arguments) }
+        _ = try admin(["users", "add", name])
+        if let credits { _ = try admin(["users", "grant", name, credits, "--reason", "test"]) }
+        let created = try admin(["keys", "create", name, "--name", "test", "--json"] + keyOptions)
         let json = try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any]
         guard let secret = json?["secret"] as? String, let key = json?["key"] as? [String: Any],
               let userId = (key["user_id"] as? NSNumber)?.int64Value else {

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+
+/// Teams, keys and subjects named the way the admin API names them: a team or user by id or
+/// name, a key as `keys.revoke` takes it (id or visible prefix), a subject as exactly one of them.
+extension Lookup {
+    static func team(_ db: Database, _ reference: String) throws -> Team {
+        try byIdOrName(db, reference, "team")
+    }
+
+    static func key(_ db: Database, _ reference: String) throws -> APIKey {
+        let reference = reference.trimmingSpaces
+        guard !reference.isEmpty else { throw HubError.invalid("name a key by its id or its visible prefix") }
+        let matches = if let id = Int64(reference) {
+            try APIKey.filter(key: id).fetchAll(db)
+        } else {
+            try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
+        }
+        guard let key = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
+        guard matches.count == 1 else {
+            throw HubError.invalid("'\(reference)' matches \(matches.count) keys: give more of the prefix or the id")
+        }
+        return key
+    }
+
+    /// The subject named by exactly one of `key`, `user`, `team`.
+    static func subject(_ db: Database, key: String?, user: String?, team: String?) throws -> Subject {
+        let given = [key, user, team].compactMap { $0 }
+        guard given.count == 1 else {
+            throw HubError.invalid("name exactly one subject: a key, a user or a team (\(given.isEmpty ? "none" : "\(given.count)") given)")
+        }
+        if let key {
+            let found = try self.key(db, key)
+            return Subject(kind: .key, id: found.id!, name: found.prefix)
+        }
+        if let user {
+            let found = try self.user(db, user)
+            return Subject(kind: .user, id: found.id!, name: found.name)
+        }
+        let found = try self.team(db, team!)
+        return Subject(kind: .team, id: found.id!, name: found.name)
+    }
+
+    /// The subject named by one of `key`, `user`, `team`, or nil when none is given (a list of all).
+    static func optionalSubject(_ db: Database, key: String?, user: String?, team: String?) throws -> Subject? {
+        key == nil && user == nil && team == nil ? nil : try subject(db, key: key, user: user, team: team)
+    }
+
+    /// The subject of a stored `(kind, id)`, with its current name.
+    static func subject(_ db: Database, kind: SubjectKind, id: Int64) throws -> Subject {
+        let name: String? = switch kind {
+        case .key: try String.fetchOne(db, sql: "SELECT prefix FROM api_keys WHERE id = ?", arguments: [id])
+        case .user: try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [id])
+        case .team: try String.fetchOne(db, sql: "SELECT name FROM teams WHERE id = ?", arguments: [id])
+        }
+        return Subject(kind: kind, id: id, name: name ?? "#\(id)")
+    }
+}
+
+/// Budgets with their use in the current period.
+enum BudgetStatuses {
+    static func status(_ db: Database, _ budget: Budget, settings: HubSettings, now: Date = Date()) throws -> BudgetStatus {
+        let calendar = BudgetCalendar(settings: settings)
+        let period = calendar.interval(budget.period, containing: now)
+        let spent = try GovernanceSpend.spent(db, kind: budget.subjectKind, id: budget.subjectId, from: period.start,
+                                              to: period.end, mode: settings.mode)
+        return BudgetStatus(
+            id: budget.id ?? 0, subject: try Lookup.subject(db, kind: budget.subjectKind, id: budget.subjectId),
+            amount: budget.amount, period: budget.period, soft: budget.softPercent, spent: spent,
+            periodStart: period.start, resetsAt: period.end,
+            softReached: budget.softPercent.map { spent.nanos >= softLine(budget.amount, $0).nanos } ?? false,
+            hardReached: spent >= budget.amount)
+    }
+
+    /// The soft threshold of `amount` at `percent`, rounded down to the nano-unit.
+    static func softLine(_ amount: Amount, _ percent: Int) -> Amount {
+        Amount(nanos: Int64((Int128(amount.nanos) * Int128(percent)) / 100))
+    }
+
+    static func all(_ db: Database, subject: Subject?) throws -> [BudgetStatus] {
+        let settings = try Settings.current(db)
+        var request = Budget.order(Column("subject_kind"), Column("subject_id"), Column("period"))
+        if let subject {
+            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+        }
+        return try request.fetchAll(db).map { try status(db, $0, settings: settings) }
+    }
+}
+
+extension RateLimit {
+    init(_ stored: StoredRateLimit, _ db: Database) throws {
+        self.init(id: stored.id ?? 0, subject: try Lookup.subject(db, kind: stored.subjectKind, id: stored.subjectId),
+                  rpm: stored.rpm, tpm: stored.tpm, concurrency: stored.concurrency)
+    }
+
+    static func all(_ db: Database, subject: Subject?) throws -> [RateLimit] {
+        var request = StoredRateLimit.order(Column("subject_kind"), Column("subject_id"))
+        if let subject {
+            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+        }
+        return try request.fetchAll(db).map { try RateLimit($0, db) }
+    }
+}
