@@ -52,7 +52,10 @@ FROM n;
 SQL
 done
 printf "generated in %.0f s\n" "$(echo "$(now) - $T0" | bc)"
+else
+$R admin retention set off --data-dir "$D" >/dev/null
 fi
+rm -f "$D/.pruning"
 KEY=$(cat "$D/bench.key")
 sqlite3 "$D/hub.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 $R mock-upstream --port $MOCK_PORT > /dev/null 2>&1 & MOCK=$!
@@ -69,11 +72,12 @@ echo "== traffic before pruning (open loop, 100 requests/s)"
 $BENCH --duration 15 --warmup 2 | grep -E "^hub"
 
 echo "== retention set 30: pruning $OLD events"
+P0=$(sqlite3 "$D/hub.sqlite" 'PRAGMA busy_timeout = 5000; SELECT pruned_total FROM retention' | tail -1)
 T1=$(now)
 $R admin retention set 30 --data-dir "$D" >/dev/null
 touch "$D/.pruning"
 ( while [ -f "$D/.pruning" ]; do $BENCH --duration 15 --warmup 0 | grep -E "^hub" | sed 's/^/while pruning: /'; done ) & LOAD=$!
-while [ "$(sqlite3 "$D/hub.sqlite" 'PRAGMA busy_timeout = 5000; SELECT pruned_total FROM retention' | tail -1)" -lt "$OLD" ]; do sleep 1; done
+while [ "$(sqlite3 "$D/hub.sqlite" 'PRAGMA busy_timeout = 5000; SELECT pruned_total FROM retention' | tail -1)" -lt "$((P0 + OLD))" ]; do sleep 1; done
 T2=$(now)
 while [ "$(sqlite3 "$D/hub.sqlite" 'PRAGMA busy_timeout = 5000; PRAGMA freelist_count' | tail -1)" -gt 1000 ]; do sleep 1; done
 T3=$(now)
