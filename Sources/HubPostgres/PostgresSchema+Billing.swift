@@ -136,3 +136,17 @@ extension PostgresSchema {
         CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
         """
 }
+
+extension PostgresSchema {
+    /// The console's request keys and expiring starter credits (SQLite: `Schema+BillingConsole.swift`).
+    static let billingConsole = """
+        CREATE TABLE admin_request_keys (
+          key TEXT PRIMARY KEY,
+          action TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL
+        );
+        ALTER TABLE settings ADD COLUMN starter_credits_expire_days BIGINT
+          CHECK (starter_credits_expire_days >= 1 AND starter_credits_expire_days <= 3650);
+        """
+}

@@ -57,6 +57,8 @@ enum PostgresSchema {
                           sql: governanceControls),
         PostgresMigration(id: "governance: hourly rollup, retention", creates: ["usage_hourly", "retention"],
                           seeds: ["retention"], sql: hourlyRollupAndRetention),
+        PostgresMigration(id: "billing: console request keys, starter credit expiry", creates: ["admin_request_keys"],
+                          sql: billingConsole),
     ]
 
     /// Triggers that derive rows from other rows (rollups): `migrate` copies the derived rows as they
