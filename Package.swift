@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HubAdmin", targets: ["HubAdmin"]),
         .library(name: "HubGateway", targets: ["HubGateway"]),
         .library(name: "HubConsole", targets: ["HubConsole"]),
+        .library(name: "HubPostgres", targets: ["HubPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         // RFC 4180 CSV for chargeback reports and usage exports.
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
@@ -70,6 +72,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // PostgreSQL: the database location, the schema as versioned migrations, init and the copy from
+        // SQLite (HubCore stays free of SwiftNIO and postgres-nio; this module brings them).
+        .target(
+            name: "HubPostgres",
+            dependencies: [
+                "HubCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Developer tools, never in the production gateway: the mock upstream and the load generator.
         .target(
             name: "HubDevTools",
@@ -102,6 +114,7 @@ let package = Package(
                 "HubGateway",
                 "HubDevTools",
                 "HubConsole",
+                "HubPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,6 +148,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "HubPostgresTests",
+            dependencies: ["HubPostgres", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "HubConsoleTests",

@@ -15,6 +15,7 @@ struct AigneHub: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, AdminCommand.self, ServeCommand.self, MockUpstreamCommand.self,
             BenchCommand.self, AdminSocketCommand.self, ConsoleCommand.self, DemoCommand.self,
+            MigrateCommand.self,
         ]
     )
 }

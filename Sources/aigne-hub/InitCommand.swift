@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubCore
+import HubPostgres
 
 /// `aigne-hub init`: creates a data directory with its database and secret key.
 struct InitCommand: AsyncParsableCommand {
@@ -18,10 +19,19 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("enterprise or service-provider.", valueName: "mode"), transform: Parse.mode)
     var mode: DeploymentMode = .enterprise
 
+    @Option(name: .long, help: ArgumentHelp("Create the schema in this PostgreSQL database instead (postgres://USER@HOST:PORT/DATABASE; also $AIGNE_HUB_DATABASE_URL): see docs/operations.md#postgresql.", valueName: "url"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file whose first line is the PostgreSQL password.", valueName: "file"))
+    var passwordFile: String?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func run() async throws {
+        if case .postgres(let location) = try DatabaseLocation.resolve(database: database, dataDir: dataDir, passwordFile: passwordFile) {
+            return try await PostgresCommands.initialize(location, json: json)
+        }
         let directory = DataDirectory.resolve(explicit: dataDir)
         try HubStore.initialize(directory, mode: mode)
         if json {

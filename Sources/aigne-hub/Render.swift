@@ -4,9 +4,10 @@ import HubCore
 /// Human-readable text of admin results (`--json` bypasses these).
 enum Render {
     static func settings(_ s: HubSettings) -> String {
-        """
+        let expiry = s.starterCreditsExpireDays.map { ", expiring after \($0) days" } ?? ""
+        return """
         mode                    \(s.mode.rawValue)
-        starter credits         \(s.starterCreditsEnabled ? "on, \(s.starterCredits) per new user" : "off")
+        starter credits         \(s.starterCreditsEnabled ? "on, \(s.starterCredits) per new user\(expiry)" : "off")
         payment link            \(s.paymentLink ?? "-")
         low-balance threshold   \(s.lowBalanceThreshold)
         unpriced models         \(s.allowUnpricedModels ? "callable (free)" : "refused in service-provider mode")

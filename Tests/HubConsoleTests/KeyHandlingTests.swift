@@ -15,12 +15,18 @@ import HubCore
         #expect(driver.state.pane == .users)
         await driver.press(.tab, .tab)
         #expect(driver.state.pane == .live)
-        await driver.press(.tab)
+        // Cycling counts the panes: after the last comes the first, before the first the last.
+        await driver.press(.tab, .tab, .tab)
         #expect(driver.state.pane == .teams)
+        #expect(driver.state.pane == PaneID.allCases.last)
         await driver.press(.tab)
         #expect(driver.state.pane == .mode)
         await driver.press(.backTab)
-        #expect(driver.state.pane == .teams)
+        #expect(driver.state.pane == PaneID.allCases.last)
+        await driver.press(.character("6"))
+        #expect(driver.state.pane == .billing)
+        await driver.press(.backTab)
+        #expect(driver.state.pane == .live)
     }
 
     @Test func grantingNeedsAnAmountAReasonAndAConfirmation() async throws {

@@ -81,7 +81,8 @@ final class LossyConnection: HubConnection {
 
     func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
         let key = (method as? Admin.UsersGrant)?.idempotencyKey ?? (method as? Admin.UsersDeduct)?.idempotencyKey
-        let isMove = method is Admin.UsersGrant || method is Admin.UsersDeduct
+            ?? (method as? Admin.PaymentsResolve)?.idempotencyKey
+        let isMove = method is Admin.UsersGrant || method is Admin.UsersDeduct || method is Admin.PaymentsResolve
         if isMove { state.withLock { $0.keys.append(key ?? "(none)") } }
         let result: Result<M.Result, HubError>
         do throws(HubError) { result = .success(try await base.call(method)) } catch { result = .failure(error) }

@@ -10,12 +10,13 @@ struct TestHub {
     let directory: DataDirectory
     let connection: DatabaseConnection
 
-    static func make(mode: DeploymentMode = .enterprise) throws -> TestHub {
+    /// `seeded: false`: an empty hub (no users, providers or usage).
+    static func make(mode: DeploymentMode = .enterprise, seeded: Bool = true) throws -> TestHub {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("console-test-\(UUID().uuidString)")
         let directory = DataDirectory(url: url)
         try HubStore.initialize(directory, mode: mode, environment: [:])
         let hub = TestHub(directory: directory, connection: try DatabaseConnection.open(directory, surface: "test"))
-        try hub.seed()
+        if seeded { try hub.seed() }
         return hub
     }
 

@@ -14,7 +14,7 @@ enum CommandParser {
     }
 
     static let verbs = ["user", "theme", "lang", "mode", "providers", "users", "pricing", "live", "low", "refresh", "quit",
-                        "teams", "chargeback"]
+                        "billing", "revenue", "teams", "chargeback"]
 
     static func parse(_ text: String) -> Command {
         let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -28,6 +28,8 @@ enum CommandParser {
         case "users": return argument.isEmpty ? .pane(.users) : .user(argument)
         case "pricing", "rates": return .pane(.pricing)
         case "live", "usage": return .pane(.live)
+        case "billing", "payments": return .pane(.billing)
+        case "revenue": return .pane(.revenue)
         case "refresh": return .refresh
         case "low": return .lowBalance
         case "teams", "team": return .pane(.teams)

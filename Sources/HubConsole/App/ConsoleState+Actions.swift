@@ -70,13 +70,15 @@ extension ConsoleState {
         case .rateHistory:
             guard let row = selectedPricingRow else { return [] }
             return [.load(.rateHistory(row.model))]
+        case .billing(let action):
+            return billingAction(action)
         default:
             break
         }
         return []
     }
 
-    private mutating func form(_ purpose: FormPurpose, _ title: Phrase, _ fields: [(Phrase, String)],
+    mutating func form(_ purpose: FormPurpose, _ title: Phrase, _ fields: [(Phrase, String)],
                                masked: Set<Int> = [], titleArgument: String = "") {
         modal = .form(FormModel(
             title: strings(title, titleArgument),
@@ -208,7 +210,12 @@ extension ConsoleState {
             modal = nil
             return [.perform(mutation)]
         case .success(.load(let query)):
-            modal = nil
+            if case .billing = query {
+                // The hub's preview answers with the confirmation; the form stays until then.
+                setStatus(strings(.loading), .ok)
+            } else {
+                modal = nil
+            }
             return [.load(query)]
         }
     }

@@ -15,6 +15,7 @@ extension ConsoleState {
         case .userDetail(let detail): data.userDetail = detail
         case .rates(let rates): data.rates = rates
         case .unpriced(let models): data.unpriced = models
+        case .billing(let answer): return apply(answer)
         case .preview(let preview):
             guard !readOnly else { return [] }
             confirm(strings(.confirmModeTitle, preview.from.rawValue, preview.to.rawValue),
@@ -43,6 +44,10 @@ extension ConsoleState {
             return []
         case .refused(let error):
             setStatus("✗ " + strings.error(error), .error)
+            if case .form(var model)? = modal, case .billing = model.purpose {  // its preview was refused: say so in the form
+                model.error = strings.error(error)
+                modal = .form(model)
+            }
             return []
         case .notification(let notification):
             return apply(notification)
@@ -70,6 +75,7 @@ extension ConsoleState {
             case "teams", "budgets", "limits": return governanceRefresh()
             case "providers", "credentials": return [.load(.providers), .load(.credentials)]
             case "rates": return [.load(.rates), .load(.unpriced)]
+            case "packages", "plans", "subscriptions", "payments", "codes", "notice_endpoints": return billingLoads
             default: return []
             }
         case .stats:
@@ -82,6 +88,8 @@ extension ConsoleState {
             setStatus("✗ " + strings(.liveDropped, reason), .error)
         case .usage, .ledger:
             data.live.apply(notification)
+            // A payment arrived (a webhook) or was refunded: the billing panes show it at once.
+            if case .ledger(let entry) = notification, [.purchase, .refund].contains(entry.kind) { return billingLoads }
         }
         return []
     }
@@ -92,6 +100,7 @@ extension ConsoleState {
         case .users: [.load(usersQuery), .load(.governance(.overview))] + (openUser.map { [.load(.userDetail($0))] } ?? [])
         case .providers: [.load(.providers), .load(.credentials)]
         case .teams: governanceRefresh()
+        case .billing, .revenue: billingLoads
         case .mode, .pricing, .live: []
         }
     }
@@ -118,6 +127,7 @@ extension ConsoleState {
         case .setRate(let change): strings(.doneRate, change.model)
         case .removeRate(let model, _): strings(.doneRemoved, model)
         case .governance(let change): describe(change)
+        case .billing(let change): describe(change)
         }
     }
 

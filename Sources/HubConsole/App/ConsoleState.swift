@@ -11,6 +11,7 @@ struct HubData: Sendable {
     var userDetail: UserDetail?
     var rates: [RateInfo] = []
     var unpriced: [String] = []
+    var billing = BillingData()
     var live = LiveModel()
     var updatedAt: Date?
 }
@@ -40,6 +41,9 @@ public struct ConsoleState: Sendable {
     public internal(set) var now: Date
     public internal(set) var themeName: String
     var data = HubData()
+    /// The Billing pane's view, and the cursor row of each view.
+    var billingSection: BillingSection = .payments
+    var billingSelection: [BillingSection: Int] = [:]
     var modal: Modal?
     var input: InputLine?
     var filters: [PaneID: String] = [:]
@@ -73,10 +77,11 @@ public struct ConsoleState: Sendable {
     public func start() -> [Effect] {
         [.load(.settings), .load(.users), .load(.providers), .load(.credentials), .load(.rates), .load(.unpriced),
          .load(.governance(.overview))]
+            + Self.billingStartLoads
     }
 
     /// The bindings the current pane offers, without the mutating ones in read-only mode.
-    var paneBindings: [Binding] { KeyTable.pane(pane).filter { !readOnly || !$0.mutates } }
+    var paneBindings: [Binding] { KeyTable.pane(pane, section: billingSection).filter { !readOnly || !$0.mutates } }
 
     // MARK: - Keys
 
@@ -85,7 +90,7 @@ public struct ConsoleState: Sendable {
         if key == .resize { return [] }
         if modal != nil { return handleModal(key) }
         if input != nil { return handleInput(key) }
-        guard let binding = KeyTable.action(for: key, on: pane) else { return [] }
+        guard let binding = KeyTable.action(for: key, on: pane, section: billingSection) else { return [] }
         if binding.mutates && readOnly {
             setStatus(strings(.readOnlyRefused), .error)
             return []
@@ -95,9 +100,10 @@ public struct ConsoleState: Sendable {
 
     mutating func perform(_ action: Action, key: Key) -> [Effect] {
         switch action {
-        case .goTo(let target): pane = target
-        case .nextPane: pane = PaneID(rawValue: pane.rawValue % PaneID.allCases.count + 1)!
-        case .previousPane: pane = PaneID(rawValue: (pane.rawValue + PaneID.allCases.count - 2) % PaneID.allCases.count + 1)!
+        case .goTo(let target): return enter(target)
+        case .nextPane: return enter(PaneID(rawValue: pane.rawValue % PaneID.allCases.count + 1)!)
+        case .previousPane:
+            return enter(PaneID(rawValue: (pane.rawValue + PaneID.allCases.count - 2) % PaneID.allCases.count + 1)!)
         case .help: modal = .help
         case .filter: input = .filter(TextField(filters[pane] ?? ""))
         case .command: input = .command(TextField())
@@ -116,6 +122,12 @@ public struct ConsoleState: Sendable {
         default: return paneAction(action)
         }
         return []
+    }
+
+    /// Shows `target`; the billing panes load their data as they are entered.
+    mutating func enter(_ target: PaneID) -> [Effect] {
+        pane = target
+        return billingLoads
     }
 
     private mutating func back(_ key: Key) -> [Effect] {
@@ -146,6 +158,7 @@ public struct ConsoleState: Sendable {
         case .pricing: [.load(.rates), .load(.unpriced)]
         case .live: [.load(.users), .load(.providers)]
         case .teams: governanceRefresh()
+        case .billing, .revenue: billingLoads
         }
     }
 
@@ -158,6 +171,8 @@ public struct ConsoleState: Sendable {
         case .pricing: visiblePricingRows.count
         case .live: 0
         case .teams: gov.view == .teams && gov.openTeam == nil ? visibleTeams.count : 0
+        case .billing: billingRowCount
+        case .revenue: data.billing.revenue.count
         }
     }
 
@@ -168,6 +183,8 @@ public struct ConsoleState: Sendable {
             keySelection = clamp(keySelection + delta)
         } else if pane == .providers, credentialsFocused {
             credentialSelection = clamp(credentialSelection + delta)
+        } else if pane == .billing {
+            billingSelection[billingSection] = clamp(billingIndex + delta)
         } else {
             selection[pane] = clamp((selection[pane] ?? 0) + delta)
         }
@@ -241,7 +258,7 @@ public struct ConsoleState: Sendable {
     private mutating func runCommand(_ text: String) -> [Effect] {
         switch CommandParser.parse(text) {
         case .pane(let target):
-            pane = target
+            return enter(target)
         case .user(let name):
             guard data.users.contains(where: { $0.user.name.lowercased() == name.lowercased() }) else {
                 setStatus("✗ " + strings(.noSuchUser, name), .error)

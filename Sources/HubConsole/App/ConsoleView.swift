@@ -29,6 +29,8 @@ public enum ConsoleView {
         case .pricing: PricingPaneView.draw(state, in: body, on: &screen, theme: theme)
         case .live: LivePaneView.draw(state, in: body, on: &screen, theme: theme)
         case .teams: TeamsPaneView.draw(state, in: body, on: &screen, theme: theme)
+        case .billing: BillingPaneView.draw(state, in: body, on: &screen, theme: theme)
+        case .revenue: RevenuePaneView.draw(state, in: body, on: &screen, theme: theme)
         }
         footer(state, y: height - 2, width: width, on: &screen, theme: theme)
         statusLine(state, y: height - 1, width: width, on: &screen, theme: theme)
@@ -63,12 +65,25 @@ public enum ConsoleView {
 
     private static func tabs(_ state: ConsoleState, width: Int, on screen: inout ScreenModel, theme: Theme) {
         screen.fill(Rect(x: 0, y: 1, width: width, height: 1), style: theme[.tab])
+        // Names with room around them; when they do not fit, names packed closer; when even those
+        // do not fit, the other panes show only their digit.
+        enum Fit: CaseIterable { case spacious, packed, digits }
+        func label(_ pane: PaneID, _ fit: Fit) -> String {
+            let active = pane == state.pane
+            let text = fit == .digits && !active ? "\(pane.rawValue)" : "\(pane.rawValue) \(state.strings(pane.title))"
+            if active { return "[\(text)]" }
+            return fit == .packed ? text : " \(text) "
+        }
+        func gap(_ fit: Fit) -> String { fit == .packed ? "  " : " " }
+        let fit = Fit.allCases.first { fit in
+            PaneID.allCases.reduce(0) { $0 + DisplayWidth.of(label($1, fit)) + DisplayWidth.of(gap(fit)) }
+                - DisplayWidth.of(gap(fit)) <= width
+        } ?? .digits
         var x = 0
         for pane in PaneID.allCases {
             let active = pane == state.pane
-            let label = active ? "[\(pane.rawValue) \(state.strings(pane.title))]" : " \(pane.rawValue) \(state.strings(pane.title)) "
-            x = screen.put(label, x: x, y: 1, style: theme[active ? .tabActive : .tab])
-            x = screen.put(" ", x: x, y: 1, style: theme[.tab])
+            x = screen.put(label(pane, fit), x: x, y: 1, style: theme[active ? .tabActive : .tab])
+            x = screen.put(gap(fit), x: x, y: 1, style: theme[.tab])
         }
     }
 

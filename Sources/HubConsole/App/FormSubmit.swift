@@ -82,6 +82,8 @@ enum FormSubmit {
             case .starterCredits: .starterCredits(try amount(text, t))
             case .lowBalanceThreshold: .lowBalanceThreshold(try amount(text, t))
             case .paymentLink: .paymentLink(text)
+            case .starterCreditsExpireDays:
+                .starterCreditsExpireDays(try BillingForms.whole(text.isEmpty ? "0" : text, in: 0...3_650, t))
             case .starterCreditsEnabled, .allowUnpricedModels:
                 throw ConsoleError(t(.badNumber, text))  // flags are toggled, never typed
             }
@@ -89,6 +91,8 @@ enum FormSubmit {
                             lines: [t(.effectChange, current.isEmpty ? "–" : current, text.isEmpty ? "–" : text)], .setting(change))
         case .governance(let purpose):
             return try GovernanceForms.outcome(purpose, form, t)
+        case .billing(let purpose):
+            return try BillingForms.outcome(purpose, form, t)
         }
     }
 
@@ -99,7 +103,7 @@ enum FormSubmit {
         return kind
     }
 
-    private static func required(_ text: String, _ field: Phrase, _ t: Strings) throws(ConsoleError) -> String {
+    static func required(_ text: String, _ field: Phrase, _ t: Strings) throws(ConsoleError) -> String {
         guard !text.isEmpty else { throw ConsoleError(t(.fieldRequired, t(field))) }
         return text
     }
@@ -116,7 +120,7 @@ enum FormSubmit {
         }
     }
 
-    private static func positiveAmount(_ text: String, _ t: Strings) throws(ConsoleError) -> Amount {
+    static func positiveAmount(_ text: String, _ t: Strings) throws(ConsoleError) -> Amount {
         let value = try amount(text, t)
         guard value.isPositive else { throw ConsoleError(t(.badAmount, text)) }
         return value
@@ -145,6 +149,7 @@ enum SettingText {
         case .paymentLink: .settingPaymentLink
         case .lowBalanceThreshold: .settingLowBalance
         case .allowUnpricedModels: .settingAllowUnpriced
+        case .starterCreditsExpireDays: .settingStarterExpiry
         }
     }
 
@@ -155,6 +160,7 @@ enum SettingText {
         case .paymentLink: settings.paymentLink ?? ""
         case .lowBalanceThreshold: settings.lowBalanceThreshold.description
         case .allowUnpricedModels: String(settings.allowUnpricedModels)
+        case .starterCreditsExpireDays: settings.starterCreditsExpireDays.map(String.init) ?? ""
         }
     }
 

@@ -24,6 +24,7 @@ struct HubBridge: Sendable {
             case .modePreview(let mode): return .preview(try await connection.call(Admin.ModePreview(mode: mode)))
             case .rateHistory(let model): return .history(model: model, try await connection.call(Admin.RatesHistory(model: model)))
             case .governance(let query): return await load(query)
+            case .billing(let query): return try await load(query)
             }
         } catch {
             return .refused(error)
@@ -39,9 +40,9 @@ struct HubBridge: Sendable {
             case .setting(let change): _ = try await connection.call(change.method)
             case .addUser(let name, let email): _ = try await connection.call(Admin.UsersAdd(name: name, email: email))
             case .grant(let user, let amount, let reason, let key):
-                try await sendMoneyMove(Admin.UsersGrant(user: user, amount: amount, reason: reason, idempotencyKey: key))
+                _ = try await sendOnce(Admin.UsersGrant(user: user, amount: amount, reason: reason, idempotencyKey: key))
             case .deduct(let user, let amount, let reason, let key):
-                try await sendMoneyMove(Admin.UsersDeduct(user: user, amount: amount, reason: reason, idempotencyKey: key))
+                _ = try await sendOnce(Admin.UsersDeduct(user: user, amount: amount, reason: reason, idempotencyKey: key))
             case .suspend(let user): _ = try await connection.call(Admin.UsersSuspend(user: user))
             case .resume(let user): _ = try await connection.call(Admin.UsersResume(user: user))
             case .createKey(let user, let name):
@@ -67,6 +68,7 @@ struct HubBridge: Sendable {
             case .setRate(let change): _ = try await connection.call(change.method)
             case .removeRate(let model, let type): _ = try await connection.call(Admin.RatesRemove(model: model, type: type))
             case .governance(let change): try await perform(change)
+            case .billing(let change): return try await perform(change)
             }
             return .performed(mutation)
         } catch {
@@ -77,17 +79,17 @@ struct HubBridge: Sendable {
     /// Pauses before each resend of a money move whose answer was lost.
     static let resendDelays: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3)]
 
-    /// Sends a money move (its idempotency key inside) until the hub answers. An answer lost on the
+    /// Sends a change that carries an idempotency key until the hub answers. An answer lost on the
     /// way (`unavailable`: the connection dropped, or the hub was briefly away) is resent with the same
-    /// key; `duplicate` means an earlier send was applied, which is the outcome asked for.
-    func sendMoneyMove<M: AdminMethod>(_ method: M) async throws(HubError) {
+    /// key; `duplicate` means an earlier send was applied, which is the outcome asked for (nil: its
+    /// result went with the lost answer).
+    func sendOnce<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result? {
         var delays = Self.resendDelays[...]
         while true {
             do throws(HubError) {
-                _ = try await connection.call(method)
-                return
+                return try await connection.call(method)
             } catch where error.code == .duplicate {
-                return
+                return nil
             } catch where error.code == .unavailable && !delays.isEmpty {
                 try? await Task.sleep(for: delays.removeFirst())
             }

@@ -1,6 +1,7 @@
 /// The panes, in tab order; the raw value is the digit that jumps to the pane.
 public enum PaneID: Int, CaseIterable, Sendable {
-    case mode = 1, providers, users, pricing, live, teams
+    case mode = 1, providers, users, pricing, live
+    case billing, revenue, teams
 
     var title: Phrase {
         switch self {
@@ -10,6 +11,8 @@ public enum PaneID: Int, CaseIterable, Sendable {
         case .pricing: .panePricing
         case .live: .paneLive
         case .teams: .govPaneTeams
+        case .billing: .paneBilling
+        case .revenue: .paneRevenue
         }
     }
 }
@@ -25,6 +28,7 @@ public enum Action: Hashable, Sendable {
     case addUser, grant, deduct, toggleSuspend, createKey, revokeKey
     case setRate, editRate, rateHistory
     case governance(GovernanceAction)
+    case billing(BillingAction)
 }
 
 /// One entry of a key table: the keys, what they do, and the help text. The footer, the `?` help
@@ -68,7 +72,8 @@ enum KeyTable {
         Binding([.function(10)], .quit, .helpQuit, footer: false),
     ]
 
-    static func pane(_ pane: PaneID) -> [Binding] {
+    /// `section`: the Billing pane's current view (its keys depend on it).
+    static func pane(_ pane: PaneID, section: BillingSection = .payments) -> [Binding] {
         switch pane {
         case .mode:
             [Binding([.character("m")], .switchMode, .helpSwitchMode, mutates: true),
@@ -97,14 +102,16 @@ enum KeyTable {
             [Binding([.character("p")], .pause, .helpPause)]
         case .teams:
             GovernanceKeys.teams
+        case .billing: BillingKeys.bindings(section)
+        case .revenue: BillingKeys.revenue
         }
     }
 
     /// What `key` does on `pane`: the pane's table first, then the global one.
-    static func action(for key: Key, on pane: PaneID) -> Binding? {
+    static func action(for key: Key, on pane: PaneID, section: BillingSection = .payments) -> Binding? {
         if case .character(let c) = key, let digit = c.wholeNumberValue, let target = PaneID(rawValue: digit) {
             return Binding([key], .goTo(target), .helpPanes)
         }
-        return (self.pane(pane) + global).first { $0.keys.contains(key) }
+        return (self.pane(pane, section: section) + global).first { $0.keys.contains(key) }
     }
 }

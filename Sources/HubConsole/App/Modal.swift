@@ -38,11 +38,13 @@ enum FormPurpose: Sendable, Equatable {
     case rate
     case setting(SettingField, current: String)
     case governance(GovernanceForm)
+    case billing(BillingForm)
 }
 
 /// A setting of the Mode pane, in display order.
 enum SettingField: Int, CaseIterable, Sendable, Equatable {
     case starterCreditsEnabled, starterCredits, paymentLink, lowBalanceThreshold, allowUnpricedModels
+    case starterCreditsExpireDays
 
     var isFlag: Bool { self == .starterCreditsEnabled || self == .allowUnpricedModels }
 }

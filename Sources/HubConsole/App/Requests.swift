@@ -12,6 +12,7 @@ public enum Query: Sendable, Equatable {
     case modePreview(DeploymentMode)
     case rateHistory(String)
     case governance(GovernanceQuery)
+    case billing(BillingQuery)
 }
 
 /// A change the console asks of the hub, only ever after the user confirmed it.
@@ -36,6 +37,7 @@ public enum Mutation: Sendable, Equatable {
     case setRate(RateChange)
     case removeRate(model: String, type: ModelType)
     case governance(GovernanceChange)
+    case billing(BillingMutation)
 
     /// A fresh idempotency key for one money move: `console:` and a random UUID.
     static func newIdempotencyKey() -> String { "console:" + UUID().uuidString.lowercased() }
@@ -52,6 +54,7 @@ public enum Mutation: Sendable, Equatable {
         case .addCredential, .setCredentialEnabled, .removeCredential: [.providers, .credentials]
         case .setRate, .removeRate: [.rates, .unpriced]
         case .governance(let change): change.reloads
+        case .billing(let change): change.reloads
         }
     }
 }
@@ -85,6 +88,7 @@ public enum HubEvent: Sendable {
     case themeChanged(Theme)
     case tick(Date)
     case governance(GovernanceEvent)
+    case billing(BillingAnswer)
 }
 
 /// One service-provider setting, changed from the Mode pane.
@@ -94,6 +98,8 @@ public enum SettingChange: Sendable, Equatable {
     case paymentLink(String)
     case lowBalanceThreshold(Amount)
     case allowUnpricedModels(Bool)
+    /// Days until starter credits expire; 0: never.
+    case starterCreditsExpireDays(Int)
 
     var method: Admin.SettingsSet {
         switch self {
@@ -102,6 +108,7 @@ public enum SettingChange: Sendable, Equatable {
         case .paymentLink(let link): Admin.SettingsSet(paymentLink: link)
         case .lowBalanceThreshold(let amount): Admin.SettingsSet(lowBalanceThreshold: amount)
         case .allowUnpricedModels(let on): Admin.SettingsSet(allowUnpricedModels: on)
+        case .starterCreditsExpireDays(let days): Admin.SettingsSet(starterCreditsExpireDays: days)
         }
     }
 }

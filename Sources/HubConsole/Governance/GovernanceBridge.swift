@@ -55,14 +55,14 @@ extension HubBridge {
         switch change {
         case .setBudget(let draft):
             let (key, user, team) = draft.subject.parameters
-            try await sendMoneyMove(Admin.BudgetsSet(key: key, user: user, team: team, amount: draft.amount,
+            _ = try await sendOnce(Admin.BudgetsSet(key: key, user: user, team: team, amount: draft.amount,
                                                      period: draft.period, soft: draft.soft))
         case .setLimits(let draft):
             let (key, user, team) = draft.subject.parameters
-            try await sendMoneyMove(Admin.LimitsSet(key: key, user: user, team: team, rpm: draft.rpm, tpm: draft.tpm,
+            _ = try await sendOnce(Admin.LimitsSet(key: key, user: user, team: team, rpm: draft.rpm, tpm: draft.tpm,
                                                     concurrency: draft.concurrency))
         case .setScope(let draft):
-            try await sendMoneyMove(Admin.KeysScope(key: String(draft.keyId), models: draft.models, expiresAt: draft.expiresAt,
+            _ = try await sendOnce(Admin.KeysScope(key: String(draft.keyId), models: draft.models, expiresAt: draft.expiresAt,
                                                     cidrs: draft.cidrs, clear: draft.clear.isEmpty ? nil : draft.clear))
         }
     }

@@ -28,6 +28,7 @@ enum ModePaneView {
             case .starterCreditsEnabled: SettingText.flag(settings.starterCreditsEnabled, t)
             case .allowUnpricedModels: SettingText.flag(settings.allowUnpricedModels, t)
             case .paymentLink: settings.paymentLink ?? "–"
+            case .starterCreditsExpireDays: settings.starterCreditsExpireDays.map { t(.starterExpiryDays, String($0)) } ?? t(.never)
             default: SettingText.value(field, settings)
             }
             return TableRow(cells: [t(SettingText.label(field)), value])

@@ -11,9 +11,13 @@ extension Admin {
         public var expires: Date?
         public var maxPerUser: Int?
         public var note: String?
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
 
-        public init(count: Int, value: Amount, expires: Date? = nil, maxPerUser: Int? = nil, note: String? = nil) {
+        public init(count: Int, value: Amount, expires: Date? = nil, maxPerUser: Int? = nil, note: String? = nil,
+                    idempotencyKey: String? = nil) {
             self.count = count; self.value = value; self.expires = expires; self.maxPerUser = maxPerUser; self.note = note
+            self.idempotencyKey = idempotencyKey
         }
 
         public func run(_ context: AdminContext) throws -> CreatedRedemptionBatch {
@@ -24,6 +28,7 @@ extension Admin {
             let note = try note.map { text throws(HubError) in try Validate.reason(text) }
             let codes = (0..<count).map { _ in RedemptionCodes.generate() }
             return try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 var batch = RedemptionBatch(id: nil, value: value, count: count, expiresAt: expires, maxPerUser: maxPerUser,
                                             note: note, disabledAt: nil, createdBy: context.actor, createdAt: Date())
                 try batch.insert(db)
@@ -59,10 +64,13 @@ extension Admin {
     public struct CodesDisable: AdminMethod {
         public static let name = "codes.disable"
         public var batch: Int64
-        public init(batch: Int64) { self.batch = batch }
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
+        public init(batch: Int64, idempotencyKey: String? = nil) { self.batch = batch; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) throws -> RedemptionBatch {
             try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 guard let before = try RedemptionBatch.fetchOne(db, key: batch) else {
                     throw HubError.notFound("unknown code batch #\(batch)")
                 }

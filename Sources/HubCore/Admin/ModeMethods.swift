@@ -85,12 +85,15 @@ extension Admin {
         public var governanceTimeZone: String?
         public var unauthenticatedRpm: Int?
         public var defaultKeyLimits: DefaultKeyLimits?
+        /// Days until starter credits expire (1-3650); 0 makes them never expire.
+        public var starterCreditsExpireDays: Int?
 
         public init(
             starterCreditsEnabled: Bool? = nil, starterCredits: Amount? = nil, paymentLink: String? = nil,
             lowBalanceThreshold: Amount? = nil, allowUnpricedModels: Bool? = nil, governanceTimeZone: String? = nil,
-            unauthenticatedRpm: Int? = nil, defaultKeyLimits: DefaultKeyLimits? = nil
+            unauthenticatedRpm: Int? = nil, defaultKeyLimits: DefaultKeyLimits? = nil, starterCreditsExpireDays: Int? = nil
         ) {
+            self.starterCreditsExpireDays = starterCreditsExpireDays
             self.starterCreditsEnabled = starterCreditsEnabled
             self.starterCredits = starterCredits
             self.paymentLink = paymentLink
@@ -107,6 +110,9 @@ extension Admin {
             let link: String?? = try paymentLink.map { text throws(HubError) in
                 text.trimmingSpaces.isEmpty ? String?.none : try Validate.url(text)
             }
+            if let days = starterCreditsExpireDays, !(0...3_650).contains(days) {
+                throw HubError.invalid("starter credits expire after 1 to 3650 days (0: never), not \(days)")
+            }
             if let governanceTimeZone { _ = try BudgetCalendar(identifier: governanceTimeZone) }
             if let unauthenticatedRpm, unauthenticatedRpm < 0 {
                 throw HubError.invalid("unauthenticated rpm must not be negative, got \(unauthenticatedRpm)")
@@ -120,6 +126,7 @@ extension Admin {
                 if let governanceTimeZone { after.governanceTimeZone = governanceTimeZone }
                 if let unauthenticatedRpm { after.unauthenticatedRpm = unauthenticatedRpm }
                 if let defaultKeyLimits { after.defaultKeyLimits = defaultKeyLimits }
+                if let days = starterCreditsExpireDays { after.starterCreditsExpireDays = days == 0 ? nil : days }
                 if let starterCreditsEnabled { after.starterCreditsEnabled = starterCreditsEnabled }
                 if let starter { after.starterCredits = starter }
                 if let link { after.paymentLink = link }

@@ -99,10 +99,13 @@ extension Admin {
     public struct PackagesDisable: AdminMethod {
         public static let name = "packages.disable"
         public var package: String
-        public init(package: String) { self.package = package }
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
+        public init(package: String, idempotencyKey: String? = nil) { self.package = package; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) throws -> CreditPackage {
             try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PackageLookup.find(package, db)
                 guard before.active else { throw HubError(.failedPrecondition, "package \(before.name) is already disabled") }
                 var after = before

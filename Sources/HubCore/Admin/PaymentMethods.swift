@@ -32,13 +32,16 @@ extension Admin {
         public var payment: Int64
         public var user: String
         public var package: String?
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
 
-        public init(payment: Int64, user: String, package: String? = nil) {
-            self.payment = payment; self.user = user; self.package = package
+        public init(payment: Int64, user: String, package: String? = nil, idempotencyKey: String? = nil) {
+            self.payment = payment; self.user = user; self.package = package; self.idempotencyKey = idempotencyKey
         }
 
         public func run(_ context: AdminContext) throws -> Payment {
             try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 guard var payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
                 }

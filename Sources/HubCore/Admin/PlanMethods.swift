@@ -101,11 +101,21 @@ extension Admin {
     public struct PlansDisable: AdminMethod {
         public static let name = "plans.disable"
         public var plan: String
-        public init(plan: String) { self.plan = plan }
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
+        public init(plan: String, idempotencyKey: String? = nil) { self.plan = plan; self.idempotencyKey = idempotencyKey }
         public func run(_ context: AdminContext) throws -> Plan {
-            let found = try context.read { db in try PlanLookup.find(plan, db) }
-            guard found.active else { throw HubError(.failedPrecondition, "plan \(found.name) is already disabled") }
-            return try PlansUpdate(plan: plan, active: false).run(context)
+            try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
+                let before = try PlanLookup.find(plan, db)
+                guard before.active else { throw HubError(.failedPrecondition, "plan \(before.name) is already disabled") }
+                var after = before
+                after.active = false
+                after.updatedAt = Date()
+                try after.update(db)
+                try context.audit(db, Self.name, target: "plan:\(before.name)", before: before, after: after)
+                return after
+            }
         }
     }
 
@@ -116,13 +126,16 @@ extension Admin {
         public var user: String
         public var plan: String
         public var externalRef: String?
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
 
-        public init(user: String, plan: String, externalRef: String? = nil) {
-            self.user = user; self.plan = plan; self.externalRef = externalRef
+        public init(user: String, plan: String, externalRef: String? = nil, idempotencyKey: String? = nil) {
+            self.user = user; self.plan = plan; self.externalRef = externalRef; self.idempotencyKey = idempotencyKey
         }
 
         public func run(_ context: AdminContext) throws -> Subscription {
             try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 let plan = try PlanLookup.find(self.plan, db)
                 guard plan.active else { throw HubError(.failedPrecondition, "plan \(plan.name) is disabled") }
@@ -147,10 +160,13 @@ extension Admin {
     public struct SubscriptionsCancel: AdminMethod {
         public static let name = "subscriptions.cancel"
         public var user: String
-        public init(user: String) { self.user = user }
+        /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
+        public var idempotencyKey: String?
+        public init(user: String, idempotencyKey: String? = nil) { self.user = user; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) throws -> Subscription {
             try context.write { db in
+                try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 guard let before = try Subscription.filter(Column("user_id") == user.id
                     && Column("status") != SubscriptionStatus.cancelled.rawValue).fetchOne(db) else {

@@ -36,9 +36,13 @@ extension Admin {
                 try context.audit(db, "users.add", target: "user:\(name)", before: User?.none, after: user)
                 let settings = try Settings.current(db)
                 if settings.mode == .serviceProvider, settings.starterCreditsEnabled, settings.starterCredits.isPositive {
+                    let now = Date()
                     let entry = try Ledger.post(
                         db, userId: user.id!, kind: .grant, amount: settings.starterCredits, actor: context.actor,
-                        reason: "starter credits", idempotencyKey: "starter:\(user.id!)")
+                        reason: "starter credits", idempotencyKey: "starter:\(user.id!)", at: now,
+                        bucket: settings.starterCreditsExpireDays.map { days in
+                            .expiring(until: now.addingTimeInterval(TimeInterval(days) * 86_400), source: CreditBuckets.starterSource(user.id!))
+                        })
                     user.balance = entry.balanceAfter
                 }
                 return user

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// One bucket of credits that expire (plan credits).
+/// One bucket of credits that expire (plan credits; starter credits when they are given an expiry).
 public struct CreditBucket: HubRecord, Equatable, Identifiable {
     public static let databaseTableName = "credit_buckets"
     public var id: Int64?
@@ -14,6 +14,9 @@ public struct CreditBucket: HubRecord, Equatable, Identifiable {
     public var createdAt: Date
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Starter credits (`starter:<user id>`), rather than a plan's.
+    var isStarter: Bool { source.hasPrefix("starter:") }
 }
 
 /// The buckets of a balance. A balance is one number; part of it may sit in buckets that expire
@@ -30,9 +33,12 @@ public enum CreditBuckets {
         case expire(bucketId: Int64)
     }
 
+    /// The source of a user's expiring starter credits.
+    static func starterSource(_ userId: Int64) -> String { "starter:\(userId)" }
+
     /// A view of a balance: what is in each bucket, for `GET /v1/billing/balance`.
     public struct Part: Codable, Sendable, Equatable {
-        /// `plan` or `purchased`.
+        /// `plan`, `starter` or `purchased`.
         public var kind: String
         public var source: String?
         public var remaining: Amount
@@ -85,7 +91,7 @@ public enum CreditBuckets {
         let buckets = try CreditBucket.filter(Column("user_id") == userId && Column("remaining") > 0)
             .order(Column("expires_at"), Column("id")).fetchAll(db)
         let inBuckets = buckets.reduce(Int64(0)) { $0 + $1.remaining.nanos }
-        return buckets.map { Part(kind: "plan", source: $0.source, remaining: $0.remaining, expiresAt: $0.expiresAt) }
+        return buckets.map { Part(kind: $0.isStarter ? "starter" : "plan", source: $0.source, remaining: $0.remaining, expiresAt: $0.expiresAt) }
             + [Part(kind: "purchased", source: nil, remaining: Amount(nanos: max(balance.nanos - inBuckets, 0)), expiresAt: nil)]
     }
 }

@@ -165,12 +165,12 @@ public enum Subscriptions {
         let buckets = try CreditBucket.filter(Column("user_id") == userId && Column("remaining") > 0 && Column("expires_at") <= now)
             .order(Column("expires_at").desc, Column("id").desc).fetchAll(db)
         for var bucket in buckets {
-            let keep = min(bucket.remaining, allowance)
+            let keep = bucket.isStarter ? .zero : min(bucket.remaining, allowance)   // the cap carries plan credits only
             allowance = try allowance.subtracting(keep)
             let gone = try bucket.remaining.subtracting(keep)
             if gone.isPositive {
                 try Ledger.post(db, userId: userId, kind: .adjustment, amount: gone.negated, actor: actor,
-                                reason: "plan credits expired (\(bucket.source))",
+                                reason: "\(bucket.isStarter ? "starter" : "plan") credits expired (\(bucket.source))",
                                 idempotencyKey: "expiry:\(bucket.id!):\(Int64(bucket.expiresAt.timeIntervalSince1970))", at: now,
                                 bucket: .expire(bucketId: bucket.id!))
             }

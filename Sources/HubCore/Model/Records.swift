@@ -29,6 +29,8 @@ public struct HubSettings: HubRecord, Equatable {
     public var defaultKeyLimits = DefaultKeyLimits()
     /// Refused key checks one client address may make per minute; beyond it, 429 (0: no limit).
     public var unauthenticatedRpm: Int = 300
+    /// Starter credits expire this many days after the user was made (nil: they never expire).
+    public var starterCreditsExpireDays: Int?
 }
 
 public struct Provider: HubRecord, Equatable, Identifiable {

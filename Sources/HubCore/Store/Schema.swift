@@ -16,6 +16,7 @@ enum Schema {
         migrator.registerMigration("governance: teams", migrate: createTeams)
         migrator.registerMigration("governance: budgets, limits, scopes", migrate: createGovernanceControls)
         migrator.registerMigration("governance: hourly rollup, retention", migrate: createHourlyRollupAndRetention)
+        migrator.registerMigration("billing: console request keys, starter credit expiry", migrate: createBillingConsole)
         return migrator
     }
 

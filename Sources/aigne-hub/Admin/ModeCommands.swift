@@ -62,12 +62,15 @@ struct SettingsCommand: AsyncParsableCommand {
                                    valueName: "n"))
         var unauthenticatedRpm: Int?
         @OptionGroup var defaults: DefaultKeyLimitOptions
+        @Option(name: .customLong("starter-expire-days"),
+                help: ArgumentHelp("Starter credits given from now on expire after this many days; 0: never.", valueName: "days"))
+        var starterExpireDays: Int?
 
         func run() async throws {
             var change = Admin.SettingsSet(
                 starterCreditsEnabled: starterCredits, starterCredits: starterAmount, paymentLink: paymentLink,
                 lowBalanceThreshold: lowBalanceThreshold, allowUnpricedModels: unpricedModels, governanceTimeZone: timeZone,
-                unauthenticatedRpm: unauthenticatedRpm)
+                unauthenticatedRpm: unauthenticatedRpm, starterCreditsExpireDays: starterExpireDays)
             if defaults.given {
                 change.defaultKeyLimits = try defaults.applied(to: try await hub.connect().call(Admin.SettingsGet()).defaultKeyLimits)
             }

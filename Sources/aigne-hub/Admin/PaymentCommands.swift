@@ -5,7 +5,7 @@ struct PaymentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Payments received by webhook, the pending ones to resolve, and the webhooks' signing secrets.",
-        subcommands: [List.self, Resolve.self, Secret.self])
+        subcommands: [List.self, Preview.self, Resolve.self, Secret.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Payments and refunds, newest first.")
@@ -16,6 +16,25 @@ struct PaymentsCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit: Int?
         func run() async throws {
             try await hub.run(Admin.PaymentsList(pending: pending, user: user, limit: limit), render: BillingRender.payments)
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What `payments resolve` would do with the same arguments, without doing it.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "The payment's id (from `payments list --pending`).") var id: Int64
+        @Option(help: "The user who paid (name or id).") var user: String
+        @Option(help: "The package bought (name or id), when the event named none or a wrong one.") var package: String?
+        func run() async throws {
+            try await hub.run(Admin.PaymentsPreview(payment: id, user: user, package: package), render: { p in
+                let what = p.plan.map { "plan \($0)" } ?? "package \(p.package ?? "")"
+                var lines = ["Payment #\(p.payment.id ?? 0) (\(p.payment.processor.rawValue) \(p.payment.eventId)) to \(p.user): "
+                    + "+\(p.credits) credits (\(what)), balance \(p.balanceBefore) → \(p.balanceAfter)."]
+                if p.packageActive == false { lines.append("The package is disabled: it is applied because it was paid for.") }
+                if p.refundsWaiting > 0 { lines.append("\(p.refundsWaiting) refund(s) waiting for it follow and take credits back.") }
+                return lines.joined(separator: "\n")
+            })
         }
     }
 

@@ -28,6 +28,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep the demo's data directory after quitting (its path is printed).")
     var keep = false
 
+    @Option(name: .long, help: ArgumentHelp("The hub's HTTP port on 127.0.0.1, for trying its API (default: any free port).",
+                                            valueName: "port"))
+    var port: Int?
+
     func run() async throws {
         let language = try Language.pick(lang)
         // The console owns the terminal: nothing may log to it.
@@ -57,9 +61,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         defer { mockTask.cancel() }
         let callers = try DemoSeed.seed(service, upstream: "http://\(mockAddress)")
+        try await DemoSeed.receivePayments(WebhookIntake(store: store, sealer: sealer))
 
         var gatewayOptions = GatewayOptions()
-        gatewayOptions.port = 0
+        gatewayOptions.port = port ?? 0
         gatewayOptions.shutdownGrace = .seconds(2)
         let gateway = try await Gateway(directory: directory, options: gatewayOptions, logger: logger)
         let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)

@@ -77,6 +77,39 @@ enum DemoSeed {
         // two come last: the traffic calls them only now and then.
         try run(Admin.UsersDeduct(user: "Zoë", amount: Amount(units: 2), reason: "demo: starter credits used up"))
         try run(Admin.UsersSuspend(user: "mallory", reason: "demo: abuse report"))
+
+        // Billing (docs/billing.md): packages and a plan on sale, one subscriber, and the Stripe signing
+        // secret the README's tour signs its webhook with.
+        try run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd", credits: Amount(units: 100),
+                                  bonus: Amount(units: 10)))
+        try run(Admin.PackagesAdd(name: "team", price: Amount(units: 45), currency: "usd", credits: Amount(units: 500),
+                                  bonus: Amount(units: 50)))
+        try run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100), price: Amount(units: 20),
+                               rolloverCap: Amount(units: 20)))
+        try run(Admin.SubscriptionsStart(user: "陳美玲", plan: "pro"))
+        try run(Admin.WebhookSecretsAdd(processor: .stripe, secret: stripeSecret))
+        // An operator endpoint nothing listens on: its notices show retrying in 6 Billing, Notices.
+        try run(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/hub-notices", secret: "demo-notice-secret-0123456789"))
         return callers
+    }
+
+    /// The demo's Stripe webhook signing secret (a demo has no secrets worth keeping).
+    static let stripeSecret = "whsec_demo_0123456789abcdef"
+
+    /// Two Checkout payments, signed as Stripe signs them and taken by the hub's webhook intake: José
+    /// buys the starter package; the other names a user the hub does not know, so it waits in
+    /// 6 Billing as a pending payment for support to resolve.
+    static func receivePayments(_ intake: WebhookIntake) async throws(HubError) {
+        for (event, user) in [("evt_demo_1", "José"), ("evt_demo_2", "dave")] {
+            let body = """
+                {"id":"\(event)","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_\(event)",\
+                "object":"checkout.session","mode":"payment","payment_status":"paid","client_reference_id":"\(user)",\
+                "metadata":{"package":"starter"},"amount_total":1000,"currency":"usd","payment_intent":"pi_\(event)"}}}
+                """
+            let payload = Data(body.utf8)
+            let signature = WebhookSignature.stripeHeader(payload: payload, secret: stripeSecret,
+                                                          timestamp: Int64(Date().timeIntervalSince1970))
+            _ = try await intake.receive(.stripe, payload: payload, signature: signature)
+        }
     }
 }

@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: ArgumentHelp("The hub's data directory.", valueName: "dir")) var dataDir: String?
+    @Option(name: .long, help: ArgumentHelp("A PostgreSQL database: refused in this version (see docs/operations.md#postgresql).", valueName: "url"))
+    var database: String?
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port; the chosen one is printed).") var port = 8090
     @Option(help: ArgumentHelp("Serve GET /metrics on this address (off by default: the metrics show revenue).",
@@ -71,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try PostgresCommands.refuseServe(database: database, passwordFile: nil)
         let directory = DataDirectory.resolve(explicit: dataDir)
         var policy = AdminPeerPolicy()
         if let adminGroup { policy.adminGroup = try PeerGroups.gid(named: adminGroup) }
