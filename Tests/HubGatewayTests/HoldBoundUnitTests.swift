@@ -22,6 +22,15 @@ import Testing
         #expect(both.maxTokens == 2 && both.limitFields == ["max_tokens", "max_completion_tokens"] && both.choices == 3)
     }
 
+    /// An absurd output limit would price a worst case at `Int64.max` nano-units (review finding): it
+    /// is refused, naming the field and the ceiling.
+    @Test func outputLimitsAndChoicesHaveACeiling() throws {
+        #expect(try chat(#"{"model":"m","max_tokens":100000000}"#).maxTokens == 100_000_000)
+        #expect(throws: APIError.self) { try chat(#"{"model":"m","max_tokens":100000001}"#) }
+        #expect(throws: APIError.self) { try chat(#"{"model":"m","max_completion_tokens":1e15}"#) }
+        #expect(throws: APIError.self) { try chat(#"{"model":"m","n":1e12}"#) }
+    }
+
     @Test func modelNamesAreBounded() throws {
         #expect(try chat(#"{"model":"\#(String(repeating: "m", count: 256))"}"#).model.count == 256)
         #expect(throws: APIError.self) { try chat(#"{"model":"\#(String(repeating: "m", count: 257))"}"#) }

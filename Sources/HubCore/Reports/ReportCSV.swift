@@ -10,7 +10,7 @@ public enum ReportCSV {
     public static func chargeback(_ report: ChargebackReport) throws(HubError) -> Data {
         var lines = [[report.by.rawValue, "calls", "tokens_in", "tokens_out", "provider_cost_usd", "credits_charged"]]
         for row in report.rows + [report.total] {
-            lines.append([row.label, String(row.calls), String(row.tokensIn), String(row.tokensOut),
+            lines.append([text(row.label), String(row.calls), String(row.tokensIn), String(row.tokensOut),
                           row.providerCost.description, row.creditsCharged.description])
         }
         return try write(lines)
@@ -28,14 +28,23 @@ public enum ReportCSV {
 
     /// Usage events, one line each (no header).
     public static func usage(_ events: [UsageEvent]) throws(HubError) -> Data {
-        func text(_ value: (some CustomStringConvertible)?) -> String { value.map(\.description) ?? "" }
+        func optional(_ value: (some CustomStringConvertible)?) -> String { value.map(\.description) ?? "" }
         return try write(events.map { e in
-            [text(e.id), e.requestId, e.createdAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
-             text(e.userId), text(e.teamId), text(e.apiKeyId), text(e.providerId), text(e.credentialId), e.model,
+            [optional(e.id), text(e.requestId), e.createdAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+             optional(e.userId), optional(e.teamId), optional(e.apiKeyId), optional(e.providerId), optional(e.credentialId),
+             text(e.model),
              String(e.tokensIn), String(e.tokensOut), String(e.tokensCached), e.providerCost.description,
-             e.creditsCharged.description, e.overrun.description, String(e.latencyMs), text(e.ttfbMs), String(e.status),
-             e.error ?? "", e.usageSource.rawValue, e.streamed ? "true" : "false"]
+             e.creditsCharged.description, e.overrun.description, String(e.latencyMs), optional(e.ttfbMs), String(e.status),
+             text(e.error ?? ""), e.usageSource.rawValue, e.streamed ? "true" : "false"]
         })
+    }
+
+    /// A cell of free text (a model name or an error a client caused): one that a spreadsheet would
+    /// run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`, OWASP's advice for
+    /// CSV injection. Numbers and amounts are written as they are.
+    static func text(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return value }
+        return "'" + value
     }
 
     private static func write(_ lines: [[String]]) throws(HubError) -> Data {

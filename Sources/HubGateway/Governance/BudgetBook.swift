@@ -103,10 +103,13 @@ final class BudgetBook: Sendable {
             for id in ids {
                 Self.roll(&state.accounts[id]!, to: now, state.calendar)
                 let account = state.accounts[id]!
-                if account.spent.nanos &+ account.held.nanos >= account.budget.amount.nanos { return account }
+                if Self.sum(account.spent, account.held).nanos >= account.budget.amount.nanos { return account }
             }
-            for id in ids { state.accounts[id]!.held = Amount(nanos: state.accounts[id]!.held.nanos &+ amount.nanos) }
-            state.holds[requestId] = ids.map { ($0, amount) }
+            // A hold larger than the budget holds the whole budget: enough to refuse every other call,
+            // and no sum can overflow.
+            let held = ids.map { id in (id, min(amount, state.accounts[id]!.budget.amount)) }
+            for (id, hold) in held { state.accounts[id]!.held = Self.sum(state.accounts[id]!.held, hold) }
+            state.holds[requestId] = held
             return nil
         }
         if let refused { throw Exceeded(account: refused) }
@@ -130,7 +133,7 @@ final class BudgetBook: Sendable {
                 var account = state.accounts[id]!
                 guard createdAt >= account.periodStart, createdAt < account.periodEnd else { continue }
                 let before = account.spent
-                account.spent = Amount(nanos: account.spent.nanos &+ spent.nanos)
+                account.spent = Self.sum(account.spent, spent)
                 if let percent = account.budget.softPercent {
                     let line = Int64((Int128(account.budget.amount.nanos) * Int128(percent)) / 100)
                     if before.nanos < line, account.spent.nanos >= line, account.softNoticeAsked != account.periodStart {
@@ -157,5 +160,11 @@ final class BudgetBook: Sendable {
         account.periodStart = period.start
         account.periodEnd = period.end
         account.spent = .zero
+    }
+
+    /// `a + b`, saturating at `Int64.max` nano-units: a worst case priced at the largest amount must
+    /// not wrap a budget's sums negative (which would admit every call).
+    static func sum(_ a: Amount, _ b: Amount) -> Amount {
+        Amount(nanos: Int64(clamping: Int128(a.nanos) + Int128(b.nanos)))
     }
 }

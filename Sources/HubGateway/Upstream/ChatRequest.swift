@@ -119,14 +119,22 @@ struct ChatRequest {
         }
     }
 
-    /// A JSON number that is a positive integer (`1` and `1.0`, not `true`, `1.5` or `"1"`).
+    /// The largest output limit or choice count accepted: far above any model's (about 10^6 output
+    /// tokens), and small enough that a worst case priced from it cannot reach `Int64.max` nano-units,
+    /// which would make holds, budgets and the usage rollups' sums meaningless.
+    static let largestCount: Int64 = 100_000_000
+
+    /// A JSON number that is a positive integer (`1` and `1.0`, not `true`, `1.5` or `"1"`), at most
+    /// ``largestCount``.
     private static func positiveInteger(_ value: Any, _ key: String) throws(APIError) -> Int64 {
         // JSONSerialization gives booleans as NSNumber too (and `1 is Bool` holds on Linux): a boolean's
         // Objective-C type is "c" (char), a number's is an integer or double type.
         guard let number = value as? NSNumber, number.objCType.pointee != 0x63,
-              number.doubleValue >= 1, number.doubleValue <= 1e15,
-              number.doubleValue == Double(number.int64Value) else {
+              number.doubleValue >= 1, number.doubleValue == Double(number.int64Value) else {
             throw APIError.badRequest("\(key) must be a positive integer", param: key)
+        }
+        guard number.int64Value <= largestCount else {
+            throw APIError.badRequest("\(key) must be at most \(largestCount), got \(number.int64Value)", param: key)
         }
         return number.int64Value
     }
