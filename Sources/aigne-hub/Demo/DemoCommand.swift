@@ -75,14 +75,29 @@ struct DemoCommand: AsyncParsableCommand {
         let traffic = Task { await DemoTraffic(baseURL: "http://\(gatewayAddress)/v1", callers: callers).run() }
         defer { traffic.cancel() }
 
-        let socket = directory.adminSocketURL.path
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !AdminSocketProbe.answers(at: socket) {
-            guard ContinuousClock.now < deadline else { throw HubError(.unavailable, "the demo hub's admin socket did not start") }
-            try await Task.sleep(for: .milliseconds(50))
+        let outcome: Result<Void, any Error>
+        do {
+            let socket = directory.adminSocketURL.path
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !AdminSocketProbe.answers(at: socket) {
+                guard ContinuousClock.now < deadline else { throw HubError(.unavailable, "the demo hub's admin socket did not start") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await ConsoleApp.run(on: HubConnections.socket(socket),
+                                     options: ConsoleOptions(theme: theme, language: language))
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
-        try await ConsoleApp.run(on: HubConnections.socket(socket),
-                                 options: ConsoleOptions(theme: theme, language: language))
+        // Stop in order and wait for each part, so that nothing (the usage writer's last batch, the
+        // budget resync) writes into the data directory after it is removed.
+        traffic.cancel()
+        await traffic.value
+        gatewayTask.cancel()
+        _ = try? await gatewayTask.value
+        mockTask.cancel()
+        _ = try? await mockTask.value
+        try outcome.get()
     }
 
     /// Starts a server in a task and waits until it reports the address it listens on.
