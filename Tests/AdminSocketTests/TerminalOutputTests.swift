@@ -23,7 +23,7 @@ struct TerminalOutputTests {
         let provider = try hub.service.perform(
             Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
         try hub.insertUsage(3, providerId: provider.id, model: evil)
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             try db.execute(sql: """
                 INSERT INTO users (name, email, status, balance, created_at) VALUES (?, ?, 'active', 0, ?)
                 """, arguments: ["mal\u{1B}[31mory\u{07}", "m\u{202E}@example.com", Date()])

@@ -53,7 +53,7 @@ import HubAdmin
         #expect(ledger.map(\.kind) == [.purchase] && ledger.first?.amount == Amount(units: 110))
         let audit = try service.perform(Admin.AuditList(limit: 5), actor: "test").filter { $0.action == "payments.resolve" }
         #expect(audit.count == 1 && audit.first?.target == "payment:1")
-        let claimed = try service.store.read { db in try String.fetchAll(db, sql: "SELECT key FROM admin_request_keys") }
+        let claimed = try service.store.sqliteRead { db in try String.fetchAll(db, sql: "SELECT key FROM admin_request_keys") }
         #expect(claimed == [key])
     }
 
@@ -111,7 +111,7 @@ import HubAdmin
 
         let actions = try service.perform(Admin.AuditList(limit: 20), actor: "test").map(\.action)
         for action in ["packages.disable", "subscriptions.start", "subscriptions.cancel"] { #expect(actions.contains(action)) }
-        let keys = try service.store.read { db in try String.fetchAll(db, sql: "SELECT action FROM admin_request_keys ORDER BY action") }
+        let keys = try service.store.sqliteRead { db in try String.fetchAll(db, sql: "SELECT action FROM admin_request_keys ORDER BY action") }
         #expect(keys == ["packages.disable", "subscriptions.cancel", "subscriptions.start"], "every change carried its own key")
     }
 

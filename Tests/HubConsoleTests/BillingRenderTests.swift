@@ -34,11 +34,11 @@ import HubAdmin
     @Test func theRevenuePaneAgreesWithTheLedger() async throws {
         let hub = try await Self.hubWithBusiness()
         defer { hub.remove() }
-        let ledger = try hub.connection.service.store.read { db in
+        let ledger = try hub.connection.service.store.sqliteRead { db in
             try Row.fetchAll(db, sql: "SELECT kind, SUM(amount) AS total FROM ledger GROUP BY kind")
                 .reduce(into: [String: Amount]()) { $0[$1["kind"]] = $1["total"] }
         }
-        let cost = try hub.connection.service.store.read { db in
+        let cost = try hub.connection.service.store.sqliteRead { db in
             try Amount.fetchOne(db, sql: "SELECT SUM(provider_cost) FROM usage_events") ?? .zero
         }
         var driver = await Driver(hub: hub)
@@ -111,7 +111,7 @@ import HubAdmin
         try await hub.checkout("evt_alice", user: "alice")   // payment_applied
         try await hub.checkout("evt_carol", user: "carol")   // payment_pending
         // As the hub's deliverer would: the first answered 204, the second failed and waits to be retried.
-        try service.store.write { db in
+        try service.store.sqliteWrite { db in
             let due = try Outbox.due(db)
             #expect(due.count == 2)
             let byKind = Dictionary(uniqueKeysWithValues: due.map { ($0.entry.kind, $0.entry.id!) })

@@ -173,7 +173,7 @@ import HubAdmin
         let report = try #require(driver.state.gov.chargeback)
         // Summed here from the raw events of this month (UTC), independently of the report's rollup.
         let month = driver.state.chargebackMonth
-        let sums = try hub.connection.service.store.read { db in
+        let sums = try hub.connection.service.store.sqliteRead { db in
             try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS calls, SUM(tokens_in) AS tin, SUM(tokens_out) AS tout, SUM(provider_cost) AS cost,
                        SUM(credits_charged) AS credits FROM usage_events WHERE strftime('%Y-%m', created_at) = ?
@@ -283,7 +283,7 @@ import HubAdmin
 extension TestHub {
     /// Usage events this month for `team` (a name; nil: no team), each 120 + 80 tokens at `cost`.
     func insertTeamUsage(team: String?, user: Int64, key: Int64?, count: Int, cost: Amount) throws {
-        try connection.service.store.write { db in
+        try connection.service.store.sqliteWrite { db in
             let teamId = try team.map { try Int64.fetchOne(db, sql: "SELECT id FROM teams WHERE name = ?", arguments: [$0])! }
             for _ in 0..<count {
                 var event = UsageEvent(requestId: UUID().uuidString, userId: user, apiKeyId: key, providerId: 1, model: "gpt-4o",

@@ -13,7 +13,7 @@ import HubAdmin
         let connection = try DatabaseConnection.open(DataDirectory(url: URL(fileURLWithPath: hub.directory)), surface: "test")
         _ = try connection.service.perform(Admin.TeamsAdd(name: "eng"), actor: "test")
         _ = try connection.service.perform(Admin.TeamsAddMember(team: "eng", user: "王小明"), actor: "test")
-        try connection.service.store.write { db in
+        try connection.service.store.sqliteWrite { db in
             for _ in 0..<3 {
                 var event = UsageEvent(requestId: UUID().uuidString, userId: 1, apiKeyId: nil, providerId: 1, model: "gpt-4o",
                                        tokensIn: 100, tokensOut: 50, providerCost: Amount(units: 10), status: 200)

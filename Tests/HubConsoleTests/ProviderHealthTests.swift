@@ -20,7 +20,7 @@ import Testing
     }
 
     static func insert(_ events: [UsageEvent], _ hub: TestHub) throws {
-        try hub.connection.service.store.write { db in for var event in events { try event.insert(db) } }
+        try hub.connection.service.store.sqliteWrite { db in for var event in events { try event.insert(db) } }
     }
 
     @Test func theRollupCountsAttemptsFailuresAndLatencyByCredential() throws {
@@ -72,7 +72,7 @@ import Testing
                          Self.event(provider: 3, credential: flaky, status: 503, latency: 40),
                          Self.event(provider: 3, credential: flaky, status: 200, latency: 120),
                          Self.event(provider: 3, credential: flaky, status: 200, latency: 160)], hub)
-        try service.store.write { db in
+        try service.store.sqliteWrite { db in
             try db.execute(sql: "UPDATE credentials SET last_used_at = ?, last_error = ? WHERE id = ?",
                            arguments: [Date(), "503 upstream unavailable", flaky])
         }
@@ -98,7 +98,7 @@ import Testing
         await driver.press(.enter)
         let keyRow = { (screen: ScreenModel) in (0..<screen.height).map(screen.row).first { $0.contains("laptop") } ?? "" }
         #expect(keyRow(driver.screen()).contains("never"))
-        try hub.connection.service.store.write { db in
+        try hub.connection.service.store.sqliteWrite { db in
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [Date(), created.key.id])
         }
         for second in 1...5 {

@@ -38,7 +38,7 @@ struct TestHub {
     }
 
     func insertUsage(user: Int64, provider: Int64, model: String, count: Int, status: Int, at time: Date = Date()) throws {
-        try connection.service.store.write { db in
+        try connection.service.store.sqliteWrite { db in
             for _ in 0..<count {
                 var event = UsageEvent(requestId: UUID().uuidString, userId: user, apiKeyId: nil, providerId: provider,
                                        model: model, tokensIn: 120, tokensOut: 80, creditsCharged: Amount(nanos: 1_500_000_000),

@@ -15,7 +15,7 @@ struct AdminServiceTests {
         try hub.run(Admin.UsersSuspend(user: "dave"))
         try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         try hub.run(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(nanos: 2_500_000_000), output: Amount(units: 10)))
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             for (index, model) in ["gpt-4o", "gpt-4o-mini", "o3", "o3"].enumerated() {
                 var event = UsageEvent(requestId: "r\(index)", userId: 1, apiKeyId: nil, providerId: 1, model: model, status: 200)
                 try event.insert(db)
@@ -70,7 +70,7 @@ struct AdminServiceTests {
         }
         let audit = try hub.run(Admin.AuditList())
         #expect(!audit.contains { ($0.after ?? "").contains("VerySecret") })
-        let sealed = try hub.store.read { db in try StoredCredential.fetchOne(db)!.sealedSecret }
+        let sealed = try hub.store.sqliteRead { db in try StoredCredential.fetchOne(db)!.sealedSecret }
         #expect(try hub.service.sealer.unseal(sealed) == secret)
     }
 
@@ -95,7 +95,7 @@ struct AdminServiceTests {
         try hub.run(Admin.UsersAdd(name: "alice"))
         let created = try hub.run(Admin.KeysCreate(user: "alice", name: "ci"))
         #expect(created.secret.hasPrefix("ahk_") && created.secret.count == 52)
-        let stored = try hub.store.read { db in try APIKey.fetchOne(db)! }
+        let stored = try hub.store.sqliteRead { db in try APIKey.fetchOne(db)! }
         #expect(stored.hash == APIKeySecret.hash(created.secret))
         let dump = try hub.snapshot().joined(separator: "\n")
         #expect(!dump.contains(created.secret))
@@ -134,12 +134,12 @@ struct AdminServiceTests {
         try hub.run(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"))
         try hub.run(Admin.CredentialsAdd(provider: "deepseek", name: "a", secret: "sk-aaaaaaaaaaaaaaaa"))
         try hub.run(Admin.RatesSet(model: "deepseek/chat", input: Amount(units: 1)))
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             var event = UsageEvent(requestId: "r", userId: nil, apiKeyId: nil, providerId: 1, model: "chat", status: 200)
             try event.insert(db)
         }
         try hub.run(Admin.ProvidersRemove(provider: "deepseek"))
-        let counts = try hub.store.read { db in
+        let counts = try hub.store.sqliteRead { db in
             (try StoredCredential.fetchCount(db), try ModelRate.fetchCount(db), try UsageEvent.fetchOne(db)?.providerId)
         }
         #expect(counts.0 == 0 && counts.1 == 0)
@@ -191,7 +191,7 @@ struct AdminServiceTests {
         try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         let day = Calendar.utc.startOfDay(for: Date()).addingTimeInterval(-3 * 86_400)
         var random = SplitMix64(seed: 7)
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             for index in 0..<600 {
                 var event = UsageEvent(
                     requestId: "r\(index)", userId: [1, 2, nil][index % 3], apiKeyId: nil, providerId: index % 5 == 0 ? nil : 1,
@@ -220,11 +220,11 @@ struct AdminServiceTests {
         let hub = try TemporaryHub()
         try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         try hub.run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-old-secret-000000001"))
-        try hub.store.write { db in try db.execute(sql: "UPDATE credentials SET last_error = 'HTTP 401'") }
+        try hub.store.sqliteWrite { db in try db.execute(sql: "UPDATE credentials SET last_error = 'HTTP 401'") }
         let rotated = try hub.run(Admin.CredentialsUpdate(provider: "openai", credential: "main", weight: 40,
                                                           secret: "sk-new-secret-RotatedOnce"))
         #expect(rotated.secretMasked == "sk-…Once" && rotated.weight == 40 && rotated.lastError == nil)
-        let sealed = try hub.store.read { db in try StoredCredential.fetchOne(db)!.sealedSecret }
+        let sealed = try hub.store.sqliteRead { db in try StoredCredential.fetchOne(db)!.sealedSecret }
         #expect(try hub.service.sealer.unseal(sealed) == "sk-new-secret-RotatedOnce")
         let audit = try hub.run(Admin.AuditList(action: "credentials.update"))
         #expect(audit.count == 1 && !(audit[0].after ?? "").contains("RotatedOnce"))

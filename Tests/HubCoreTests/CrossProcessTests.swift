@@ -35,7 +35,7 @@ struct CrossProcessTests {
         let detail = try hub.run(Admin.UsersShow(user: "alice"))
         #expect(detail.user.balance == Amount(units: Int64(1_000 + rounds)))   // 2 workers × rounds × 0.5
         #expect(try hub.ledgerViolations() == [])
-        let entries = try hub.store.read { db in try LedgerEntry.fetchCount(db) }
+        let entries = try hub.store.sqliteRead { db in try LedgerEntry.fetchCount(db) }
         #expect(entries == 1 + 2 * 2 * rounds)   // the float, then a grant and a deduct per round
     }
 }

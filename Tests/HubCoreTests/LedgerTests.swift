@@ -27,7 +27,7 @@ struct LedgerTests {
                 case 0: try hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "step \(step)", kind: .purchase))
                 case 1: try hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "step \(step)"))
                 case 2:
-                    try hub.store.write { db in
+                    try hub.store.sqliteWrite { db in
                         let id = try Lookup.user(db, user).id!
                         try Ledger.post(db, userId: id, kind: .usage, amount: amount.negated, actor: "gateway",
                                         reason: "usage", idempotencyKey: "usage:req-\(step)", requestId: "req-\(step)")
@@ -44,7 +44,7 @@ struct LedgerTests {
         }
         #expect(try hub.ledgerViolations() == [])
         #expect(applied > 1_000 && refused > 1_000, "applied \(applied), refused \(refused)")
-        let replays = try hub.store.read { db in
+        let replays = try hub.store.sqliteRead { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE idempotency_key = 'fixed-key'")
         }
         #expect(replays == 1)
@@ -81,8 +81,8 @@ struct LedgerTests {
         let hub = try TemporaryHub()
         try hub.run(Admin.UsersAdd(name: "carol"))
         try hub.run(Admin.UsersGrant(user: "carol", amount: Amount(units: 1), reason: "x"))
-        #expect(throws: HubError.self) { try hub.store.write { db in try db.execute(sql: "UPDATE ledger SET amount = 0") } }
-        #expect(throws: HubError.self) { try hub.store.write { db in try db.execute(sql: "DELETE FROM ledger") } }
+        #expect(throws: HubError.self) { try hub.store.sqliteWrite { db in try db.execute(sql: "UPDATE ledger SET amount = 0") } }
+        #expect(throws: HubError.self) { try hub.store.sqliteWrite { db in try db.execute(sql: "DELETE FROM ledger") } }
         #expect(try hub.ledgerViolations() == [])
     }
 
@@ -106,7 +106,7 @@ struct LedgerTests {
         let detail = try hub.run(Admin.UsersShow(user: "dora"))
         #expect(detail.user.balance == Amount(units: 100))
         #expect(try hub.ledgerViolations() == [])
-        let count = try hub.store.read { db in try LedgerEntry.fetchCount(db) }
+        let count = try hub.store.sqliteRead { db in try LedgerEntry.fetchCount(db) }
         #expect(count == 401)
     }
 }

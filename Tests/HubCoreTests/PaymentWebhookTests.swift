@@ -210,7 +210,7 @@ struct PaymentWebhookTests {
         #expect(throws: HubError.self) { try hub.run(Admin.PackagesDisable(package: "starter")) }
         let secrets = try hub.run(Admin.WebhookSecretsList())
         #expect(secrets.count == 2 && secrets.allSatisfy { !$0.secretMasked.contains("0123456789") })
-        let stored = try hub.store.read { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM webhook_secrets") }
+        let stored = try hub.store.sqliteRead { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM webhook_secrets") }
         #expect(stored.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("whsec") })
         try hub.run(Admin.WebhookSecretsRemove(id: secrets[0].id))
         #expect(try hub.run(Admin.WebhookSecretsList()).count == 1)

@@ -10,7 +10,7 @@ import Testing
 @Suite("Plans, subscriptions and expiring credits")
 struct PlanPeriodTests {
     static func post(_ hub: TemporaryHub, _ user: String, usage amount: Int64, key: String) throws {
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             let id = try Lookup.user(db, user).id!
             try Ledger.post(db, userId: id, kind: .usage, amount: Amount(units: -amount), actor: "gateway", reason: "usage",
                             idempotencyKey: "usage:\(key)", requestId: key)
@@ -18,7 +18,7 @@ struct PlanPeriodTests {
     }
 
     static func parts(_ hub: TemporaryHub, _ user: String) throws -> (plan: Amount, purchased: Amount, balance: Amount) {
-        try hub.store.read { db in
+        try hub.store.sqliteRead { db in
             let user = try Lookup.user(db, user)
             let parts = try CreditBuckets.parts(userId: user.id!, balance: user.balance, db)
             let plan = parts.filter { $0.kind == "plan" }.reduce(Int64(0)) { $0 + $1.remaining.nanos }
@@ -27,7 +27,7 @@ struct PlanPeriodTests {
     }
 
     static func advance(_ hub: TemporaryHub, at time: Date) throws -> [SubscriptionChange] {
-        try hub.store.write { db in try Subscriptions.advance(db, now: time) }
+        try hub.store.sqliteWrite { db in try Subscriptions.advance(db, now: time) }
     }
 
     @Test("two boundaries: renewed once per period, plan credits spent first and expired, purchased untouched")
@@ -60,7 +60,7 @@ struct PlanPeriodTests {
         let renewed = try hub.run(Admin.SubscriptionsList(user: "alice"))[0].subscription
         let second = renewed.periodEnd.addingTimeInterval(1)
         let other = try HubStore.open(hub.directory)
-        try concurrently([hub.store, other]) { store in try store.write { db in try Subscriptions.advance(db, now: second) }.count }
+        try concurrently([hub.store, other]) { store in try store.sqliteWrite { db in try Subscriptions.advance(db, now: second) }.count }
         #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 30), Amount(units: 130)))
 
         let ledger = try hub.run(Admin.UsersLedger(user: "alice"))
@@ -152,7 +152,7 @@ extension PlanPeriodTests {
                 case 0: try hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "s\(step)", kind: .purchase))
                 case 1: try hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "s\(step)"))
                 case 2, 3:
-                    try hub.store.write { db in
+                    try hub.store.sqliteWrite { db in
                         try Ledger.post(db, userId: try Lookup.user(db, user).id!, kind: .usage, amount: amount.negated,
                                         actor: "gateway", reason: "usage", idempotencyKey: "usage:\(step)")
                     }
@@ -165,13 +165,13 @@ extension PlanPeriodTests {
             }
         }
         #expect(try hub.ledgerViolations().isEmpty)
-        let overfull = try hub.store.read { db in
+        let overfull = try hub.store.sqliteRead { db in
             try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM users u WHERE (SELECT COALESCE(SUM(remaining), 0) FROM credit_buckets b WHERE b.user_id = u.id) > u.balance
                 """)
         }
         #expect(overfull == 0)
-        let renewals = try hub.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE idempotency_key LIKE 'plan:%'") }
+        let renewals = try hub.store.sqliteRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE idempotency_key LIKE 'plan:%'") }
         #expect((renewals ?? 0) > users.count, "periods were renewed along the way")
     }
 }

@@ -21,8 +21,8 @@ import Testing
 
     @Test func aNewDatabaseHandsFreedPagesBackIncrementally() throws {
         let hub = try TemporaryHub()
-        #expect(try hub.store.read(UsageRetention.isIncremental))
-        #expect(try hub.store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try hub.store.sqliteRead(UsageRetention.isIncremental))
+        #expect(try hub.store.sqliteRead { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try hub.run(Admin.RetentionGet()).incrementalVacuum)
     }
 
@@ -78,7 +78,7 @@ import Testing
     @Test func exportPagesGiveEveryEventOnceEvenWhenTimesTie() throws {
         let hub = try TemporaryHub()
         let tie = Date(timeIntervalSince1970: 1_795_000_000)
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             for index in 0..<257 {
                 // Most events share one timestamp: pages must not skip or repeat them at a page boundary.
                 let at = index % 5 == 0 ? tie.addingTimeInterval(Double(index)) : tie
@@ -98,7 +98,7 @@ import Testing
         }
         #expect(seen.count == 257)
         #expect(Set(seen).count == 257)
-        let times = try hub.store.read { db in
+        let times = try hub.store.sqliteRead { db in
             try Dictionary(uniqueKeysWithValues: UsageEvent.fetchAll(db).map { ($0.id!, $0.createdAt) })
         }
         #expect(seen.map { times[$0]! } == seen.map { times[$0]! }.sorted())
@@ -111,7 +111,7 @@ import Testing
     @Test func pruningDeletesOnlyOldEventsAndLeavesEveryRollupAsItWas() async throws {
         let hub = try TemporaryHub()
         let now = try Date("2026-11-20T12:00:00Z", strategy: .iso8601)   // 30 days back is before this month
-        try hub.store.write { db in
+        try hub.store.sqliteWrite { db in
             for index in 0..<3_000 {
                 var event = UsageEvent(requestId: "r\(index)", userId: nil, apiKeyId: nil, providerId: nil, model: "m\(index % 3)",
                                        tokensIn: Int64(index), providerCost: Amount(nanos: 7 * Int64(index) + 1),
@@ -119,7 +119,7 @@ import Testing
                 try event.insert(db)
             }
         }
-        let rollups = { try hub.store.read { db in
+        let rollups = { try hub.store.sqliteRead { db in
             try ["usage_daily", "usage_hourly", "usage_health_hourly"].flatMap { table in
                 try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2, 3, 4").map { "\(table) \($0)" }
             }
@@ -145,7 +145,7 @@ import Testing
         #expect(try rollups() == before)
         #expect(try hub.run(Admin.ReportChargeback(month: month, by: .model)) == reportBefore)
         // Freed pages go back to the file system.
-        let freeBefore = try hub.store.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
+        let freeBefore = try hub.store.sqliteRead { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
         #expect(freeBefore > 0)
         #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000).free == 0)
     }

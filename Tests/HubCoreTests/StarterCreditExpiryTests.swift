@@ -9,7 +9,7 @@ import Testing
 @Suite("Starter credits that expire")
 struct StarterCreditExpiryTests {
     static func buckets(_ hub: TemporaryHub, _ user: String) throws -> [CreditBuckets.Part] {
-        try hub.store.read { db in
+        try hub.store.sqliteRead { db in
             let user = try Lookup.user(db, user)
             return try CreditBuckets.parts(userId: user.id!, balance: user.balance, db)
         }

@@ -26,7 +26,7 @@ final class TemporaryHub: Sendable {
 
     /// Every row of every table, as text: to prove that a failed operation changed nothing.
     func snapshot() throws -> [String] {
-        try store.read { db in
+        try store.sqliteRead { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             return try tables.flatMap { table in
                 try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { "\(table): \($0)" }
@@ -36,7 +36,7 @@ final class TemporaryHub: Sendable {
 
     /// Checks the ledger invariant for every user: balance = sum of ledger amounts = last balance_after, never negative.
     func ledgerViolations() throws -> [String] {
-        try store.read { db in
+        try store.sqliteRead { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT u.name, u.balance,
                        COALESCE((SELECT SUM(amount) FROM ledger WHERE user_id = u.id), 0) AS total,

@@ -118,7 +118,7 @@ import Testing
         let recovered = try HoldRecovery.settleOpenHolds(store)
         #expect(recovered.map(\.requestId) == ["r-open"] && recovered[0].charged == hold)
         #expect(try HoldRecovery.settleOpenHolds(store).isEmpty)
-        try await store.pool.read { db throws in
+        try await store.sqlite().read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0)
             #expect(try String.fetchOne(db, sql: "SELECT usage_source FROM usage_events WHERE request_id = 'r-open'") == "recovered")
             #expect(try Int64.fetchOne(db, sql: "SELECT overrun FROM usage_events WHERE request_id = 'r-done'") == 200_000_000)

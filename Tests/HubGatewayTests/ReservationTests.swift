@@ -41,12 +41,12 @@ import Testing
             _ = try await Reservation.hold(meter, userId: user, amount: Amount(nanos: 600_000_000), credits: credits,
                                            writer: writer, paymentLink: nil)
         }
-        #expect(try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM holds") } == 1)
+        #expect(try await store.sqlite().read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM holds") } == 1)
         // A path that drops it without settling: it settles itself as an uncharged failure.
         #expect(reservation != nil)
         reservation = nil
         #expect(try await until { await credits.account(user).held == .zero })
-        try await store.pool.read { db throws in
+        try await store.sqlite().read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0)
             #expect(try Int.fetchOne(db, sql: "SELECT status FROM usage_events WHERE request_id = 'req-forgotten'") == 500)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = 'usage'") == 0)
@@ -78,8 +78,8 @@ import Testing
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(granted == 200)
-        #expect(try await until { try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM usage_events") } == 200 })
-        try await store.pool.read { db throws in
+        #expect(try await until { try await store.sqlite().read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM usage_events") } == 200 })
+        try await store.sqlite().read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0)
             #expect(try Int64.fetchOne(db, sql: "SELECT balance FROM users") == 1_000_000_000 - 200 * 500_000)
         }

@@ -22,7 +22,7 @@ import Testing
         // A charge beyond the balance is clamped at the balance and the shortfall written down.
         let over = try await UsageSettlement.commitAsync([record("r2", user: user, charge: Amount(units: 5))], to: store)
         #expect(over[0].charged == Amount(nanos: 600_000_000) && over[0].balanceAfter == .zero)
-        try await store.pool.read { db in
+        try await store.sqlite().read { db in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events") == 2)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger WHERE kind = 'usage'") == 2)
             #expect(try Int64.fetchOne(db, sql: "SELECT balance FROM users") == 0)
@@ -40,7 +40,7 @@ import Testing
         record.event.apiKeyId = 7
         let result = try await UsageSettlement.commitAsync([record], to: store)
         #expect(result[0].charged == Amount(nanos: 100_000_000))
-        try await store.pool.read { db in
+        try await store.sqlite().read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT provider_id, api_key_id, credits_charged FROM usage_events"))
             #expect(row["provider_id"] == nil as Int64? && row["api_key_id"] == nil as Int64?)
             #expect(row["credits_charged"] == 100_000_000 as Int64)

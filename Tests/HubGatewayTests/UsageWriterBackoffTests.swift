@@ -42,7 +42,7 @@ import Testing
         #expect(await writer.pendingCount == 0)
         // Trying the 20 records one by one would take 20 attempts in the first isolation alone.
         #expect(await writer.commitAttempts < 3 + records, "isolation went on past an error about the database")
-        try await store.pool.read { db throws in
+        try await store.sqlite().read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events") == records)
             #expect(try Int64.fetchOne(db, sql: "SELECT SUM(amount) FROM ledger") == Int64.fetchOne(db, sql: "SELECT balance FROM users"))
         }

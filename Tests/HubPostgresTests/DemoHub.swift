@@ -44,7 +44,7 @@ final class DemoHub: Sendable {
         _ = try run(Admin.SubscriptionsStart(user: names[0], plan: "monthly"))
         _ = try run(Admin.CodesRedeem(user: names[1 % names.count], code: batch.codes[0]))
         _ = try run(Admin.UsersDeduct(user: names[0], amount: Amount(nanos: 1_234_567_891), reason: "correction"))
-        try store.write { db in
+        try store.sqliteWrite { db in
             try db.execute(sql: "INSERT INTO teams (name, created_at) VALUES ('research', ?)", arguments: [Date()])
             try db.execute(sql: "INSERT INTO team_members (team_id, user_id, added_at) VALUES (1, 1, ?)", arguments: [Date()])
             try db.execute(sql: "UPDATE api_keys SET team_id = 1 WHERE user_id = 1")
@@ -82,7 +82,7 @@ final class DemoHub: Sendable {
 
     /// Lines of a query's rows, fields joined by `|`, as psql -At prints them.
     func lines(_ sql: String) throws -> String {
-        try store.read { db in
+        try store.sqliteRead { db in
             try Row.fetchAll(db, sql: sql).map { row in
                 row.databaseValues.map { value -> String in
                     switch value.storage {

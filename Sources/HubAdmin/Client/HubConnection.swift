@@ -36,9 +36,8 @@ extension HubConnection {
     }
 }
 
-/// A ``HubConnection`` that runs each operation in-process against the database, on SwiftNIO's
-/// blocking-work thread pool (a transaction may wait up to the busy timeout for another process's
-/// write: that must not hold one of the few threads async code runs on).
+/// A ``HubConnection`` that runs each operation in-process against the database (the store's
+/// backend runs each transaction where blocking is allowed, so no async thread waits on a lock).
 public struct DatabaseConnection: HubConnection {
     public let service: AdminService
     public let actor: String
@@ -49,23 +48,14 @@ public struct DatabaseConnection: HubConnection {
     }
 
     /// Opens the hub database in `directory`, acting as the current OS user via `surface`.
-    public static func open(_ directory: DataDirectory, surface: String) throws(HubError) -> DatabaseConnection {
-        DatabaseConnection(service: try AdminService.open(directory), actor: AdminActor.osUser(via: surface))
+    public static func open(_ directory: DataDirectory, surface: String) async throws(HubError) -> DatabaseConnection {
+        DatabaseConnection(service: try await AdminService.open(directory), actor: AdminActor.osUser(via: surface))
     }
 
     public var endpoint: HubEndpoint { .database(service.store.directory.databaseURL.path) }
 
     public func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
-        let (service, actor) = (self.service, self.actor)
-        let outcome: Result<M.Result, HubError>
-        do {
-            outcome = try await NIOThreadPool.singleton.runIfActive {
-                Result { () throws(HubError) in try service.perform(method, actor: actor) }
-            }
-        } catch {
-            throw HubError(.unavailable, "cannot run \(M.name): \(error)")
-        }
-        return try outcome.get()
+        try await service.perform(method, actor: actor)
     }
 
     public func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {

@@ -9,7 +9,7 @@ extension Admin {
         public init() {}
 
         /// Run in-process: `running` says whether a hub answers on the directory's admin socket.
-        public func run(_ context: AdminContext) throws -> HubStatusReport {
+        public func run(_ context: AdminContext) async throws -> HubStatusReport {
             var report = try HubStatusReport.stored(in: context.service.store)
             report.running = AdminSocketProbe.answers(at: context.service.store.directory.adminSocketURL.path)
             return report

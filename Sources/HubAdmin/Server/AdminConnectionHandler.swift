@@ -150,8 +150,13 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         busy = true
         let router = self.router
         let batch = lines
-        threadPool.runIfActive(eventLoop: context.eventLoop) { batch.map { router.route($0, actor: actor) } }
-            .assumeIsolated().whenComplete { result in
+        let outcomes = context.eventLoop.makePromise(of: [AdminRequestRouter.Outcome].self)
+        outcomes.completeWithTask {
+            var outcomes: [AdminRequestRouter.Outcome] = []
+            for line in batch { outcomes.append(await router.route(line, actor: actor)) }
+            return outcomes
+        }
+        outcomes.futureResult.assumeIsolated().whenComplete { result in
                 self.busy = false
                 guard !self.closing else { return }
                 switch result {
@@ -164,7 +169,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
                     }
                     context.flush()
                     self.pump(context)
-                case .failure(let error):   // the thread pool is shutting down
+                case .failure(let error):   // never: routing does not throw
                     self.fail(context, RPCFailure(HubError(.unavailable, "the hub is shutting down: \(error)"), id: nil))
                 }
             }

@@ -2,7 +2,7 @@ import Foundation
 import HubCore
 
 /// Turns one request line into its response: parse, validate, dispatch to the admin service,
-/// encode. Synchronous and blocking (it runs GRDB transactions): call it off the event loop.
+/// encode. Async: it awaits the admin service's transactions.
 struct AdminRequestRouter: Sendable {
     /// What a request asks of its connection besides the response.
     enum SubscriptionChange: Sendable { case subscribe(SubscriptionMode), unsubscribe }
@@ -24,21 +24,21 @@ struct AdminRequestRouter: Sendable {
         var subscribers: Int
     }
 
-    func route(_ line: Data, actor: String) -> Outcome {
+    func route(_ line: Data, actor: String) async -> Outcome {
         let value: JSONValue
         do {
             value = try JSONValue.parse(line)
         } catch {
             return Outcome(response: AdminWire.errorLine(.parse("the line is not valid JSON (one JSON-RPC request per line)")))
         }
-        guard case .array(let batch) = value else { return routeOne(value, actor: actor) }
+        guard case .array(let batch) = value else { return await routeOne(value, actor: actor) }
         guard !batch.isEmpty else {
             return Outcome(response: AdminWire.errorLine(.invalidRequest("an empty batch", id: nil)))
         }
         var responses: [Data] = []
         var change: SubscriptionChange?
         for item in batch {
-            let outcome = routeOne(item, actor: actor)
+            let outcome = await routeOne(item, actor: actor)
             if let response = outcome.response { responses.append(response.dropLast()) }   // drop each "\n"
             change = outcome.subscription ?? change
         }
@@ -47,7 +47,7 @@ struct AdminRequestRouter: Sendable {
         return Outcome(response: joined, subscription: change)
     }
 
-    private func routeOne(_ value: JSONValue, actor: String) -> Outcome {
+    private func routeOne(_ value: JSONValue, actor: String) async -> Outcome {
         let request: RPCRequest
         do {
             request = try RPCRequest(validating: value)
@@ -55,7 +55,7 @@ struct AdminRequestRouter: Sendable {
             return Outcome(response: AdminWire.errorLine(error))
         }
         do {
-            let (result, change) = try perform(request, actor: actor)
+            let (result, change) = try await perform(request, actor: actor)
             return Outcome(response: request.id.map { AdminWire.resultLine(id: $0, result: result) }, subscription: change)
         } catch {
             var failure = error
@@ -65,11 +65,11 @@ struct AdminRequestRouter: Sendable {
         }
     }
 
-    private func perform(_ request: RPCRequest, actor: String) throws(RPCFailure) -> (Data, SubscriptionChange?) {
+    private func perform(_ request: RPCRequest, actor: String) async throws(RPCFailure) -> (Data, SubscriptionChange?) {
         switch request.method {
         case Admin.HubStatus.name:
             try requireNoParams(request)
-            return (try encode(try status()), nil)
+            return (try encode(try await status()), nil)
         case "usage.subscribe":
             return (try encode(Done()), .subscribe(try subscriptionMode(request.params)))
         case "usage.unsubscribe":
@@ -81,16 +81,16 @@ struct AdminRequestRouter: Sendable {
                                  HubError.notFound("unknown method '\(request.method)': see the admin protocol's method list"),
                                  id: request.id)
             }
-            return (try dispatch(type, params: request.params, actor: actor), nil)
+            return (try await dispatch(type, params: request.params, actor: actor), nil)
         }
     }
 
     /// Opens the existential: decode params as `M`, run it, encode its result.
-    private func dispatch<M: AdminMethod>(_ type: M.Type, params: [String: JSONValue]?, actor: String) throws(RPCFailure) -> Data {
+    private func dispatch<M: AdminMethod>(_ type: M.Type, params: [String: JSONValue]?, actor: String) async throws(RPCFailure) -> Data {
         let method = try decode(M.self, params)
         let result: M.Result
         do {
-            result = try service.perform(method, actor: actor)
+            result = try await service.perform(method, actor: actor)
         } catch {
             throw RPCFailure(error, id: nil)
         }
@@ -130,9 +130,9 @@ struct AdminRequestRouter: Sendable {
         }
     }
 
-    private func status() throws(RPCFailure) -> HubStatusReport {
+    private func status() async throws(RPCFailure) -> HubStatusReport {
         do {
-            var report = try HubStatusReport.stored(in: service.store)
+            var report = try await HubStatusReport.stored(in: service.store)
             let live = liveStatus()
             report.running = true
             report.pid = live.pid

@@ -11,7 +11,7 @@ public protocol AdminMethod: Codable, Sendable {
     /// True when the operation changes state (refused by read-only clients).
     static var mutates: Bool { get }
     /// Validates, applies in one transaction and audits.
-    func run(_ context: AdminContext) throws -> Result
+    func run(_ context: AdminContext) async throws -> Result
 }
 
 extension AdminMethod {

@@ -16,17 +16,17 @@ public struct AdminService: Sendable {
     }
 
     /// Opens the hub in `directory`, checking that the secret key matches its database.
-    public static func open(_ directory: DataDirectory) throws(HubError) -> AdminService {
+    public static func open(_ directory: DataDirectory) async throws(HubError) -> AdminService {
         let store = try HubStore.open(directory)
         let sealer = try SecretSealer.load(for: directory)
-        try store.verify(sealer)
+        try await store.verify(sealer)
         return AdminService(store: store, sealer: sealer)
     }
 
     /// Runs one admin operation on behalf of `actor` (recorded in the audit log and the ledger).
-    public func perform<M: AdminMethod>(_ method: M, actor: String) throws(HubError) -> M.Result {
+    public func perform<M: AdminMethod>(_ method: M, actor: String) async throws(HubError) -> M.Result {
         do {
-            return try method.run(AdminContext(service: self, actor: actor))
+            return try await method.run(AdminContext(service: self, actor: actor))
         } catch {
             throw HubError(from: error)
         }
@@ -41,12 +41,24 @@ public struct AdminContext: Sendable {
     var store: HubStore { service.store }
     var sealer: SecretSealer { service.sealer }
 
-    func write<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.write(body) }
-    func read<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.read(body) }
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+        try await store.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+        try await store.read(body)
+    }
+
+    // TRANSITION: GRDB transactions for the operations not yet on the seam (SQLite only).
+    func sqliteWrite<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteWrite(body) }
+    func sqliteRead<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteRead(body) }
+    func audit(_ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
+        try audit(StoreDB(sqlite: db), action, target: target, before: before, after: after)
+    }
 
     /// Appends an audit entry; call inside the transaction that made the change.
     func audit(
-        _ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?
+        _ db: StoreDB, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?
     ) throws {
         var entry = AuditEntry(
             id: nil, actor: actor, action: action, target: target,

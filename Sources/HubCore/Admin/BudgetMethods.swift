@@ -20,9 +20,9 @@ extension Admin {
             self.key = key; self.user = user; self.team = team; self.amount = amount; self.period = period; self.soft = soft
         }
 
-        public func run(_ context: AdminContext) throws -> BudgetStatus {
+        public func run(_ context: AdminContext) async throws -> BudgetStatus {
             try BudgetDraft.validate(amount: amount, soft: soft)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let existing = try BudgetDraft.find(db, subject, period)
                 var budget = BudgetDraft.merged(existing, subject, period, amount: amount, soft: soft)
@@ -50,9 +50,9 @@ extension Admin {
             self.key = key; self.user = user; self.team = team; self.amount = amount; self.period = period; self.soft = soft
         }
 
-        public func run(_ context: AdminContext) throws -> BudgetStatus {
+        public func run(_ context: AdminContext) async throws -> BudgetStatus {
             try BudgetDraft.validate(amount: amount, soft: soft)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let budget = BudgetDraft.merged(try BudgetDraft.find(db, subject, period), subject, period, amount: amount, soft: soft)
                 return try BudgetStatuses.status(db, budget, settings: try Settings.current(db))
@@ -69,8 +69,8 @@ extension Admin {
         public var team: String?
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
-        public func run(_ context: AdminContext) throws -> [BudgetStatus] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [BudgetStatus] {
+            try context.sqliteRead { db in
                 let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try BudgetStatuses.all(db, subject: subject)
             }
@@ -89,8 +89,8 @@ extension Admin {
             self.key = key; self.user = user; self.team = team; self.period = period
         }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 var request = Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
                 if let period { request = request.filter(Column("period") == period.rawValue) }

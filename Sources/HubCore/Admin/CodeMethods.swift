@@ -20,14 +20,14 @@ extension Admin {
             self.idempotencyKey = idempotencyKey
         }
 
-        public func run(_ context: AdminContext) throws -> CreatedRedemptionBatch {
+        public func run(_ context: AdminContext) async throws -> CreatedRedemptionBatch {
             guard (1...10_000).contains(count) else { throw HubError.invalid("count must be between 1 and 10000") }
             let value = try Validate.positive(value, "the value")
             if let expires, expires <= Date() { throw HubError.invalid("the expiry \(expires) is in the past") }
             if let maxPerUser, maxPerUser < 1 { throw HubError.invalid("max per user must be at least 1") }
             let note = try note.map { text throws(HubError) in try Validate.reason(text) }
             let codes = (0..<count).map { _ in RedemptionCodes.generate() }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 var batch = RedemptionBatch(id: nil, value: value, count: count, expiresAt: expires, maxPerUser: maxPerUser,
                                             note: note, disabledAt: nil, createdBy: context.actor, createdAt: Date())
@@ -49,8 +49,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [RedemptionBatchInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [RedemptionBatchInfo] {
+            try context.sqliteRead { db in
                 try RedemptionBatchInfo.fetchAll(db, sql: """
                     SELECT b.*, (SELECT COUNT(*) FROM redemption_codes c WHERE c.batch_id = b.id AND c.redeemed_at IS NOT NULL)
                       AS redeemed
@@ -68,8 +68,8 @@ extension Admin {
         public var idempotencyKey: String?
         public init(batch: Int64, idempotencyKey: String? = nil) { self.batch = batch; self.idempotencyKey = idempotencyKey }
 
-        public func run(_ context: AdminContext) throws -> RedemptionBatch {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> RedemptionBatch {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 guard let before = try RedemptionBatch.fetchOne(db, key: batch) else {
                     throw HubError.notFound("unknown code batch #\(batch)")
@@ -91,8 +91,8 @@ extension Admin {
         public var code: String
         public init(user: String, code: String) { self.user = user; self.code = code }
 
-        public func run(_ context: AdminContext) throws -> Redemption {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Redemption {
+            try context.sqliteWrite { db in
                 let user = try Lookup.user(db, user)
                 let redemption = try RedemptionCodes.redeem(code, userId: user.id!, actor: context.actor, db)
                 try context.audit(db, Self.name, target: "user:\(user.name)", before: user, after: redemption)

@@ -39,14 +39,14 @@ extension Admin {
             self.provider = provider; self.name = name; self.secret = secret; self.weight = weight
         }
 
-        public func run(_ context: AdminContext) throws -> CredentialInfo {
+        public func run(_ context: AdminContext) async throws -> CredentialInfo {
             let name = try Validate.name(self.name, of: "credential")
             let secret = secret.trimmingSpaces
             guard !secret.isEmpty else { throw HubError.invalid("the secret is empty") }
             let weight = weight ?? 100
             guard (0...10_000).contains(weight) else { throw HubError.invalid("weight must be between 0 and 10000") }
             let sealed = try context.sealer.seal(secret)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let owner = try Lookup.provider(db, provider)
                 let scope = StoredCredential.filter(Column("provider_id") == owner.id)
                 if try scope.filter(Column("name") == name).fetchOne(db) != nil {
@@ -80,13 +80,13 @@ extension Admin {
             self.secret = secret
         }
 
-        public func run(_ context: AdminContext) throws -> CredentialInfo {
+        public func run(_ context: AdminContext) async throws -> CredentialInfo {
             let newName = try name.map { text throws(HubError) in try Validate.name(text, of: "credential") }
             if let weight, !(0...10_000).contains(weight) { throw HubError.invalid("weight must be between 0 and 10000") }
             let newSecret = secret?.trimmingSpaces
             if newSecret?.isEmpty == true { throw HubError.invalid("the secret is empty") }
             let sealed = try newSecret.map { text throws(HubError) in try context.sealer.seal(text) }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let (owner, before) = try Lookup.credential(db, provider: provider, credential)
                 var after = before
                 if let newName { after.name = newName }
@@ -113,8 +113,8 @@ extension Admin {
         public var provider: String?
         public init(provider: String? = nil) { self.provider = provider }
 
-        public func run(_ context: AdminContext) throws -> [CredentialInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [CredentialInfo] {
+            try context.sqliteRead { db in
                 let providers = try provider.map { [try Lookup.provider(db, $0)] } ?? Provider.order(Column("name")).fetchAll(db)
                 return try providers.flatMap { owner in
                     try StoredCredential.filter(Column("provider_id") == owner.id).order(Column("id")).fetchAll(db)
@@ -130,7 +130,7 @@ extension Admin {
         public var provider: String
         public var credential: String
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
-        public func run(_ context: AdminContext) throws -> CredentialInfo {
+        public func run(_ context: AdminContext) async throws -> CredentialInfo {
             try CredentialSwitch.set(enabled: true, provider, credential, context, action: Self.name)
         }
     }
@@ -141,7 +141,7 @@ extension Admin {
         public var provider: String
         public var credential: String
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
-        public func run(_ context: AdminContext) throws -> CredentialInfo {
+        public func run(_ context: AdminContext) async throws -> CredentialInfo {
             try CredentialSwitch.set(enabled: false, provider, credential, context, action: Self.name)
         }
     }
@@ -153,8 +153,8 @@ extension Admin {
         public var credential: String
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let (owner, stored) = try Lookup.credential(db, provider: provider, credential)
                 try stored.delete(db)
                 try context.audit(db, Self.name, target: "credential:\(owner.name)/\(stored.name)",
@@ -168,7 +168,7 @@ extension Admin {
 private enum CredentialSwitch {
     static func set(enabled: Bool, _ provider: String, _ reference: String, _ context: AdminContext,
                     action: String) throws -> CredentialInfo {
-        try context.write { db in
+        try context.sqliteWrite { db in
             let (owner, before) = try Lookup.credential(db, provider: provider, reference)
             var after = before
             after.enabled = enabled

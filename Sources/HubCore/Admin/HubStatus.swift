@@ -38,8 +38,9 @@ public struct HubStatusReport: Codable, Sendable, Equatable {
     public var counts: HubCounts
 
     /// What the database says, with the live fields unknown.
-    public static func stored(in store: HubStore) throws(HubError) -> HubStatusReport {
-        try store.read { db in
+    public static func stored(in store: HubStore) async throws(HubError) -> HubStatusReport {
+        let dataDir = store.directory.path
+        return try await store.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             let counts = HubCounts(
                 users: try count("SELECT COUNT(*) FROM users"),
@@ -56,7 +57,7 @@ public struct HubStatusReport: Codable, Sendable, Equatable {
             let mode = try String.fetchOne(db, sql: "SELECT mode FROM settings").flatMap(DeploymentMode.init(rawValue:))
             return HubStatusReport(
                 running: false, version: HubVersion.current, mode: mode ?? .enterprise,
-                dataDir: store.directory.path, counts: counts)
+                dataDir: dataDir, counts: counts)
         }
     }
 }

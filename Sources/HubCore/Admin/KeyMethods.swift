@@ -29,10 +29,10 @@ extension Admin {
         public var team: String?
         public init(user: String, name: String, team: String? = nil) { self.user = user; self.name = name; self.team = team }
 
-        public func run(_ context: AdminContext) throws -> CreatedAPIKey {
+        public func run(_ context: AdminContext) async throws -> CreatedAPIKey {
             let name = try Validate.name(self.name, of: "key")
             let secret = APIKeySecret.generate()
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let owner = try Lookup.user(db, user)
                 var key = APIKey(id: nil, userId: owner.id!, name: name, hash: APIKeySecret.hash(secret),
                                  prefix: APIKeySecret.visiblePrefix(of: secret), createdAt: Date(),
@@ -52,8 +52,8 @@ extension Admin {
         public var user: String?
         public init(user: String? = nil) { self.user = user }
 
-        public func run(_ context: AdminContext) throws -> [APIKeyInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [APIKeyInfo] {
+            try context.sqliteRead { db in
                 var sql = "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id"
                 var arguments: StatementArguments = []
                 if let user {
@@ -71,8 +71,8 @@ extension Admin {
         public var key: String
         public init(key: String) { self.key = key }
 
-        public func run(_ context: AdminContext) throws -> APIKey {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> APIKey {
+            try context.sqliteWrite { db in
                 let before = try Lookup.key(db, key)
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before

@@ -16,7 +16,7 @@ extension Admin {
             self.key = key; self.models = models; self.expiresAt = expiresAt; self.cidrs = cidrs; self.clear = clear
         }
 
-        public func run(_ context: AdminContext) throws -> KeyScope {
+        public func run(_ context: AdminContext) async throws -> KeyScope {
             let clear = Set(clear ?? [])
             if let unknown = clear.subtracting(["models", "expiry", "cidrs"]).sorted().first {
                 throw HubError.invalid("cannot clear '\(unknown)': use models, expiry or cidrs")
@@ -30,7 +30,7 @@ extension Admin {
             if let expiresAt, expiresAt <= Date() {
                 throw HubError.invalid("the expiry \(expiresAt.formatted(.iso8601)) is in the past (to stop a key now, revoke it)")
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let key = try Lookup.key(db, self.key)
                 let before = try KeyScope.fetchOne(db, key: key.id!)
                 var after = before ?? KeyScope(keyId: key.id!)
@@ -59,8 +59,8 @@ extension Admin {
         public var key: String
         public init(key: String) { self.key = key }
 
-        public func run(_ context: AdminContext) throws -> KeyScope {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> KeyScope {
+            try context.sqliteRead { db in
                 let key = try Lookup.key(db, self.key)
                 return try KeyScope.fetchOne(db, key: key.id!) ?? KeyScope(keyId: key.id!)
             }

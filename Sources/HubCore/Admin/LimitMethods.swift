@@ -19,10 +19,10 @@ extension Admin {
             self.key = key; self.user = user; self.team = team; self.rpm = rpm; self.tpm = tpm; self.concurrency = concurrency
         }
 
-        public func run(_ context: AdminContext) throws -> RateLimit {
+        public func run(_ context: AdminContext) async throws -> RateLimit {
             let values = try LimitDraft.validate(LimitValues(rpm: rpm, tpm: tpm, concurrency: concurrency))
             guard !values.isEmpty else { throw HubError.invalid("give at least one of rpm, tpm and concurrency") }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let before = try LimitDraft.find(db, subject)
                 var after = LimitDraft.merged(before, subject, values)
@@ -50,9 +50,9 @@ extension Admin {
             self.key = key; self.user = user; self.team = team; self.rpm = rpm; self.tpm = tpm; self.concurrency = concurrency
         }
 
-        public func run(_ context: AdminContext) throws -> LimitPreview {
+        public func run(_ context: AdminContext) async throws -> LimitPreview {
             let values = try LimitDraft.validate(LimitValues(rpm: rpm, tpm: tpm, concurrency: concurrency))
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let limit = LimitDraft.merged(try LimitDraft.find(db, subject), subject, values)
                 let traffic = try GovernanceSpend.traffic(db, kind: subject.kind, id: subject.id, since: Date().addingTimeInterval(-60))
@@ -72,8 +72,8 @@ extension Admin {
         public var team: String?
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
-        public func run(_ context: AdminContext) throws -> [RateLimit] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [RateLimit] {
+            try context.sqliteRead { db in
                 let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try RateLimit.all(db, subject: subject)
             }
@@ -88,8 +88,8 @@ extension Admin {
         public var team: String?
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 guard let before = try LimitDraft.find(db, subject) else {
                     throw HubError.notFound("\(subject.kind.rawValue) \(subject.name) has no rate limit")

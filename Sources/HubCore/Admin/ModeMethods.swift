@@ -28,8 +28,8 @@ extension Admin {
         public static let name = "mode.get"
         public static let mutates = false
         public init() {}
-        public func run(_ context: AdminContext) throws -> HubSettings {
-            try context.read(Settings.current)
+        public func run(_ context: AdminContext) async throws -> HubSettings {
+            try context.sqliteRead(Settings.current)
         }
     }
 
@@ -39,8 +39,8 @@ extension Admin {
         public static let mutates = false
         public var mode: DeploymentMode
         public init(mode: DeploymentMode) { self.mode = mode }
-        public func run(_ context: AdminContext) throws -> ModeSwitchPreview {
-            try context.read { db in try Settings.preview(db, to: mode) }
+        public func run(_ context: AdminContext) async throws -> ModeSwitchPreview {
+            try context.sqliteRead { db in try Settings.preview(db, to: mode) }
         }
     }
 
@@ -49,8 +49,8 @@ extension Admin {
         public static let name = "mode.set"
         public var mode: DeploymentMode
         public init(mode: DeploymentMode) { self.mode = mode }
-        public func run(_ context: AdminContext) throws -> HubSettings {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> HubSettings {
+            try context.sqliteWrite { db in
                 let before = try Settings.current(db)
                 guard before.mode != mode else { return before }
                 var after = before
@@ -68,7 +68,7 @@ extension Admin {
         public static let name = "settings.get"
         public static let mutates = false
         public init() {}
-        public func run(_ context: AdminContext) throws -> HubSettings { try ModeGet().run(context) }
+        public func run(_ context: AdminContext) async throws -> HubSettings { try await ModeGet().run(context) }
     }
 
     /// `settings.set`: changes the service-provider settings given; the others stay.
@@ -104,7 +104,7 @@ extension Admin {
             self.defaultKeyLimits = defaultKeyLimits
         }
 
-        public func run(_ context: AdminContext) throws -> HubSettings {
+        public func run(_ context: AdminContext) async throws -> HubSettings {
             let starter = try starterCredits.map { amount throws(HubError) in try Validate.nonNegative(amount, "starter credits") }
             let threshold = try lowBalanceThreshold.map { amount throws(HubError) in try Validate.nonNegative(amount, "low-balance threshold") }
             let link: String?? = try paymentLink.map { text throws(HubError) in
@@ -120,7 +120,7 @@ extension Admin {
             for values in [defaultKeyLimits?.serviceProvider, defaultKeyLimits?.enterprise].compactMap({ $0 }) {
                 _ = try LimitDraft.validate(values)
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let before = try Settings.current(db)
                 var after = before
                 if let governanceTimeZone { after.governanceTimeZone = governanceTimeZone }

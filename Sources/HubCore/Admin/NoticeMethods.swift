@@ -10,12 +10,12 @@ extension Admin {
         public var secret: String
         public init(url: String, secret: String) { self.url = url; self.secret = secret }
 
-        public func run(_ context: AdminContext) throws -> NoticeEndpointInfo {
+        public func run(_ context: AdminContext) async throws -> NoticeEndpointInfo {
             let url = try Validate.url(url)
             let secret = secret.trimmingSpaces
             guard secret.count >= 16 else { throw HubError.invalid("a signing secret has at least 16 characters") }
             let sealed = try context.sealer.seal(secret)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 var stored = StoredNoticeEndpoint(id: nil, url: url, sealedSecret: sealed, secretHint: SecretSealer.mask(secret),
                                                   enabled: true, createdAt: Date())
                 try stored.insert(db)
@@ -31,8 +31,8 @@ extension Admin {
         public static let name = "notice_endpoints.list"
         public static let mutates = false
         public init() {}
-        public func run(_ context: AdminContext) throws -> [NoticeEndpointInfo] {
-            try context.read { db in try StoredNoticeEndpoint.order(Column("id")).fetchAll(db).map(NoticeEndpointInfo.init) }
+        public func run(_ context: AdminContext) async throws -> [NoticeEndpointInfo] {
+            try context.sqliteRead { db in try StoredNoticeEndpoint.order(Column("id")).fetchAll(db).map(NoticeEndpointInfo.init) }
         }
     }
 
@@ -41,8 +41,8 @@ extension Admin {
         public static let name = "notice_endpoints.remove"
         public var id: Int64
         public init(id: Int64) { self.id = id }
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 guard let stored = try StoredNoticeEndpoint.fetchOne(db, key: id) else {
                     throw HubError.notFound("unknown notice endpoint #\(id)")
                 }
@@ -62,9 +62,9 @@ extension Admin {
         public var limit: Int?
         public init(pending: Bool? = nil, limit: Int? = nil) { self.pending = pending; self.limit = limit }
 
-        public func run(_ context: AdminContext) throws -> [OutboxEntry] {
+        public func run(_ context: AdminContext) async throws -> [OutboxEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var request = OutboxEntry.order(Column("id").desc)
                 if pending == true { request = request.filter(Column("delivered_at") == nil) }
                 return try request.limit(limit).fetchAll(db)

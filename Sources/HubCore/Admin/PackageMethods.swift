@@ -15,7 +15,7 @@ extension Admin {
             self.name = name; self.price = price; self.currency = currency; self.credits = credits; self.bonus = bonus
         }
 
-        public func run(_ context: AdminContext) throws -> CreditPackage {
+        public func run(_ context: AdminContext) async throws -> CreditPackage {
             let name = try Validate.name(self.name, of: "package")
             let now = Date()
             var package = CreditPackage(
@@ -23,7 +23,7 @@ extension Admin {
                 credits: try Validate.positive(credits, "credits"), bonus: try Validate.nonNegative(bonus ?? .zero, "the bonus"),
                 active: true, createdAt: now, updatedAt: now)
             _ = try package.credits.adding(package.bonus)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 if try CreditPackage.named(name, db) != nil {
                     throw HubError(.alreadyExists, "a package named '\(name)' already exists")
                 }
@@ -40,8 +40,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [CreditPackage] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [CreditPackage] {
+            try context.sqliteRead { db in
                 try CreditPackage.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db)
             }
         }
@@ -65,13 +65,13 @@ extension Admin {
             self.credits = credits; self.bonus = bonus; self.active = active
         }
 
-        public func run(_ context: AdminContext) throws -> CreditPackage {
+        public func run(_ context: AdminContext) async throws -> CreditPackage {
             let newName = try name.map { text throws(HubError) in try Validate.name(text, of: "package") }
             let price = try price.map { amount throws(HubError) in try Validate.nonNegative(amount, "the price") }
             let currency = try currency.map { text throws(HubError) in try Currency.code(text) }
             let credits = try credits.map { amount throws(HubError) in try Validate.positive(amount, "credits") }
             let bonus = try bonus.map { amount throws(HubError) in try Validate.nonNegative(amount, "the bonus") }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let before = try PackageLookup.find(package, db)
                 var after = before
                 if let newName {
@@ -103,8 +103,8 @@ extension Admin {
         public var idempotencyKey: String?
         public init(package: String, idempotencyKey: String? = nil) { self.package = package; self.idempotencyKey = idempotencyKey }
 
-        public func run(_ context: AdminContext) throws -> CreditPackage {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> CreditPackage {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PackageLookup.find(package, db)
                 guard before.active else { throw HubError(.failedPrecondition, "package \(before.name) is already disabled") }

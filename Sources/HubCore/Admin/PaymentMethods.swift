@@ -14,9 +14,9 @@ extension Admin {
             self.pending = pending; self.user = user; self.limit = limit
         }
 
-        public func run(_ context: AdminContext) throws -> [Payment] {
+        public func run(_ context: AdminContext) async throws -> [Payment] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var request = Payment.order(Column("id").desc)
                 if pending == true { request = request.filter(Column("status") == PaymentStatus.pending.rawValue) }
                 if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
@@ -39,8 +39,8 @@ extension Admin {
             self.payment = payment; self.user = user; self.package = package; self.idempotencyKey = idempotencyKey
         }
 
-        public func run(_ context: AdminContext) throws -> Payment {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Payment {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 guard var payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
@@ -72,11 +72,11 @@ extension Admin {
 
         public init(processor: PaymentProcessor, secret: String) { self.processor = processor; self.secret = secret }
 
-        public func run(_ context: AdminContext) throws -> WebhookSecretInfo {
+        public func run(_ context: AdminContext) async throws -> WebhookSecretInfo {
             let secret = secret.trimmingSpaces
             guard secret.count >= 16 else { throw HubError.invalid("a webhook secret has at least 16 characters") }
             let sealed = try context.sealer.seal(secret)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 var stored = StoredWebhookSecret(id: nil, processor: processor, sealedSecret: sealed,
                                                  secretHint: SecretSealer.mask(secret), createdAt: Date())
                 try stored.insert(db)
@@ -93,8 +93,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [WebhookSecretInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [WebhookSecretInfo] {
+            try context.sqliteRead { db in
                 try StoredWebhookSecret.order(Column("processor"), Column("id")).fetchAll(db).map(WebhookSecretInfo.init)
             }
         }
@@ -106,8 +106,8 @@ extension Admin {
         public var id: Int64
         public init(id: Int64) { self.id = id }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 guard let stored = try StoredWebhookSecret.fetchOne(db, key: id) else {
                     throw HubError.notFound("unknown webhook secret #\(id)")
                 }

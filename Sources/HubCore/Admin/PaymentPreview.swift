@@ -32,8 +32,8 @@ extension Admin {
             self.payment = payment; self.user = user; self.package = package
         }
 
-        public func run(_ context: AdminContext) throws -> PaymentResolvePreview {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> PaymentResolvePreview {
+            try context.sqliteRead { db in
                 guard let payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
                 }

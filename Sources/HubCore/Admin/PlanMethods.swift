@@ -36,14 +36,14 @@ extension Admin {
             self.currency = currency; self.rolloverCap = rolloverCap
         }
 
-        public func run(_ context: AdminContext) throws -> Plan {
+        public func run(_ context: AdminContext) async throws -> Plan {
             let name = try Validate.name(self.name, of: "plan")
             let now = Date()
             var plan = Plan(id: nil, name: name, interval: interval, credits: try Validate.positive(credits, "credits"),
                             price: try Validate.nonNegative(price ?? .zero, "the price"), currency: try Currency.code(currency ?? "usd"),
                             rolloverCap: try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") },
                             active: true, createdAt: now, updatedAt: now)
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 if try Plan.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, "a plan named '\(name)' already exists")
                 }
@@ -59,8 +59,8 @@ extension Admin {
         public static let name = "plans.list"
         public static let mutates = false
         public init() {}
-        public func run(_ context: AdminContext) throws -> [Plan] {
-            try context.read { db in try Plan.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db) }
+        public func run(_ context: AdminContext) async throws -> [Plan] {
+            try context.sqliteRead { db in try Plan.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db) }
         }
     }
 
@@ -77,11 +77,11 @@ extension Admin {
             self.plan = plan; self.credits = credits; self.price = price; self.rolloverCap = rolloverCap; self.active = active
         }
 
-        public func run(_ context: AdminContext) throws -> Plan {
+        public func run(_ context: AdminContext) async throws -> Plan {
             let credits = try credits.map { amount throws(HubError) in try Validate.positive(amount, "credits") }
             let price = try price.map { amount throws(HubError) in try Validate.nonNegative(amount, "the price") }
             let cap = try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let before = try PlanLookup.find(plan, db)
                 var after = before
                 if let credits { after.credits = credits }
@@ -104,8 +104,8 @@ extension Admin {
         /// Applied once per key (a console dialog's `console:<uuid>`): a resend answers `duplicate`.
         public var idempotencyKey: String?
         public init(plan: String, idempotencyKey: String? = nil) { self.plan = plan; self.idempotencyKey = idempotencyKey }
-        public func run(_ context: AdminContext) throws -> Plan {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Plan {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PlanLookup.find(plan, db)
                 guard before.active else { throw HubError(.failedPrecondition, "plan \(before.name) is already disabled") }
@@ -133,8 +133,8 @@ extension Admin {
             self.user = user; self.plan = plan; self.externalRef = externalRef; self.idempotencyKey = idempotencyKey
         }
 
-        public func run(_ context: AdminContext) throws -> Subscription {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Subscription {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 let plan = try PlanLookup.find(self.plan, db)
@@ -164,8 +164,8 @@ extension Admin {
         public var idempotencyKey: String?
         public init(user: String, idempotencyKey: String? = nil) { self.user = user; self.idempotencyKey = idempotencyKey }
 
-        public func run(_ context: AdminContext) throws -> Subscription {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Subscription {
+            try context.sqliteWrite { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 guard let before = try Subscription.filter(Column("user_id") == user.id
@@ -189,8 +189,8 @@ extension Admin {
         public var user: String?
         public init(user: String? = nil) { self.user = user }
 
-        public func run(_ context: AdminContext) throws -> [SubscriptionInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [SubscriptionInfo] {
+            try context.sqliteRead { db in
                 if let user {
                     let id = try Lookup.user(db, user).id
                     return try SubscriptionInfo.fetchAll(db, sql: SubscriptionInfo.query + " WHERE s.user_id = ? ORDER BY s.id DESC",

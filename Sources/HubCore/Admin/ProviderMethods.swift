@@ -29,12 +29,12 @@ extension Admin {
             self.enabled = enabled
         }
 
-        public func run(_ context: AdminContext) throws -> Provider {
+        public func run(_ context: AdminContext) async throws -> Provider {
             let name = try Validate.name(self.name, of: "provider")
             guard !name.contains("/") else { throw HubError.invalid("provider name '\(name)' must not contain '/'") }
             let url = try Validate.url(baseUrl)
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") } ?? name
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 if try Provider.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, HubText(.providerExists, name))
                 }
@@ -53,8 +53,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [ProviderInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [ProviderInfo] {
+            try context.sqliteRead { db in
                 try ProviderInfo.fetchAll(db, sql: """
                     SELECT p.*, COUNT(c.id) AS credentials, COALESCE(SUM(c.enabled), 0) AS enabled_credentials
                     FROM providers p LEFT JOIN credentials c ON c.provider_id = p.id
@@ -79,12 +79,12 @@ extension Admin {
             self.displayName = displayName
         }
 
-        public func run(_ context: AdminContext) throws -> Provider {
+        public func run(_ context: AdminContext) async throws -> Provider {
             let newName = try name.map { text throws(HubError) in try Validate.name(text, of: "provider") }
             if let newName, newName.contains("/") { throw HubError.invalid("provider name '\(newName)' must not contain '/'") }
             let url = try baseUrl.map { text throws(HubError) in try Validate.url(text) }
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let before = try Lookup.provider(db, provider)
                 var after = before
                 if let newName { after.name = newName }
@@ -104,7 +104,7 @@ extension Admin {
         public static let name = "providers.enable"
         public var provider: String
         public init(provider: String) { self.provider = provider }
-        public func run(_ context: AdminContext) throws -> Provider {
+        public func run(_ context: AdminContext) async throws -> Provider {
             try ProviderSwitch.set(enabled: true, provider, context, action: Self.name)
         }
     }
@@ -114,7 +114,7 @@ extension Admin {
         public static let name = "providers.disable"
         public var provider: String
         public init(provider: String) { self.provider = provider }
-        public func run(_ context: AdminContext) throws -> Provider {
+        public func run(_ context: AdminContext) async throws -> Provider {
             try ProviderSwitch.set(enabled: false, provider, context, action: Self.name)
         }
     }
@@ -125,8 +125,8 @@ extension Admin {
         public var provider: String
         public init(provider: String) { self.provider = provider }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let before = try Lookup.provider(db, provider)
                 try before.delete(db)
                 try context.audit(db, Self.name, target: "provider:\(before.name)", before: before, after: Provider?.none)
@@ -138,7 +138,7 @@ extension Admin {
 
 private enum ProviderSwitch {
     static func set(enabled: Bool, _ reference: String, _ context: AdminContext, action: String) throws -> Provider {
-        try context.write { db in
+        try context.sqliteWrite { db in
             let before = try Lookup.provider(db, reference)
             guard before.enabled != enabled else { return before }
             var after = before

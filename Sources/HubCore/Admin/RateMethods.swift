@@ -73,7 +73,7 @@ extension Admin {
             self.cacheWrite = cacheWrite; self.costCacheWrite = costCacheWrite
         }
 
-        public func run(_ context: AdminContext) throws -> RateInfo {
+        public func run(_ context: AdminContext) async throws -> RateInfo {
             let reference = try ModelReference(model)
             let type = type ?? .chat
             let unit = per ?? .million
@@ -94,7 +94,7 @@ extension Admin {
                    prices.costCached, prices.costImage, prices.cacheWrite, prices.costCacheWrite].contains(where: { $0 != nil }) else {
                 throw HubError.invalid("give at least one price (--input, --output, --cached-input, --cache-write, --image or a --cost-…)")
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let provider = try Lookup.provider(db, reference.provider)
                 let now = Date()
                 let current = try ModelRate.filter(
@@ -132,8 +132,8 @@ extension Admin {
         public var provider: String?
         public init(provider: String? = nil) { self.provider = provider }
 
-        public func run(_ context: AdminContext) throws -> [RateInfo] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [RateInfo] {
+            try context.sqliteRead { db in
                 try RateQueries.rates(db, provider: provider, current: true)
             }
         }
@@ -146,10 +146,10 @@ extension Admin {
         public var type: ModelType?
         public init(model: String, type: ModelType? = nil) { self.model = model; self.type = type }
 
-        public func run(_ context: AdminContext) throws -> Done {
+        public func run(_ context: AdminContext) async throws -> Done {
             let reference = try ModelReference(model)
             let type = type ?? .chat
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let provider = try Lookup.provider(db, reference.provider)
                 guard var rate = try ModelRate.filter(
                     Column("provider_id") == provider.id && Column("model") == reference.model
@@ -173,9 +173,9 @@ extension Admin {
         public var model: String
         public init(model: String) { self.model = model }
 
-        public func run(_ context: AdminContext) throws -> [RateInfo] {
+        public func run(_ context: AdminContext) async throws -> [RateInfo] {
             let reference = try ModelReference(model)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 try RateQueries.rates(db, provider: reference.provider, model: reference.model, current: false)
             }
         }

@@ -62,9 +62,9 @@ extension Admin {
 
         public init(month: String, by: ChargebackGrouping? = nil) { self.month = month; self.by = by }
 
-        public func run(_ context: AdminContext) throws -> ChargebackReport {
+        public func run(_ context: AdminContext) async throws -> ChargebackReport {
             let grouping = by ?? .team
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 let zone = try GovernanceTimeZone.current(db)
                 let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone.zone)
                 let rows = try Row.fetchAll(db, sql: Self.sql(grouping), arguments: [hours.start, hours.end])
@@ -133,10 +133,10 @@ extension Admin {
             self.since = since; self.until = until; self.after = after; self.limit = limit
         }
 
-        public func run(_ context: AdminContext) throws -> HubCore.UsageExportPage {
+        public func run(_ context: AdminContext) async throws -> HubCore.UsageExportPage {
             let limit = try Validate.limit(limit, default: Self.defaultLimit)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 // Pages follow the time index: (created_at, id) after the last event of the page before.
                 // Times compare as the stored text, so a page starts exactly where the last one ended.
                 var from = String.fromDatabaseValue(since.databaseValue) ?? ""

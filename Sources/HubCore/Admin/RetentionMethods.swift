@@ -31,8 +31,8 @@ extension Admin {
         public static let name = "retention.get"
         public static let mutates = false
         public init() {}
-        public func run(_ context: AdminContext) throws -> RetentionStatus {
-            try context.read(Self.status)
+        public func run(_ context: AdminContext) async throws -> RetentionStatus {
+            try context.sqliteRead(Self.status)
         }
 
         static func status(_ db: Database) throws -> RetentionStatus {
@@ -53,11 +53,11 @@ extension Admin {
         public var days: Int?
         public init(days: Int?) { self.days = days }
 
-        public func run(_ context: AdminContext) throws -> RetentionStatus {
+        public func run(_ context: AdminContext) async throws -> RetentionStatus {
             if let days, !(1...UsageRetention.maximumDays).contains(days) {
                 throw HubError.invalid("retention must be between 1 and \(UsageRetention.maximumDays) days, got \(days)")
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 let before = try UsageRetention.setting(db).days
                 try db.execute(sql: "UPDATE retention SET days = ?, updated_at = ? WHERE id = 1", arguments: [days, Date()])
                 try context.audit(db, Self.name, target: "retention", before: ["days": before], after: ["days": days])
@@ -73,10 +73,10 @@ extension Admin {
         public static let name = "retention.vacuum"
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> VacuumResult {
+        public func run(_ context: AdminContext) async throws -> VacuumResult {
             let sizes = try UsageRetention.fullVacuum(context.store)
             let result = VacuumResult(bytesBefore: sizes.before, bytesAfter: sizes.after, incrementalVacuum: true)
-            try context.write { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
+            try context.sqliteWrite { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
             return result
         }
     }

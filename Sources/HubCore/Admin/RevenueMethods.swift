@@ -29,11 +29,11 @@ extension Admin {
 
         public init(by: Period? = nil, since: Date? = nil, until: Date? = nil) { self.by = by; self.since = since; self.until = until }
 
-        public func run(_ context: AdminContext) throws -> [RevenueRow] {
+        public func run(_ context: AdminContext) async throws -> [RevenueRow] {
             let width = (by ?? .day) == .day ? 10 : 7
             let since = since ?? Date(timeIntervalSince1970: 0), until = until ?? Date.distantFuture
             guard since < until else { throw HubError.invalid("since must be before until") }
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var rows: [String: RevenueRow] = [:]
                 func row(_ period: String) -> RevenueRow {
                     rows[period] ?? RevenueRow(period: period, purchases: .zero, refunds: .zero, creditsSold: .zero,

@@ -55,19 +55,19 @@ extension Admin {
             self.filter = filter; self.limit = limit; self.lowBalance = lowBalance
         }
 
-        public func run(_ context: AdminContext) throws -> [UserSummary] {
+        public func run(_ context: AdminContext) async throws -> [UserSummary] {
             let users: [User]
             if lowBalance == true {
                 let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
-                users = try context.read { db in
+                users = try context.sqliteRead { db in
                     guard let settings = try HubSettings.fetchOne(db), settings.hasLowBalanceThreshold else { return [] }
                     return try User.filter(Column("balance") < settings.lowBalanceThreshold.nanos)
                         .order(Column("name").collating(.nocase)).limit(limit).fetchAll(db)
                 }
             } else {
-                users = try UsersList(filter: filter, limit: limit).run(context)
+                users = try await UsersList(filter: filter, limit: limit).run(context)
             }
-            let spend = try context.read { db in try UsageRollup.spendThisMonth(db) }
+            let spend = try context.sqliteRead { db in try UsageRollup.spendThisMonth(db) }
             return users.map { UserSummary(user: $0, spendThisMonth: spend[$0.id ?? 0] ?? .zero) }
         }
     }
@@ -78,9 +78,9 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [ProviderHealth] {
-            let providers = try ProvidersList().run(context)
-            let health = try context.read { db in try UsageRollup.health(db, since: UsageRollup.recentHealthStart()) }
+        public func run(_ context: AdminContext) async throws -> [ProviderHealth] {
+            let providers = try await ProvidersList().run(context)
+            let health = try context.sqliteRead { db in try UsageRollup.health(db, since: UsageRollup.recentHealthStart()) }
             var byProvider: [Int64: ProviderHealth] = [:]
             for info in providers { byProvider[info.provider.id ?? 0] = ProviderHealth(info: info) }
             for row in health where byProvider[row.provider] != nil {
@@ -97,8 +97,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [String] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [String] {
+            try context.sqliteRead { db in
                 try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
             }
         }

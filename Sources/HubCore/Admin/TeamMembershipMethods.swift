@@ -20,8 +20,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [TeamMembershipEntry] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [TeamMembershipEntry] {
+            try context.sqliteRead { db in
                 try Row.fetchAll(db, sql: """
                     SELECT m.user_id, m.team_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
                     ORDER BY t.name COLLATE NOCASE, m.user_id

@@ -9,14 +9,14 @@ extension Admin {
         public var description: String?
         public init(name: String, description: String? = nil) { self.name = name; self.description = description }
 
-        public func run(_ context: AdminContext) throws -> Team {
+        public func run(_ context: AdminContext) async throws -> Team {
             let name = try Validate.name(self.name, of: "team")
             let description = description?.trimmingSpaces
             if let description {
                 try Validate.plainText(description, "the description")
                 guard description.count <= 500 else { throw HubError.invalid("the description is longer than 500 characters") }
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 if try Team.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, "a team named '\(name)' already exists")
                 }
@@ -34,8 +34,8 @@ extension Admin {
         public static let mutates = false
         public init() {}
 
-        public func run(_ context: AdminContext) throws -> [TeamSummary] {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> [TeamSummary] {
+            try context.sqliteRead { db in
                 let settings = try Settings.current(db)
                 let month = BudgetCalendar(settings: settings).interval(.month, containing: Date())
                 return try Team.order(Column("name").collating(.nocase)).fetchAll(db).map { team in
@@ -57,8 +57,8 @@ extension Admin {
         public var team: String
         public init(team: String) { self.team = team }
 
-        public func run(_ context: AdminContext) throws -> TeamDetail {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> TeamDetail {
+            try context.sqliteRead { db in
                 let team = try Lookup.team(db, self.team)
                 let subject = Subject(kind: .team, id: team.id!, name: team.name)
                 let members = try User.fetchAll(db, sql: """
@@ -79,8 +79,8 @@ extension Admin {
         public var team: String
         public init(team: String) { self.team = team }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let team = try Lookup.team(db, self.team)
                 _ = try team.delete(db)
                 try context.audit(db, Self.name, target: "team:\(team.name)", before: team, after: Team?.none)
@@ -96,8 +96,8 @@ extension Admin {
         public var user: String
         public init(team: String, user: String) { self.team = team; self.user = user }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
                 if try TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id).fetchCount(db) > 0 {
@@ -118,8 +118,8 @@ extension Admin {
         public var user: String
         public init(team: String, user: String) { self.team = team; self.user = user }
 
-        public func run(_ context: AdminContext) throws -> Done {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> Done {
+            try context.sqliteWrite { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
                 let membership = TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id)
@@ -142,8 +142,8 @@ extension Admin {
         public var team: String?
         public init(key: String, team: String? = nil) { self.key = key; self.team = team }
 
-        public func run(_ context: AdminContext) throws -> APIKey {
-            try context.write { db in
+        public func run(_ context: AdminContext) async throws -> APIKey {
+            try context.sqliteWrite { db in
                 let before = try Lookup.key(db, key)
                 var after = before
                 after.teamId = try team.map { reference in try TeamMembership.check(db, team: reference, userId: before.userId).id! }

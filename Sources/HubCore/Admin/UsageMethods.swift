@@ -43,12 +43,12 @@ extension Admin {
             self.by = by; self.since = since; self.until = until
         }
 
-        public func run(_ context: AdminContext) throws -> [UsageSummaryRow] {
+        public func run(_ context: AdminContext) async throws -> [UsageSummaryRow] {
             let since = since ?? Date().addingTimeInterval(-86_400)
             let until = until ?? Date().addingTimeInterval(1)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
             let grouping = by ?? .user
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 if Self.isWholeDay(since), Self.isWholeDay(until) {
                     return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup),
                                                         arguments: [UsageRollup.day(since), UsageRollup.day(until)])
@@ -105,9 +105,9 @@ extension Admin {
             self.user = user; self.limit = limit; self.afterId = afterId
         }
 
-        public func run(_ context: AdminContext) throws -> [UsageEvent] {
+        public func run(_ context: AdminContext) async throws -> [UsageEvent] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var request = UsageEvent.order(Column("id").desc).limit(limit)
                 if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
                 if let afterId { request = request.filter(Column("id") > afterId) }
@@ -128,9 +128,9 @@ extension Admin {
             self.limit = limit; self.action = action; self.target = target
         }
 
-        public func run(_ context: AdminContext) throws -> [AuditEntry] {
+        public func run(_ context: AdminContext) async throws -> [AuditEntry] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var request = AuditEntry.order(Column("id").desc).limit(limit)
                 if let action { request = request.filter(Column("action").like(Pattern.startingWith(action), escape: Pattern.escape)) }
                 if let target { request = request.filter(Column("target").like(Pattern.containing(target), escape: Pattern.escape)) }

@@ -19,14 +19,14 @@ extension Admin {
         public var email: String?
         public init(name: String, email: String? = nil) { self.name = name; self.email = email }
 
-        public func run(_ context: AdminContext) throws -> User {
+        public func run(_ context: AdminContext) async throws -> User {
             let name = try Validate.name(self.name, of: "user")
             let email = email?.trimmingSpaces
             try email.map { text throws(HubError) in try Validate.plainText(text, "the email") }
             if let email, !email.isEmpty, !(email.contains("@") && !email.contains(" ")) {
                 throw HubError.invalid("'\(email)' is not an email address")
             }
-            return try context.write { db in
+            return try context.sqliteWrite { db in
                 if try User.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, HubText(.userExists, name))
                 }
@@ -61,9 +61,9 @@ extension Admin {
             self.filter = filter; self.status = status; self.limit = limit
         }
 
-        public func run(_ context: AdminContext) throws -> [User] {
+        public func run(_ context: AdminContext) async throws -> [User] {
             let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 var request = User.order(Column("name").collating(.nocase))
                 if let filter, !filter.isEmpty {
                     let pattern = Pattern.containing(filter)
@@ -83,8 +83,8 @@ extension Admin {
         public var user: String
         public init(user: String) { self.user = user }
 
-        public func run(_ context: AdminContext) throws -> UserDetail {
-            try context.read { db in
+        public func run(_ context: AdminContext) async throws -> UserDetail {
+            try context.sqliteRead { db in
                 let user = try Lookup.user(db, self.user)
                 let keys = try APIKey.filter(Column("user_id") == user.id).order(Column("id")).fetchAll(db)
                 let ledger = try LedgerEntry.filter(Column("user_id") == user.id)
@@ -106,7 +106,7 @@ extension Admin {
         public var user: String
         public var reason: String?
         public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
-        public func run(_ context: AdminContext) throws -> User {
+        public func run(_ context: AdminContext) async throws -> User {
             try UserStatusChange.apply(.suspended, to: user, reason: reason, context, action: Self.name)
         }
     }
@@ -117,7 +117,7 @@ extension Admin {
         public var user: String
         public var reason: String?
         public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
-        public func run(_ context: AdminContext) throws -> User {
+        public func run(_ context: AdminContext) async throws -> User {
             try UserStatusChange.apply(.active, to: user, reason: reason, context, action: Self.name)
         }
     }
@@ -136,7 +136,7 @@ extension Admin {
             self.idempotencyKey = idempotencyKey
         }
 
-        public func run(_ context: AdminContext) throws -> LedgerEntry {
+        public func run(_ context: AdminContext) async throws -> LedgerEntry {
             let kind = kind ?? .grant
             guard [.grant, .purchase, .refund].contains(kind) else {
                 throw HubError.invalid("a grant is of kind grant, purchase or refund, not \(kind.rawValue)")
@@ -159,7 +159,7 @@ extension Admin {
             self.user = user; self.amount = amount; self.reason = reason; self.idempotencyKey = idempotencyKey
         }
 
-        public func run(_ context: AdminContext) throws -> LedgerEntry {
+        public func run(_ context: AdminContext) async throws -> LedgerEntry {
             try BalanceChange.apply(
                 kind: .adjustment, amount: try Validate.positive(amount, "the amount").negated, user: user,
                 reason: reason, idempotencyKey: idempotencyKey, context, action: Self.name)
@@ -174,9 +174,9 @@ extension Admin {
         public var limit: Int?
         public init(user: String, limit: Int? = nil) { self.user = user; self.limit = limit }
 
-        public func run(_ context: AdminContext) throws -> [LedgerEntry] {
+        public func run(_ context: AdminContext) async throws -> [LedgerEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.read { db in
+            return try context.sqliteRead { db in
                 let user = try Lookup.user(db, self.user)
                 return try LedgerEntry.filter(Column("user_id") == user.id)
                     .order(Column("id").desc).limit(limit).fetchAll(db)
@@ -189,7 +189,7 @@ private enum UserStatusChange {
     static func apply(_ status: UserStatus, to reference: String, reason: String?, _ context: AdminContext,
                       action: String) throws -> User {
         try reason.map { text throws(HubError) in try Validate.plainText(text, "the reason") }
-        return try context.write { db in
+        return try context.sqliteWrite { db in
             let before = try Lookup.user(db, reference)
             guard before.status != status else {
                 throw HubError(.failedPrecondition, "\(before.name) is already \(status.rawValue)")
@@ -209,7 +209,7 @@ private enum BalanceChange {
     static func apply(kind: LedgerKind, amount: Amount, user reference: String, reason: String,
                       idempotencyKey: String?, _ context: AdminContext, action: String) throws -> LedgerEntry {
         let reason = try Validate.reason(reason)
-        return try context.write { db in
+        return try context.sqliteWrite { db in
             let user = try Lookup.user(db, reference)
             let entry = try Ledger.post(db, userId: user.id!, kind: kind, amount: amount, actor: context.actor,
                                         reason: reason, idempotencyKey: idempotencyKey)

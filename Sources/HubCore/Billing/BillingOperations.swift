@@ -47,11 +47,11 @@ extension RedemptionCodes {
 extension HubStore {
     /// `write` without blocking the calling thread.
     fileprivate func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await pool.write(body) } catch { throw HubError(from: error) }
+        do { return try await sqlite().write(body) } catch { throw HubError(from: error) }
     }
 
     /// `read` without blocking the calling thread.
     fileprivate func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await pool.read(body) } catch { throw HubError(from: error) }
+        do { return try await sqlite().read(body) } catch { throw HubError(from: error) }
     }
 }

@@ -53,14 +53,14 @@ public enum UsageSettlement {
     public static func idempotencyKey(requestId: String) -> String { "usage:\(requestId)" }
 
     public static func commit(_ batch: [UsageRecord], to store: HubStore) throws(HubError) -> [SettlementResult] {
-        try store.write { db in try batch.map { try settle($0, db) } }
+        try store.sqliteWrite { db in try batch.map { try settle($0, db) } }
     }
 
     /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
     /// last-use times of keys and credentials.
     public static func commit(_ batch: UsageBatch, to store: HubStore) async throws(HubError) -> [SettlementResult] {
         do {
-            return try await store.pool.write { db in try write(batch, db) }
+            return try await store.sqlite().write { db in try write(batch, db) }
         } catch {
             throw HubError(from: error)
         }

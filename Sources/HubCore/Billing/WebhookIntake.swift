@@ -28,7 +28,7 @@ public struct WebhookIntake: Sendable {
             event = try PaymentEvent.generic(payload)
         }
         do {
-            return try await store.pool.write { db in try PaymentBook.receive(event, db, now: now) }
+            return try await store.sqlite().write { db in try PaymentBook.receive(event, db, now: now) }
         } catch {
             throw HubError(from: error)
         }
@@ -38,7 +38,7 @@ public struct WebhookIntake: Sendable {
     func secrets(of processor: PaymentProcessor) async throws(HubError) -> [String] {
         let stored: [StoredWebhookSecret]
         do {
-            stored = try await store.pool.read { db in
+            stored = try await store.sqlite().read { db in
                 try StoredWebhookSecret.filter(Column("processor") == processor.rawValue).order(Column("id").desc).fetchAll(db)
             }
         } catch {

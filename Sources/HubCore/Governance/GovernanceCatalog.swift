@@ -72,7 +72,7 @@ extension GovernanceSpend {
     public static func current(_ budgets: [Budget], settings: HubSettings, now: Date, _ store: HubStore)
         throws(HubError) -> [Int64: (periodStart: Date, spent: Amount)] {
         let calendar = BudgetCalendar(settings: settings)
-        return try store.read { db in
+        return try store.sqliteRead { db in
             var result: [Int64: (Date, Amount)] = [:]
             for budget in budgets {
                 let period = calendar.interval(budget.period, containing: now)

@@ -4,23 +4,40 @@ import GRDB
 import Glibc
 #endif
 
-/// The hub's SQLite database: one file, WAL, foreign keys on, a busy timeout so that two
-/// processes (a running hub and the CLI or console) share it safely, migrations applied on open.
+/// The hub's database, behind one async interface (``read(_:)``, ``write(_:)``) on either backend
+/// (``StoreBackend``): SQLite in the data directory by default (one file, WAL, foreign keys on, a busy
+/// timeout so that a running hub and the CLI or console share it safely, migrations applied on
+/// open), or a PostgreSQL database shared by several hub nodes (`HubPostgres`).
 ///
-/// Writes run in IMMEDIATE transactions (GRDB's `DatabasePool.write`), so a read-modify-write of a
-/// balance in one process can never interleave with another process's.
+/// Writes are serialised (SQLite's IMMEDIATE transactions; an advisory lock on PostgreSQL), so a
+/// read-modify-write of a balance in one process can never interleave with another process's.
 ///
-/// Only HubCore reaches the database (`pool`, `read`, `write` are internal): other modules call the
-/// operations HubCore offers (admin methods, the ledger, settlement, billing), so nothing outside
-/// HubCore can move a balance without ``Ledger/post(_:userId:kind:amount:actor:reason:idempotencyKey:requestId:at:bucket:)``.
+/// Only HubCore reaches the database (`read`, `write` are package-internal and only HubCore's
+/// operations call them): other modules call the operations HubCore offers (admin methods, the
+/// ledger, settlement, billing), so nothing outside HubCore can move a balance without
+/// ``Ledger/post(_:userId:kind:amount:actor:reason:idempotencyKey:requestId:at:bucket:)``.
 public final class HubStore: Sendable {
+    /// The data directory: the SQLite database's, or a PostgreSQL node's own (its secret key and
+    /// admin socket).
     public let directory: DataDirectory
-    /// The GRDB pool. Thread-safe; `Sendable` as GRDB declares it.
-    let pool: DatabasePool
+    package let backend: any StoreBackend
+    /// SQLite's GRDB pool (nil on PostgreSQL). Thread-safe; `Sendable` as GRDB declares it.
+    let sqlitePool: DatabasePool?
+
+    /// Which backend keeps this hub's state.
+    public var kind: StoreKind { backend.kind }
 
     private init(directory: DataDirectory, pool: DatabasePool) {
         self.directory = directory
-        self.pool = pool
+        self.backend = SQLiteBackend(pool: pool)
+        self.sqlitePool = pool
+    }
+
+    /// A hub on a database server (PostgreSQL); `directory` is the node's own.
+    package init(directory: DataDirectory, backend: any StoreBackend) {
+        self.directory = directory
+        self.backend = backend
+        self.sqlitePool = nil
     }
 
     /// Opens an initialised hub database and applies pending migrations.
@@ -58,7 +75,7 @@ public final class HubStore: Sendable {
             try createPrivateFile(directory.databaseURL.path)   // SQLite gives -wal and -shm its mode
             let store = try openPool(directory)
             let keyCheck = try sealer.makeKeyCheck()
-            try store.write { db in
+            try store.sqliteWrite { db in
                 var settings = HubSettings(
                     mode: mode, starterCreditsEnabled: false, starterCredits: .zero, paymentLink: nil,
                     lowBalanceThreshold: .zero, allowUnpricedModels: false, updatedAt: Date())
@@ -171,21 +188,41 @@ public final class HubStore: Sendable {
         }
     }
 
-    /// Checks that `sealer` holds the key that sealed this hub's secrets.
-    public func verify(_ sealer: SecretSealer) throws(HubError) {
-        let check = try read { db in try Data.fetchOne(db, sql: "SELECT key_check FROM settings") }
+    /// Checks that `sealer` holds the key that sealed this hub's secrets: a node started with
+    /// another key than the one the database was made with refuses to start.
+    public func verify(_ sealer: SecretSealer) async throws(HubError) {
+        let check = try await read { db in try Data.fetchOne(db, sql: "SELECT key_check FROM settings") }
         if let check { try sealer.verify(keyCheck: check) }
     }
 
-    /// Runs `body` in an IMMEDIATE write transaction. Errors leave the database unchanged and
-    /// come out as ``HubError``.
-    func write<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
-        do { return try pool.write(body) } catch { throw HubError(from: error) }
+    /// Runs `body` in a write transaction, serialised with every other writer of the database.
+    /// Errors leave the database unchanged and come out as ``HubError``.
+    package func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+        do { return try await backend.write(body) } catch { throw HubError(from: error) }
     }
 
     /// Runs `body` on a read-only snapshot.
-    func read<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
-        do { return try pool.read(body) } catch { throw HubError(from: error) }
+    package func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+        do { return try await backend.read(body) } catch { throw HubError(from: error) }
+    }
+
+    /// SQLite only: runs `body` in an IMMEDIATE GRDB write transaction (what only SQLite has:
+    /// vacuum, backup, copying a hub to PostgreSQL; and tests that look at the file itself).
+    func sqliteWrite<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
+        do { return try sqlite().write(body) } catch { throw HubError(from: error) }
+    }
+
+    /// SQLite only: runs `body` on a read-only GRDB snapshot.
+    func sqliteRead<T>(_ body: (Database) throws -> T) throws(HubError) -> T {
+        do { return try sqlite().read(body) } catch { throw HubError(from: error) }
+    }
+
+    /// The GRDB pool, or an error naming the SQLite-only operation's limit on PostgreSQL.
+    func sqlite() throws(HubError) -> DatabasePool {
+        guard let sqlitePool else {
+            throw HubError(.failedPrecondition, "this operation works on a SQLite hub only; this hub is on PostgreSQL")
+        }
+        return sqlitePool
     }
 }
 

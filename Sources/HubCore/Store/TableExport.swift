@@ -47,7 +47,7 @@ extension HubStore {
     /// The hub's tables (GRDB's bookkeeping left out), each after every table it references, so
     /// that copying them in this order never breaks a foreign key.
     package func exportedTables() throws(HubError) -> [ExportedTable] {
-        try read { db in
+        try sqliteRead { db in
             let names = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master
                 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
@@ -75,12 +75,12 @@ extension HubStore {
 
     /// The number of rows of `table` (one of ``exportedTables()``).
     package func rowCount(of table: String) throws(HubError) -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0 }
+        try sqliteRead { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0 }
     }
 
     /// Every user's balance next to the sum of their ledger, by user id.
     package func ledgerBalances() throws(HubError) -> [LedgerBalance] {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT u.id, u.name, u.balance, COALESCE((SELECT SUM(l.amount) FROM ledger l WHERE l.user_id = u.id), 0) AS total
                 FROM users u ORDER BY u.id
@@ -125,7 +125,7 @@ package struct ExportPages: AsyncSequence, Sendable {
             let table = pages.table
             let columns = table.columns.map(\.name.quotedDatabaseIdentifier).joined(separator: ", ")
             let sql = "SELECT rowid, \(columns) FROM \(table.name.quotedDatabaseIdentifier) WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            let (rows, last) = try pages.store.read { db in
+            let (rows, last) = try pages.store.sqliteRead { db in
                 var rows: [[ExportValue]] = []
                 var last: Int64?
                 let cursor = try Row.fetchCursor(db, sql: sql, arguments: [lastRowid, pages.pageSize])

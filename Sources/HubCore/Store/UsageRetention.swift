@@ -70,7 +70,7 @@ public enum UsageRetention {
     /// rows (the file stops growing, but does not shrink): returns 0 free pages.
     public static func vacuumStep(_ store: HubStore, pages: Int) async throws(HubError) -> (free: Int, held: Duration) {
         do {
-            return try await store.pool.writeWithoutTransaction { db in
+            return try await store.sqlite().writeWithoutTransaction { db in
                 guard try isIncremental(db) else { return (0, .zero) }
                 let started = ContinuousClock.now
                 // The WAL is truncated back to this size when it restarts, so it does not keep the size
@@ -90,7 +90,7 @@ public enum UsageRetention {
     static func fullVacuum(_ store: HubStore) throws(HubError) -> (before: Int64, after: Int64) {
         let path = store.directory.databaseURL.path
         do {
-            return try store.pool.writeWithoutTransaction { db in
+            return try store.sqlite().writeWithoutTransaction { db in
                 let before = fileSize(path) + fileSize(path + "-wal")
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
                 try db.execute(sql: "VACUUM")
@@ -107,10 +107,10 @@ public enum UsageRetention {
     }
 
     private static func read<T: Sendable>(_ store: HubStore, _ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await store.pool.read(body) } catch { throw HubError(from: error) }
+        do { return try await store.sqlite().read(body) } catch { throw HubError(from: error) }
     }
 
     private static func write<T: Sendable>(_ store: HubStore, _ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await store.pool.write(body) } catch { throw HubError(from: error) }
+        do { return try await store.sqlite().write(body) } catch { throw HubError(from: error) }
     }
 }

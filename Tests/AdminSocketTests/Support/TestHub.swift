@@ -24,7 +24,7 @@ struct TestHub: Sendable {
     @discardableResult
     func insertUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
                      at time: Date = Date(), requestPrefix: String = UUID().uuidString) throws -> [Int64] {
-        try store.write { db in
+        try store.sqliteWrite { db in
             try (0..<count).map { index in
                 var event = UsageEvent(
                     requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
@@ -38,7 +38,7 @@ struct TestHub: Sendable {
 
     /// Every row of every table, in rowid order: compare before and after to prove nothing changed.
     func tableContents() throws -> [String: [[DatabaseValue]]] {
-        try store.read { db in
+        try store.sqliteRead { db in
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
