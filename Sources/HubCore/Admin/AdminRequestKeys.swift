@@ -15,7 +15,7 @@ struct AdminRequestKey: HubRecord {
 
 extension AdminContext {
     /// Records `key` for `action`; throws `duplicate` if it was used before. Without a key: nothing.
-    func claim(_ key: String?, for action: String, _ db: Database) throws {
+    func claim(_ key: String?, for action: String, _ db: StoreDB) throws {
         guard let key else { return }
         let checked = try Validate.idempotencyKey(key)
         if let earlier = try AdminRequestKey.fetchOne(db, key: checked) {

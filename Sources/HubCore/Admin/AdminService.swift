@@ -52,7 +52,7 @@ public struct AdminContext: Sendable {
     // TRANSITION: GRDB transactions for the operations not yet on the seam (SQLite only).
     func sqliteWrite<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteWrite(body) }
     func sqliteRead<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteRead(body) }
-    func audit(_ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
+    func audit(_ db: StoreDB, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
         try audit(StoreDB(sqlite: db), action, target: target, before: before, after: after)
     }
 
@@ -90,17 +90,17 @@ public enum AdminActor {
 
 enum Lookup {
     /// A user named by id (all digits) or by name (case-insensitive).
-    static func user(_ db: Database, _ reference: String) throws -> User {
+    static func user(_ db: StoreDB, _ reference: String) throws -> User {
         try byIdOrName(db, reference, "user")
     }
 
     /// A provider named by id or by name (case-insensitive).
-    static func provider(_ db: Database, _ reference: String) throws -> Provider {
+    static func provider(_ db: StoreDB, _ reference: String) throws -> Provider {
         try byIdOrName(db, reference, "provider")
     }
 
     static func byIdOrName<R: FetchableRecord & TableRecord>(
-        _ db: Database, _ reference: String, _ what: String
+        _ db: StoreDB, _ reference: String, _ what: String
     ) throws -> R {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) {
@@ -112,7 +112,7 @@ enum Lookup {
         return found
     }
 
-    static func credential(_ db: Database, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
+    static func credential(_ db: StoreDB, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
         let owner = try self.provider(db, provider)
         let scope = StoredCredential.filter(Column("provider_id") == owner.id)
         let found = if let id = Int64(reference) {

@@ -46,7 +46,7 @@ extension Admin {
             let weight = weight ?? 100
             guard (0...10_000).contains(weight) else { throw HubError.invalid("weight must be between 0 and 10000") }
             let sealed = try context.sealer.seal(secret)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let owner = try Lookup.provider(db, provider)
                 let scope = StoredCredential.filter(Column("provider_id") == owner.id)
                 if try scope.filter(Column("name") == name).fetchOne(db) != nil {
@@ -86,7 +86,7 @@ extension Admin {
             let newSecret = secret?.trimmingSpaces
             if newSecret?.isEmpty == true { throw HubError.invalid("the secret is empty") }
             let sealed = try newSecret.map { text throws(HubError) in try context.sealer.seal(text) }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let (owner, before) = try Lookup.credential(db, provider: provider, credential)
                 var after = before
                 if let newName { after.name = newName }
@@ -114,7 +114,7 @@ extension Admin {
         public init(provider: String? = nil) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> [CredentialInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let providers = try provider.map { [try Lookup.provider(db, $0)] } ?? Provider.order(Column("name")).fetchAll(db)
                 return try providers.flatMap { owner in
                     try StoredCredential.filter(Column("provider_id") == owner.id).order(Column("id")).fetchAll(db)
@@ -154,7 +154,7 @@ extension Admin {
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let (owner, stored) = try Lookup.credential(db, provider: provider, credential)
                 try stored.delete(db)
                 try context.audit(db, Self.name, target: "credential:\(owner.name)/\(stored.name)",
@@ -168,7 +168,7 @@ extension Admin {
 private enum CredentialSwitch {
     static func set(enabled: Bool, _ provider: String, _ reference: String, _ context: AdminContext,
                     action: String) throws -> CredentialInfo {
-        try context.sqliteWrite { db in
+        try await context.write { db in
             let (owner, before) = try Lookup.credential(db, provider: provider, reference)
             var after = before
             after.enabled = enabled

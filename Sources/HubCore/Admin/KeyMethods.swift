@@ -32,7 +32,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> CreatedAPIKey {
             let name = try Validate.name(self.name, of: "key")
             let secret = APIKeySecret.generate()
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let owner = try Lookup.user(db, user)
                 var key = APIKey(id: nil, userId: owner.id!, name: name, hash: APIKeySecret.hash(secret),
                                  prefix: APIKeySecret.visiblePrefix(of: secret), createdAt: Date(),
@@ -53,7 +53,7 @@ extension Admin {
         public init(user: String? = nil) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> [APIKeyInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 var sql = "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id"
                 var arguments: StatementArguments = []
                 if let user {
@@ -72,7 +72,7 @@ extension Admin {
         public init(key: String) { self.key = key }
 
         public func run(_ context: AdminContext) async throws -> APIKey {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.key(db, key)
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before

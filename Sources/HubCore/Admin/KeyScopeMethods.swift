@@ -30,7 +30,7 @@ extension Admin {
             if let expiresAt, expiresAt <= Date() {
                 throw HubError.invalid("the expiry \(expiresAt.formatted(.iso8601)) is in the past (to stop a key now, revoke it)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let key = try Lookup.key(db, self.key)
                 let before = try KeyScope.fetchOne(db, key: key.id!)
                 var after = before ?? KeyScope(keyId: key.id!)
@@ -60,7 +60,7 @@ extension Admin {
         public init(key: String) { self.key = key }
 
         public func run(_ context: AdminContext) async throws -> KeyScope {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let key = try Lookup.key(db, self.key)
                 return try KeyScope.fetchOne(db, key: key.id!) ?? KeyScope(keyId: key.id!)
             }

@@ -14,8 +14,8 @@ public enum Ledger {
     /// - Throws: `duplicate` if `idempotencyKey` was used before (nothing is applied again);
     ///   `insufficientBalance` if the balance would drop below zero.
     @discardableResult
-    public static func post(
-        _ db: Database, userId: Int64, kind: LedgerKind, amount: Amount, actor: String,
+    package static func post(
+        _ db: StoreDB, userId: Int64, kind: LedgerKind, amount: Amount, actor: String,
         reason: String, idempotencyKey: String? = nil, requestId: String? = nil, at time: Date = Date(),
         bucket: CreditBuckets.Change? = nil
     ) throws -> LedgerEntry {
@@ -47,7 +47,7 @@ public enum Ledger {
     }
 
     /// `low_balance` when a debit takes a balance from at or above the threshold to below it.
-    private static func noticeLowBalance(_ db: Database, userId: Int64, name: String, before: Amount, after: Amount,
+    private static func noticeLowBalance(_ db: StoreDB, userId: Int64, name: String, before: Amount, after: Amount,
                                          at time: Date) throws {
         let threshold = try Amount.fetchOne(db.cachedStatement(sql: "SELECT low_balance_threshold FROM settings")) ?? .zero
         guard AccountSummary.isLow(after, threshold: threshold), !AccountSummary.isLow(before, threshold: threshold) else { return }

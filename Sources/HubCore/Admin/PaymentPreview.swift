@@ -33,7 +33,7 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> PaymentResolvePreview {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 guard let payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
                 }

@@ -43,7 +43,7 @@ extension Admin {
                             price: try Validate.nonNegative(price ?? .zero, "the price"), currency: try Currency.code(currency ?? "usd"),
                             rolloverCap: try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") },
                             active: true, createdAt: now, updatedAt: now)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 if try Plan.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, "a plan named '\(name)' already exists")
                 }
@@ -60,7 +60,7 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> [Plan] {
-            try context.sqliteRead { db in try Plan.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db) }
+            try await context.read { db in try Plan.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db) }
         }
     }
 
@@ -81,7 +81,7 @@ extension Admin {
             let credits = try credits.map { amount throws(HubError) in try Validate.positive(amount, "credits") }
             let price = try price.map { amount throws(HubError) in try Validate.nonNegative(amount, "the price") }
             let cap = try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try PlanLookup.find(plan, db)
                 var after = before
                 if let credits { after.credits = credits }
@@ -105,7 +105,7 @@ extension Admin {
         public var idempotencyKey: String?
         public init(plan: String, idempotencyKey: String? = nil) { self.plan = plan; self.idempotencyKey = idempotencyKey }
         public func run(_ context: AdminContext) async throws -> Plan {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PlanLookup.find(plan, db)
                 guard before.active else { throw HubError(.failedPrecondition, "plan \(before.name) is already disabled") }
@@ -134,7 +134,7 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> Subscription {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 let plan = try PlanLookup.find(self.plan, db)
@@ -165,7 +165,7 @@ extension Admin {
         public init(user: String, idempotencyKey: String? = nil) { self.user = user; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) async throws -> Subscription {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 guard let before = try Subscription.filter(Column("user_id") == user.id
@@ -190,7 +190,7 @@ extension Admin {
         public init(user: String? = nil) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> [SubscriptionInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 if let user {
                     let id = try Lookup.user(db, user).id
                     return try SubscriptionInfo.fetchAll(db, sql: SubscriptionInfo.query + " WHERE s.user_id = ? ORDER BY s.id DESC",
@@ -203,7 +203,7 @@ extension Admin {
 }
 
 enum PlanLookup {
-    static func find(_ reference: String, _ db: Database) throws -> Plan {
+    static func find(_ reference: String, _ db: StoreDB) throws -> Plan {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) { try Plan.fetchOne(db, key: id) } else {
             try Plan.filter(Column("name") == reference).fetchOne(db)

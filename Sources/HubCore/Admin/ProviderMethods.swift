@@ -34,7 +34,7 @@ extension Admin {
             guard !name.contains("/") else { throw HubError.invalid("provider name '\(name)' must not contain '/'") }
             let url = try Validate.url(baseUrl)
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") } ?? name
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 if try Provider.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, HubText(.providerExists, name))
                 }
@@ -54,7 +54,7 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [ProviderInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try ProviderInfo.fetchAll(db, sql: """
                     SELECT p.*, COUNT(c.id) AS credentials, COALESCE(SUM(c.enabled), 0) AS enabled_credentials
                     FROM providers p LEFT JOIN credentials c ON c.provider_id = p.id
@@ -84,7 +84,7 @@ extension Admin {
             if let newName, newName.contains("/") { throw HubError.invalid("provider name '\(newName)' must not contain '/'") }
             let url = try baseUrl.map { text throws(HubError) in try Validate.url(text) }
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try Lookup.provider(db, provider)
                 var after = before
                 if let newName { after.name = newName }
@@ -126,7 +126,7 @@ extension Admin {
         public init(provider: String) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.provider(db, provider)
                 try before.delete(db)
                 try context.audit(db, Self.name, target: "provider:\(before.name)", before: before, after: Provider?.none)
@@ -138,7 +138,7 @@ extension Admin {
 
 private enum ProviderSwitch {
     static func set(enabled: Bool, _ reference: String, _ context: AdminContext, action: String) throws -> Provider {
-        try context.sqliteWrite { db in
+        try await context.write { db in
             let before = try Lookup.provider(db, reference)
             guard before.enabled != enabled else { return before }
             var after = before

@@ -94,7 +94,7 @@ extension Admin {
                    prices.costCached, prices.costImage, prices.cacheWrite, prices.costCacheWrite].contains(where: { $0 != nil }) else {
                 throw HubError.invalid("give at least one price (--input, --output, --cached-input, --cache-write, --image or a --cost-…)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let provider = try Lookup.provider(db, reference.provider)
                 let now = Date()
                 let current = try ModelRate.filter(
@@ -133,7 +133,7 @@ extension Admin {
         public init(provider: String? = nil) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> [RateInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try RateQueries.rates(db, provider: provider, current: true)
             }
         }
@@ -149,7 +149,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> Done {
             let reference = try ModelReference(model)
             let type = type ?? .chat
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let provider = try Lookup.provider(db, reference.provider)
                 guard var rate = try ModelRate.filter(
                     Column("provider_id") == provider.id && Column("model") == reference.model
@@ -175,7 +175,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [RateInfo] {
             let reference = try ModelReference(model)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 try RateQueries.rates(db, provider: reference.provider, model: reference.model, current: false)
             }
         }
@@ -184,7 +184,7 @@ extension Admin {
 
 enum RateQueries {
     /// Rates with their provider names, by provider, model, type, newest first.
-    static func rates(_ db: Database, provider: String?, model: String? = nil, current: Bool) throws -> [RateInfo] {
+    static func rates(_ db: StoreDB, provider: String?, model: String? = nil, current: Bool) throws -> [RateInfo] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let provider {

@@ -64,7 +64,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> ChargebackReport {
             let grouping = by ?? .team
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let zone = try GovernanceTimeZone.current(db)
                 let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone.zone)
                 let rows = try Row.fetchAll(db, sql: Self.sql(grouping), arguments: [hours.start, hours.end])
@@ -136,7 +136,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> HubCore.UsageExportPage {
             let limit = try Validate.limit(limit, default: Self.defaultLimit)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 // Pages follow the time index: (created_at, id) after the last event of the page before.
                 // Times compare as the stored text, so a page starts exactly where the last one ended.
                 var from = String.fromDatabaseValue(since.databaseValue) ?? ""

@@ -35,7 +35,7 @@ extension Admin {
             try context.sqliteRead(Self.status)
         }
 
-        static func status(_ db: Database) throws -> RetentionStatus {
+        static func status(_ db: StoreDB) throws -> RetentionStatus {
             let setting = try UsageRetention.setting(db)
             return RetentionStatus(
                 days: setting.days,
@@ -57,7 +57,7 @@ extension Admin {
             if let days, !(1...UsageRetention.maximumDays).contains(days) {
                 throw HubError.invalid("retention must be between 1 and \(UsageRetention.maximumDays) days, got \(days)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try UsageRetention.setting(db).days
                 try db.execute(sql: "UPDATE retention SET days = ?, updated_at = ? WHERE id = 1", arguments: [days, Date()])
                 try context.audit(db, Self.name, target: "retention", before: ["days": before], after: ["days": days])
@@ -76,7 +76,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> VacuumResult {
             let sizes = try UsageRetention.fullVacuum(context.store)
             let result = VacuumResult(bytesBefore: sizes.before, bytesAfter: sizes.after, incrementalVacuum: true)
-            try context.sqliteWrite { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
+            try await context.write { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
             return result
         }
     }

@@ -33,7 +33,7 @@ extension Admin {
             let width = (by ?? .day) == .day ? 10 : 7
             let since = since ?? Date(timeIntervalSince1970: 0), until = until ?? Date.distantFuture
             guard since < until else { throw HubError.invalid("since must be before until") }
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 var rows: [String: RevenueRow] = [:]
                 func row(_ period: String) -> RevenueRow {
                     rows[period] ?? RevenueRow(period: period, purchases: .zero, refunds: .zero, creditsSold: .zero,

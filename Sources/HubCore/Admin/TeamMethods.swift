@@ -16,7 +16,7 @@ extension Admin {
                 try Validate.plainText(description, "the description")
                 guard description.count <= 500 else { throw HubError.invalid("the description is longer than 500 characters") }
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 if try Team.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, "a team named '\(name)' already exists")
                 }
@@ -35,7 +35,7 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [TeamSummary] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let settings = try Settings.current(db)
                 let month = BudgetCalendar(settings: settings).interval(.month, containing: Date())
                 return try Team.order(Column("name").collating(.nocase)).fetchAll(db).map { team in
@@ -58,7 +58,7 @@ extension Admin {
         public init(team: String) { self.team = team }
 
         public func run(_ context: AdminContext) async throws -> TeamDetail {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let team = try Lookup.team(db, self.team)
                 let subject = Subject(kind: .team, id: team.id!, name: team.name)
                 let members = try User.fetchAll(db, sql: """
@@ -80,7 +80,7 @@ extension Admin {
         public init(team: String) { self.team = team }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 _ = try team.delete(db)
                 try context.audit(db, Self.name, target: "team:\(team.name)", before: team, after: Team?.none)
@@ -97,7 +97,7 @@ extension Admin {
         public init(team: String, user: String) { self.team = team; self.user = user }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
                 if try TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id).fetchCount(db) > 0 {
@@ -119,7 +119,7 @@ extension Admin {
         public init(team: String, user: String) { self.team = team; self.user = user }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
                 let membership = TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id)
@@ -143,7 +143,7 @@ extension Admin {
         public init(key: String, team: String? = nil) { self.key = key; self.team = team }
 
         public func run(_ context: AdminContext) async throws -> APIKey {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.key(db, key)
                 var after = before
                 after.teamId = try team.map { reference in try TeamMembership.check(db, team: reference, userId: before.userId).id! }
@@ -158,7 +158,7 @@ extension Admin {
 
 enum TeamMembership {
     /// The team `reference`, which the user `userId` must belong to for a key of theirs to spend for it.
-    static func check(_ db: Database, team reference: String, userId: Int64) throws -> Team {
+    static func check(_ db: StoreDB, team reference: String, userId: Int64) throws -> Team {
         let team = try Lookup.team(db, reference)
         guard try TeamMember.filter(Column("team_id") == team.id && Column("user_id") == userId).fetchCount(db) > 0 else {
             let user = try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [userId]) ?? "#\(userId)"

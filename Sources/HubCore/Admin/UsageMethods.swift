@@ -48,7 +48,7 @@ extension Admin {
             let until = until ?? Date().addingTimeInterval(1)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
             let grouping = by ?? .user
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 if Self.isWholeDay(since), Self.isWholeDay(until) {
                     return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup),
                                                         arguments: [UsageRollup.day(since), UsageRollup.day(until)])
@@ -107,7 +107,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [UsageEvent] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 var request = UsageEvent.order(Column("id").desc).limit(limit)
                 if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
                 if let afterId { request = request.filter(Column("id") > afterId) }
@@ -130,7 +130,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [AuditEntry] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 var request = AuditEntry.order(Column("id").desc).limit(limit)
                 if let action { request = request.filter(Column("action").like(Pattern.startingWith(action), escape: Pattern.escape)) }
                 if let target { request = request.filter(Column("target").like(Pattern.containing(target), escape: Pattern.escape)) }

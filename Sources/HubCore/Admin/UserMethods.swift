@@ -26,7 +26,7 @@ extension Admin {
             if let email, !email.isEmpty, !(email.contains("@") && !email.contains(" ")) {
                 throw HubError.invalid("'\(email)' is not an email address")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 if try User.filter(Column("name") == name).fetchOne(db) != nil {
                     throw HubError(.alreadyExists, HubText(.userExists, name))
                 }
@@ -63,7 +63,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [User] {
             let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 var request = User.order(Column("name").collating(.nocase))
                 if let filter, !filter.isEmpty {
                     let pattern = Pattern.containing(filter)
@@ -84,7 +84,7 @@ extension Admin {
         public init(user: String) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> UserDetail {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let user = try Lookup.user(db, self.user)
                 let keys = try APIKey.filter(Column("user_id") == user.id).order(Column("id")).fetchAll(db)
                 let ledger = try LedgerEntry.filter(Column("user_id") == user.id)
@@ -176,7 +176,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [LedgerEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let user = try Lookup.user(db, self.user)
                 return try LedgerEntry.filter(Column("user_id") == user.id)
                     .order(Column("id").desc).limit(limit).fetchAll(db)
@@ -189,7 +189,7 @@ private enum UserStatusChange {
     static func apply(_ status: UserStatus, to reference: String, reason: String?, _ context: AdminContext,
                       action: String) throws -> User {
         try reason.map { text throws(HubError) in try Validate.plainText(text, "the reason") }
-        return try context.sqliteWrite { db in
+        return try await context.write { db in
             let before = try Lookup.user(db, reference)
             guard before.status != status else {
                 throw HubError(.failedPrecondition, "\(before.name) is already \(status.rawValue)")
@@ -209,7 +209,7 @@ private enum BalanceChange {
     static func apply(kind: LedgerKind, amount: Amount, user reference: String, reason: String,
                       idempotencyKey: String?, _ context: AdminContext, action: String) throws -> LedgerEntry {
         let reason = try Validate.reason(reason)
-        return try context.sqliteWrite { db in
+        return try await context.write { db in
             let user = try Lookup.user(db, reference)
             let entry = try Ledger.post(db, userId: user.id!, kind: kind, amount: amount, actor: context.actor,
                                         reason: reason, idempotencyKey: idempotencyKey)

@@ -35,7 +35,7 @@ public struct AccountSummary: Codable, Sendable, Equatable {
     /// The newest ledger entries, newest first.
     public var lastCharges: [Charge]
 
-    public static func of(userId: Int64, _ db: Database, charges limit: Int = 10) throws -> AccountSummary {
+    package static func of(userId: Int64, _ db: StoreDB, charges limit: Int = 10) throws -> AccountSummary {
         guard let user = try User.fetchOne(db, key: userId) else { throw HubError.notFound("unknown user id \(userId)") }
         let settings = try Settings.current(db)
         let owed = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(owed), 0) FROM payments WHERE user_id = ? AND kind = 'refund'",

@@ -8,7 +8,7 @@ public enum CredentialHealth {
 
     /// Disables credential `id` and records `error`; a no-op if it is already disabled.
     public static func disable(_ store: HubStore, credentialId id: Int64, error: String) throws(HubError) {
-        try store.sqliteWrite { db in
+        try await store.write { db in
             guard let before = try StoredCredential.fetchOne(db, key: id), before.enabled else { return }
             let provider = try Provider.fetchOne(db, key: before.providerId)?.name ?? "?"
             var after = before

@@ -45,7 +45,7 @@ public enum CreditBuckets {
         public var expiresAt: Date?
     }
 
-    static func apply(_ db: Database, userId: Int64, kind: LedgerKind, amount: Amount, balance: Amount,
+    static func apply(_ db: StoreDB, userId: Int64, kind: LedgerKind, amount: Amount, balance: Amount,
                       change: Change?, at time: Date) throws {
         switch change {
         case .expiring(let until, let source)?:
@@ -66,7 +66,7 @@ public enum CreditBuckets {
     }
 
     /// Takes `amount` out of the buckets as far as the rule says; the rest is purchased credit.
-    private static func debit(_ db: Database, userId: Int64, amount: Amount, kind: LedgerKind, balance: Amount) throws {
+    private static func debit(_ db: StoreDB, userId: Int64, amount: Amount, kind: LedgerKind, balance: Amount) throws {
         let live = try db.cachedStatement(sql: """
             SELECT id, remaining FROM credit_buckets WHERE user_id = ? AND remaining > 0 ORDER BY expires_at, id
             """)
@@ -87,7 +87,7 @@ public enum CreditBuckets {
     }
 
     /// The parts of a user's balance: live plan buckets, then purchased credit.
-    public static func parts(userId: Int64, balance: Amount, _ db: Database) throws -> [Part] {
+    package static func parts(userId: Int64, balance: Amount, _ db: StoreDB) throws -> [Part] {
         let buckets = try CreditBucket.filter(Column("user_id") == userId && Column("remaining") > 0)
             .order(Column("expires_at"), Column("id")).fetchAll(db)
         let inBuckets = buckets.reduce(Int64(0)) { $0 + $1.remaining.nanos }

@@ -42,7 +42,7 @@ public struct HubCatalog: Sendable {
 
     /// Reads the whole catalog in one read transaction.
     public static func load(_ store: HubStore, sealer: SecretSealer) throws(HubError) -> HubCatalog {
-        let raw = try store.sqliteRead { db in
+        let raw = try await store.read { db in
             guard let settings = try HubSettings.fetchOne(db) else {
                 throw HubError(.storage, "the settings row is missing")
             }
@@ -72,7 +72,7 @@ public struct ChangeMarker: Sendable, Equatable {
     public var userCount: Int64
     public var keyMaxId: Int64
 
-    public static func read(_ db: Database) throws -> ChangeMarker {
+    package static func read(_ db: StoreDB) throws -> ChangeMarker {
         let row = try Row.fetchOne(db, sql: """
             SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_log) AS a,
                    (SELECT COUNT(*) FROM users) AS u,
@@ -82,7 +82,7 @@ public struct ChangeMarker: Sendable, Equatable {
     }
 
     public static func read(_ store: HubStore) throws(HubError) -> ChangeMarker {
-        try store.sqliteRead { db in try read(db) }
+        try await store.read { db in try read(db) }
     }
 }
 
@@ -102,7 +102,7 @@ public enum BalanceFeed {
 
     /// Every user's current balance with the last ledger id that touched it.
     public static func all(_ store: HubStore) throws(HubError) -> (updates: [Update], lastLedgerId: Int64) {
-        try store.sqliteRead { db in
+        try await store.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT id, balance FROM users")
             return (rows.map { Update(userId: $0["id"], balance: Amount(nanos: $0["balance"]), ledgerId: last) }, last)
@@ -111,7 +111,7 @@ public enum BalanceFeed {
 
     /// Ledger entries after `ledgerId`, in order, as balance updates.
     public static func since(_ ledgerId: Int64, _ store: HubStore, limit: Int = 10_000) throws(HubError) -> [Update] {
-        try store.sqliteRead { db in
+        try await store.read { db in
             try Row.fetchAll(db, sql: "SELECT id, user_id, balance_after FROM ledger WHERE id > ? ORDER BY id LIMIT ?",
                              arguments: [ledgerId, limit])
                 .map { Update(userId: $0["user_id"], balance: Amount(nanos: $0["balance_after"]), ledgerId: $0["id"]) }

@@ -69,7 +69,7 @@ public struct OutboxEntry: HubRecord, Equatable, Identifiable {
 /// ``delivered(_:status:_:now:)``, ``failed(_:status:error:_:now:)``), retrying with backoff.
 public enum Outbox {
     /// Queues a notice for every enabled endpoint (none configured: nothing is queued).
-    static func enqueue(_ db: Database, _ kind: NoticeKind, _ data: [String: String], at time: Date = Date()) throws {
+    static func enqueue(_ db: StoreDB, _ kind: NoticeKind, _ data: [String: String], at time: Date = Date()) throws {
         let endpoints = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM notice_endpoints WHERE enabled"))
         guard !endpoints.isEmpty else { return }
         let notice = Notice(id: "ntc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
@@ -90,7 +90,7 @@ public enum Outbox {
     }
 
     /// Claims up to `limit` entries due at `now` for `lease` (another hub process skips them meanwhile).
-    public static func due(_ db: Database, now: Date = Date(), lease: TimeInterval = 60, limit: Int = 20) throws -> [Delivery] {
+    package static func due(_ db: StoreDB, now: Date = Date(), lease: TimeInterval = 60, limit: Int = 20) throws -> [Delivery] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT o.*, e.url AS endpoint_url, e.sealed_secret AS endpoint_secret FROM outbox o
             JOIN notice_endpoints e ON e.id = o.endpoint_id
@@ -104,14 +104,14 @@ public enum Outbox {
         }
     }
 
-    public static func delivered(_ id: Int64, status: Int, _ db: Database, now: Date = Date()) throws {
+    package static func delivered(_ id: Int64, status: Int, _ db: StoreDB, now: Date = Date()) throws {
         try db.execute(sql: """
             UPDATE outbox SET delivered_at = ?, last_status = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?
             """, arguments: [now, status, id])
     }
 
     /// A failed attempt: the next one after 1, 2, 4, … seconds, at most 5 minutes apart.
-    public static func failed(_ id: Int64, status: Int?, error: String, _ db: Database, now: Date = Date()) throws {
+    package static func failed(_ id: Int64, status: Int?, error: String, _ db: StoreDB, now: Date = Date()) throws {
         let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM outbox WHERE id = ?", arguments: [id]) ?? 0
         let delay = min(pow(2, Double(attempts)), 300)
         try db.execute(sql: """

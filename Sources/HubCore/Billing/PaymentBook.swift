@@ -24,7 +24,7 @@ public struct PaymentReceipt: Codable, Sendable, Equatable {
 /// one racing the original, finds the row and changes nothing.
 public enum PaymentBook {
     /// Receives a verified event.
-    public static func receive(_ event: PaymentEvent, _ db: Database, now: Date = Date()) throws -> PaymentReceipt {
+    package static func receive(_ event: PaymentEvent, _ db: StoreDB, now: Date = Date()) throws -> PaymentReceipt {
         if let earlier = try Payment
             .filter(Column("processor") == event.processor.rawValue && Column("event_id") == event.eventId)
             .fetchOne(db) {
@@ -76,7 +76,7 @@ public enum PaymentBook {
     }
 
     /// `payment_applied` or `payment_pending`, to the operator's endpoints.
-    static func notify(_ payment: Payment, _ db: Database, at time: Date) throws {
+    static func notify(_ payment: Payment, _ db: StoreDB, at time: Date) throws {
         var data = ["payment": "\(payment.id ?? 0)", "processor": payment.processor.rawValue, "event_id": payment.eventId,
                     "kind": payment.kind.rawValue, "credits": payment.credits.description]
         data["user"] = payment.userRef
@@ -89,7 +89,7 @@ public enum PaymentBook {
     /// Applies a pending purchase to `user` (support resolving it); pending refunds of the same
     /// payment follow in the same transaction.
     static func resolve(_ payment: inout Payment, user: User, package: CreditPackage, actor: String,
-                        _ db: Database, now: Date = Date()) throws {
+                        _ db: StoreDB, now: Date = Date()) throws {
         guard payment.kind == .purchase else {
             throw HubError(.failedPrecondition, "payment #\(payment.id ?? 0) is a refund: it is applied when its purchase is")
         }
@@ -103,7 +103,7 @@ public enum PaymentBook {
     }
 
     /// Applies a pending plan invoice to `user`: their subscription renews from now.
-    static func resolve(_ payment: inout Payment, user: User, plan: Plan, actor: String, _ db: Database, now: Date = Date()) throws {
+    static func resolve(_ payment: inout Payment, user: User, plan: Plan, actor: String, _ db: StoreDB, now: Date = Date()) throws {
         guard payment.status == .pending, payment.kind == .purchase else {
             throw HubError(.failedPrecondition, "payment #\(payment.id ?? 0) is not a pending purchase")
         }
@@ -114,7 +114,7 @@ public enum PaymentBook {
     }
 
     private static func applyRenewal(_ payment: inout Payment, user: User, plan: Plan, externalRef: String?,
-                                     period: (start: Date, end: Date)?, _ db: Database, now: Date) throws {
+                                     period: (start: Date, end: Date)?, _ db: StoreDB, now: Date) throws {
         let (subscription, entry) = try Subscriptions.renew(user: user, plan: plan, externalRef: externalRef, period: period, db, now: now)
         if entry != nil { try Subscriptions.notify(.renewed, subscription, db, at: now) }
         payment.status = .applied
@@ -127,7 +127,7 @@ public enum PaymentBook {
     }
 
     private static func applyPurchase(_ payment: inout Payment, user: User, package: CreditPackage, actor: String,
-                                      _ db: Database, now: Date) throws {
+                                      _ db: StoreDB, now: Date) throws {
         let entry = try Ledger.post(
             db, userId: user.id!, kind: .purchase, amount: package.totalCredits, actor: actor,
             reason: "package \(package.name) (\(payment.processor.rawValue) \(payment.eventId))",
@@ -149,7 +149,7 @@ public enum PaymentBook {
 
     /// Takes back the credits a refund paid for, never below zero: what the balance cannot cover
     /// is recorded as owed. Stays pending while its purchase is unknown or not applied.
-    private static func applyRefund(_ refund: inout Payment, _ db: Database, now: Date) throws {
+    private static func applyRefund(_ refund: inout Payment, _ db: StoreDB, now: Date) throws {
         guard let ref = refund.paymentRef, var purchase = try Payment.filter(
             Column("processor") == refund.processor.rawValue && Column("payment_ref") == ref
                 && Column("kind") == PaymentKind.purchase.rawValue).order(Column("id")).fetchOne(db),
@@ -192,7 +192,7 @@ public enum PaymentBook {
     }
 
     /// Money already known to be refunded from a payment: applied on its purchase, or waiting.
-    private static func knownRefunded(_ processor: PaymentProcessor, _ ref: String?, _ db: Database) throws -> Amount {
+    private static func knownRefunded(_ processor: PaymentProcessor, _ ref: String?, _ db: StoreDB) throws -> Amount {
         guard let ref else { return .zero }
         let purchase = try Amount.fetchOne(db, sql: """
             SELECT refunded FROM payments WHERE processor = ? AND payment_ref = ? AND kind = 'purchase' ORDER BY id LIMIT 1
@@ -212,7 +212,7 @@ public enum PaymentBook {
 
 extension CreditPackage {
     /// A package by id or name (case-insensitive), active or not; nil when there is none.
-    static func named(_ reference: String, _ db: Database) throws -> CreditPackage? {
+    static func named(_ reference: String, _ db: StoreDB) throws -> CreditPackage? {
         let reference = reference.trimmingSpaces
         if let id = Int64(reference) { return try CreditPackage.fetchOne(db, key: id) }
         return try CreditPackage.filter(Column("name") == reference).fetchOne(db)

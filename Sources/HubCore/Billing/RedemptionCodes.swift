@@ -78,7 +78,7 @@ public enum RedemptionCodes {
     }
 
     /// Redeems `code` for `userId`. Refusals change nothing and say why.
-    public static func redeem(_ code: String, userId: Int64, actor: String, _ db: Database, now: Date = Date()) throws -> Redemption {
+    package static func redeem(_ code: String, userId: Int64, actor: String, _ db: StoreDB, now: Date = Date()) throws -> Redemption {
         let trimmed = code.trimmingSpaces
         guard !trimmed.isEmpty, trimmed.count <= 64 else { throw HubError.invalid("give a redemption code") }
         guard var stored = try StoredRedemptionCode.filter(Column("hash") == hash(trimmed)).fetchOne(db),

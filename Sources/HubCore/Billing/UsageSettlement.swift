@@ -53,7 +53,7 @@ public enum UsageSettlement {
     public static func idempotencyKey(requestId: String) -> String { "usage:\(requestId)" }
 
     public static func commit(_ batch: [UsageRecord], to store: HubStore) throws(HubError) -> [SettlementResult] {
-        try store.sqliteWrite { db in try batch.map { try settle($0, db) } }
+        try await store.write { db in try batch.map { try settle($0, db) } }
     }
 
     /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
@@ -66,7 +66,7 @@ public enum UsageSettlement {
         }
     }
 
-    static func write(_ batch: UsageBatch, _ db: Database) throws -> [SettlementResult] {
+    static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> [SettlementResult] {
         if !batch.holds.isEmpty {
             // A user deleted meanwhile has nothing left to hold against: its row is skipped, not a failed batch.
             let statement = try db.cachedStatement(sql: """
@@ -84,7 +84,7 @@ public enum UsageSettlement {
         return results
     }
 
-    private static func settle(_ record: UsageRecord, _ db: Database) throws -> SettlementResult {
+    private static func settle(_ record: UsageRecord, _ db: StoreDB) throws -> SettlementResult {
         var event = record.event
         let key = idempotencyKey(requestId: event.requestId)
         if record.hold != nil {
@@ -132,7 +132,7 @@ extension UsageSettlement {
     /// rest of the settlement, and this runs for every request. A key or provider removed while
     /// the request was in flight is recorded as NULL (as `ON DELETE SET NULL` would have done),
     /// never as a foreign-key failure that would lose the event and its charge.
-    static func insert(_ event: UsageEvent, _ db: Database) throws {
+    static func insert(_ event: UsageEvent, _ db: StoreDB) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,

@@ -6,7 +6,7 @@ import GRDB
 public enum BudgetNotices {
     public static func softLimitReached(budgetId: Int64, subject: String, period: BudgetPeriod, periodStart: Date,
                                         amount: Amount, spent: Amount, store: HubStore) throws(HubError) {
-        try store.sqliteWrite { db in
+        try await store.write { db in
             try db.execute(sql: """
                 UPDATE budgets SET soft_notice_period = ?
                 WHERE id = ? AND (soft_notice_period IS NULL OR soft_notice_period < ?)

@@ -38,7 +38,7 @@ public struct GovernanceCatalog: Sendable {
         self.keyTeams = keyTeams; self.budgets = budgets; self.limits = limits; self.scopes = scopes; self.names = names
     }
 
-    public static func load(_ db: Database) throws -> GovernanceCatalog {
+    package static func load(_ db: StoreDB) throws -> GovernanceCatalog {
         var catalog = GovernanceCatalog()
         for row in try Row.fetchAll(db, sql: "SELECT id, team_id FROM api_keys WHERE team_id IS NOT NULL") {
             catalog.keyTeams[row["id"]] = row["team_id"]
@@ -72,7 +72,7 @@ extension GovernanceSpend {
     public static func current(_ budgets: [Budget], settings: HubSettings, now: Date, _ store: HubStore)
         throws(HubError) -> [Int64: (periodStart: Date, spent: Amount)] {
         let calendar = BudgetCalendar(settings: settings)
-        return try store.sqliteRead { db in
+        return try await store.read { db in
             var result: [Int64: (Date, Amount)] = [:]
             for budget in budgets {
                 let period = calendar.interval(budget.period, containing: now)

@@ -9,7 +9,7 @@ enum GovernanceTimeZone {
     static let utc = TimeZone(identifier: "UTC")!
 
     /// The zone and its IANA name (Foundation calls UTC "GMT": reports say "UTC", as the setting does).
-    static func current(_ db: Database) throws -> (zone: TimeZone, name: String) {
+    static func current(_ db: StoreDB) throws -> (zone: TimeZone, name: String) {
         guard try db.columns(in: "settings").contains(where: { $0.name == "governance_time_zone" }),
               let name = try String.fetchOne(db, sql: "SELECT governance_time_zone FROM settings WHERE id = 1"),
               !name.isEmpty

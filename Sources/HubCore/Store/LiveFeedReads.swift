@@ -29,7 +29,7 @@ package struct UsageGroupTotal: Sendable, Equatable {
 extension HubStore {
     /// The newest ids now.
     package func feedCursor() throws(HubError) -> FeedCursor {
-        try sqliteRead { db in
+        try await read { db in
             FeedCursor(usage: try Self.newestUsageId(db),
                        ledger: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0,
                        audit: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM audit_log") ?? 0)
@@ -38,23 +38,23 @@ extension HubStore {
 
     package func newestUsageId() throws(HubError) -> Int64 { try sqliteRead(Self.newestUsageId) }
 
-    private static func newestUsageId(_ db: Database) throws -> Int64 {
+    private static func newestUsageId(_ db: StoreDB) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM usage_events") ?? 0
     }
 
     /// Provider names by id.
     package func providerNames() throws(HubError) -> [Int64: String] {
-        try sqliteRead { db in try Dictionary(uniqueKeysWithValues: Provider.fetchAll(db).map { ($0.id!, $0.name) }) }
+        try await read { db in try Dictionary(uniqueKeysWithValues: Provider.fetchAll(db).map { ($0.id!, $0.name) }) }
     }
 
     /// The id of the first usage event at or after `time`, if any.
     package func firstUsageId(since time: Date) throws(HubError) -> Int64? {
-        try sqliteRead { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM usage_events WHERE created_at >= ?", arguments: [time]) }
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM usage_events WHERE created_at >= ?", arguments: [time]) }
     }
 
     /// Usage events and ledger entries after the given ids, oldest first, at most `limit` of each.
     package func usageAndLedger(after cursor: FeedCursor, limit: Int) throws(HubError) -> (usage: [UsageEvent], ledger: [LedgerEntry]) {
-        try sqliteRead { db in
+        try await read { db in
             (usage: try UsageEvent.filter(Column("id") > cursor.usage).order(Column("id")).limit(limit).fetchAll(db),
              ledger: try LedgerEntry.filter(Column("id") > cursor.ledger).order(Column("id")).limit(limit).fetchAll(db))
         }
@@ -62,12 +62,12 @@ extension HubStore {
 
     /// Audit entries after `id`, oldest first, at most `limit`.
     package func auditEntries(after id: Int64, limit: Int) throws(HubError) -> [AuditEntry] {
-        try sqliteRead { db in try AuditEntry.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db) }
+        try await read { db in try AuditEntry.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db) }
     }
 
     /// The newest `limit` usage events with ids in `after+1...through`, newest first.
     package func newestUsageEvents(after: Int64, through: Int64, limit: Int) throws(HubError) -> [UsageEvent] {
-        try sqliteRead { db in
+        try await read { db in
             try UsageEvent.filter(Column("id") > after && Column("id") <= through)
                 .order(Column("id").desc).limit(limit).fetchAll(db)
         }
@@ -78,7 +78,7 @@ extension HubStore {
     package func usageTotals(after: Int64, through: Int64, samples: Int) throws(HubError)
         -> (groups: [UsageGroupTotal], latencies: [Double]) {
         guard through > after else { return ([], []) }
-        return try sqliteRead { db in
+        return try await read { db in
             var groups: [UsageGroupTotal] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT CAST(strftime('%s', created_at) AS INTEGER), provider_id, model, user_id,

@@ -67,6 +67,11 @@ extension HubRecord {
         return db.changesCount > 0
     }
 
+    /// The first row of the table by primary key (the one row of a one-row table such as `settings`).
+    package static func fetchOne(_ db: StoreDB) throws -> Self? {
+        try fetchOne(db, sql: "SELECT * FROM \(databaseTableName) ORDER BY \(storeKeyColumn) LIMIT 1")
+    }
+
     /// Every row of the table, by primary key.
     package static func fetchAll(_ db: StoreDB) throws -> [Self] {
         try fetchAll(db, sql: "SELECT * FROM \(databaseTableName) ORDER BY \(storeKeyColumn)")

@@ -17,7 +17,7 @@ public enum UsageRetention {
 
     public static let maximumDays = 36_500
 
-    static func setting(_ db: Database) throws -> Setting {
+    static func setting(_ db: StoreDB) throws -> Setting {
         guard let row = try Row.fetchOne(db, sql: "SELECT days, pruned_total, last_run_at FROM retention WHERE id = 1") else {
             return Setting(days: nil, prunedTotal: 0, lastRunAt: nil)
         }
@@ -59,7 +59,7 @@ public enum UsageRetention {
     }
 
     /// True when the database hands freed pages back a few at a time (`PRAGMA auto_vacuum = INCREMENTAL`).
-    public static func isIncremental(_ db: Database) throws -> Bool {
+    package static func isIncremental(_ db: StoreDB) throws -> Bool {
         try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2
     }
 
