@@ -229,6 +229,8 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     public var failedCredentialId: Int64? = nil
     /// The team the calling key spent for, as it was at the time of the call.
     public var teamId: Int64? = nil
+    /// The node that served the call (its run id, see ``NodeRecord``).
+    public var nodeId: String? = nil
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,
