@@ -46,6 +46,13 @@ public enum NodeRegistry {
         }
     }
 
+    /// Records where the node serves once its listener is bound (the port may have been 0: any free one).
+    package static func listening(_ nodeId: String, httpAddress: String, store: HubStore) async throws(HubError) {
+        try await store.write { db in
+            try db.execute(sql: "UPDATE nodes SET http_address = ? WHERE id = ?", arguments: [httpAddress, nodeId])
+        }
+    }
+
     /// Marks a node stopped on a clean shutdown (after its last usage batch committed).
     package static func stopped(_ nodeId: String, requests: Int64, store: HubStore, now: Date = Date()) async throws(HubError) {
         try await store.write { db in
