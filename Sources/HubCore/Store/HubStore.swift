@@ -195,6 +195,10 @@ public final class HubStore: Sendable {
         if let check { try sealer.verify(keyCheck: check) }
     }
 
+    /// Yields soon after a change committed elsewhere (see ``StoreBackend/changeNotifications()``):
+    /// nil on SQLite, whose pollers only poll.
+    public func changeNotifications() -> AsyncStream<Void>? { backend.changeNotifications() }
+
     /// Runs `body` in a write transaction, serialised with every other writer of the database.
     /// Errors leave the database unchanged and come out as ``HubError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
