@@ -5,7 +5,10 @@ import GRDB
 // Money is `Amount` (INTEGER nano-units); times are `Date`.
 
 /// Shared GRDB conventions: snake_case columns, Swift camelCase properties.
-public protocol HubRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {}
+public protocol HubRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    /// The primary key column that ``StoreDB``'s record operations use on PostgreSQL (`id` unless the table says otherwise).
+    static var storeKeyColumn: String { get }
+}
 
 extension HubRecord {
     public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }

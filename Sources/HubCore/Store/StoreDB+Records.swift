@@ -7,8 +7,7 @@ import GRDB
 /// columns (`databaseDictionary`): an insert leaves out a nil `id` (the server numbers it) and reads
 /// the row back (`RETURNING *`), so the record gets its id and the defaults the table filled in.
 extension HubRecord {
-    /// The primary key column (`id` unless the table says otherwise).
-    package static var storeKeyColumn: String { "id" }
+    public static var storeKeyColumn: String { "id" }
 
     /// Inserts the record; a nil `id` is set to the id the database gave it.
     package mutating func insert(_ db: StoreDB) throws {
