@@ -52,7 +52,7 @@ public struct AdminContext: Sendable {
     // TRANSITION: GRDB transactions for the operations not yet on the seam (SQLite only).
     func sqliteWrite<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteWrite(body) }
     func sqliteRead<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteRead(body) }
-    func audit(_ db: StoreDB, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
+    func audit(_ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
         try audit(StoreDB(sqlite: db), action, target: target, before: before, after: after)
     }
 
@@ -99,26 +99,30 @@ enum Lookup {
         try byIdOrName(db, reference, "provider")
     }
 
-    static func byIdOrName<R: FetchableRecord & TableRecord>(
+    /// Names are matched as the NOCASE `name` columns of users, providers and teams compare them.
+    static func byIdOrName<R: HubRecord>(
         _ db: StoreDB, _ reference: String, _ what: String
     ) throws -> R {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) {
             try R.fetchOne(db, key: id)
         } else {
-            try R.filter(Column("name") == reference).fetchOne(db)
+            try R.fetchOne(db, sql: "SELECT * FROM \(R.databaseTableName) WHERE lower(name) = lower(?) LIMIT 1",
+                           arguments: [reference])
         }
         guard let found else { throw HubError.notFound("unknown \(what) '\(reference)'") }
         return found
     }
 
+    /// A credential of a provider, named by id or by name (as stored: credential names are case-sensitive).
     static func credential(_ db: StoreDB, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
         let owner = try self.provider(db, provider)
-        let scope = StoredCredential.filter(Column("provider_id") == owner.id)
         let found = if let id = Int64(reference) {
-            try scope.filter(key: id).fetchOne(db)
+            try StoredCredential.fetchOne(
+                db, sql: "SELECT * FROM credentials WHERE provider_id = ? AND id = ? LIMIT 1", arguments: [owner.id, id])
         } else {
-            try scope.filter(Column("name") == reference).fetchOne(db)
+            try StoredCredential.fetchOne(
+                db, sql: "SELECT * FROM credentials WHERE provider_id = ? AND name = ? LIMIT 1", arguments: [owner.id, reference])
         }
         guard let found else {
             throw HubError.notFound("provider '\(owner.name)' has no credential '\(reference)'")

@@ -92,13 +92,18 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> Done {
             try await context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
-                var request = Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
-                if let period { request = request.filter(Column("period") == period.rawValue) }
-                let removed = try request.fetchAll(db)
+                var condition = "subject_kind = ? AND subject_id = ?"
+                var arguments: StoreArguments = [subject.kind.rawValue, subject.id]
+                if let period {
+                    condition += " AND period = ?"
+                    arguments += [period.rawValue]
+                }
+                let removed = try Budget.fetchAll(db, sql: "SELECT * FROM budgets WHERE \(condition) ORDER BY period",
+                                                  arguments: arguments)
                 guard !removed.isEmpty else {
                     throw HubError.notFound("\(subject.kind.rawValue) \(subject.name) has no \(period.map { "\($0.rawValue) " } ?? "")budget")
                 }
-                try request.deleteAll(db)
+                try db.execute(sql: "DELETE FROM budgets WHERE \(condition)", arguments: arguments)
                 for budget in removed {
                     try context.audit(db, Self.name, target: BudgetDraft.target(subject, budget.period), before: budget,
                                       after: Budget?.none)
@@ -118,8 +123,8 @@ enum BudgetDraft {
     }
 
     static func find(_ db: StoreDB, _ subject: Subject, _ period: BudgetPeriod) throws -> Budget? {
-        try Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id
-                          && Column("period") == period.rawValue).fetchOne(db)
+        try Budget.fetchOne(db, sql: "SELECT * FROM budgets WHERE subject_kind = ? AND subject_id = ? AND period = ? LIMIT 1",
+                            arguments: [subject.kind.rawValue, subject.id, period.rawValue])
     }
 
     /// The budget `existing` (or a new one) with `amount` and `soft`.

@@ -55,7 +55,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> [APIKeyInfo] {
             try await context.read { db in
                 var sql = "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id"
-                var arguments: StatementArguments = []
+                var arguments: StoreArguments = []
                 if let user {
                     sql += " WHERE k.user_id = ?"
                     arguments = [try Lookup.user(db, user).id]
@@ -77,7 +77,8 @@ extension Admin {
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before
                 after.revokedAt = Date()
-                try after.update(db, columns: ["revoked_at"])
+                try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [after.revokedAt, after.id])
+                guard db.changesCount > 0 else { throw HubError.notFound("api_keys row not found") }
                 try context.audit(db, Self.name, target: "key:\(before.prefix)", before: before, after: after)
                 return after
             }

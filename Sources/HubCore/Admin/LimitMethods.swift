@@ -118,7 +118,8 @@ enum LimitDraft {
     }
 
     static func find(_ db: StoreDB, _ subject: Subject) throws -> StoredRateLimit? {
-        try StoredRateLimit.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id).fetchOne(db)
+        try StoredRateLimit.fetchOne(db, sql: "SELECT * FROM rate_limits WHERE subject_kind = ? AND subject_id = ? LIMIT 1",
+                                     arguments: [subject.kind.rawValue, subject.id])
     }
 
     static func merged(_ before: StoredRateLimit?, _ subject: Subject, _ values: LimitValues) -> StoredRateLimit {

@@ -29,7 +29,7 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> HubSettings {
-            try context.sqliteRead(Settings.current)
+            try await context.read { db in try Settings.current(db) }
         }
     }
 
@@ -152,11 +152,12 @@ enum Settings {
 
     static func preview(_ db: StoreDB, to target: DeploymentMode) throws -> ModeSwitchPreview {
         let settings = try current(db)
-        let active = User.filter(Column("status") == UserStatus.active.rawValue)
-        let activeUsers = try active.fetchCount(db)
-        let withoutBalance = try active.filter(Column("balance") <= 0).fetchCount(db)
+        let active = UserStatus.active.rawValue
+        let activeUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE status = ?", arguments: [active]) ?? 0
+        let withoutBalance = try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM users WHERE status = ? AND balance <= 0", arguments: [active]) ?? 0
         let outstanding = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(balance), 0) FROM users") ?? .zero
-        let priced = try ModelRate.filter(Column("valid_to") == nil).fetchCount(db)
+        let priced = try Int.fetchOne(db, sql: "SELECT count(*) FROM model_rates WHERE valid_to IS NULL") ?? 0
         let unpriced = try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
 
         var notes: [HubText] = []

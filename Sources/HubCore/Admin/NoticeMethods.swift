@@ -32,7 +32,9 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> [NoticeEndpointInfo] {
-            try await context.read { db in try StoredNoticeEndpoint.order(Column("id")).fetchAll(db).map(NoticeEndpointInfo.init) }
+            try await context.read { db in
+                try StoredNoticeEndpoint.fetchAll(db, sql: "SELECT * FROM notice_endpoints ORDER BY id").map(NoticeEndpointInfo.init)
+            }
         }
     }
 
@@ -65,9 +67,9 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> [OutboxEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
             return try await context.read { db in
-                var request = OutboxEntry.order(Column("id").desc)
-                if pending == true { request = request.filter(Column("delivered_at") == nil) }
-                return try request.limit(limit).fetchAll(db)
+                let condition = pending == true ? " WHERE delivered_at IS NULL" : ""
+                return try OutboxEntry.fetchAll(db, sql: "SELECT * FROM outbox\(condition) ORDER BY id DESC LIMIT ?",
+                                                arguments: [limit])
             }
         }
     }

@@ -18,12 +18,13 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> CreditPackage {
             let name = try Validate.name(self.name, of: "package")
             let now = Date()
-            var package = CreditPackage(
+            let draft = CreditPackage(
                 id: nil, name: name, price: try Validate.nonNegative(price, "the price"), currency: try Currency.code(currency),
                 credits: try Validate.positive(credits, "credits"), bonus: try Validate.nonNegative(bonus ?? .zero, "the bonus"),
                 active: true, createdAt: now, updatedAt: now)
-            _ = try package.credits.adding(package.bonus)
+            _ = try draft.credits.adding(draft.bonus)
             return try await context.write { db in
+                var package = draft
                 if try CreditPackage.named(name, db) != nil {
                     throw HubError(.alreadyExists, "a package named '\(name)' already exists")
                 }
@@ -42,7 +43,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [CreditPackage] {
             try await context.read { db in
-                try CreditPackage.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db)
+                try CreditPackage.fetchAll(db, sql: "SELECT * FROM credit_packages ORDER BY active DESC, lower(name)")
             }
         }
     }

@@ -17,10 +17,19 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> [Payment] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
             return try await context.read { db in
-                var request = Payment.order(Column("id").desc)
-                if pending == true { request = request.filter(Column("status") == PaymentStatus.pending.rawValue) }
-                if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
-                return try request.limit(limit).fetchAll(db)
+                var conditions: [String] = []
+                var arguments: StoreArguments = []
+                if pending == true {
+                    conditions.append("status = ?")
+                    arguments += [PaymentStatus.pending.rawValue]
+                }
+                if let user {
+                    conditions.append("user_id = ?")
+                    arguments += [(try Lookup.user(db, user)).id]
+                }
+                let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+                arguments += [limit]
+                return try Payment.fetchAll(db, sql: "SELECT * FROM payments\(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
             }
         }
     }
@@ -95,7 +104,8 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [WebhookSecretInfo] {
             try await context.read { db in
-                try StoredWebhookSecret.order(Column("processor"), Column("id")).fetchAll(db).map(WebhookSecretInfo.init)
+                try StoredWebhookSecret.fetchAll(db, sql: "SELECT * FROM webhook_secrets ORDER BY processor, id")
+                    .map(WebhookSecretInfo.init)
             }
         }
     }
