@@ -61,8 +61,8 @@ extension Admin {
                 let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
                 users = try await context.read { db in
                     guard let settings = try HubSettings.fetchOne(db), settings.hasLowBalanceThreshold else { return [] }
-                    return try User.filter(Column("balance") < settings.lowBalanceThreshold.nanos)
-                        .order(Column("name").collating(.nocase)).limit(limit).fetchAll(db)
+                    return try User.fetchAll(db, sql: "SELECT * FROM users WHERE balance < ? ORDER BY lower(name) LIMIT ?",
+                                             arguments: [settings.lowBalanceThreshold.nanos, limit])
                 }
             } else {
                 users = try await UsersList(filter: filter, limit: limit).run(context)
