@@ -145,11 +145,11 @@ extension Admin {
                 var conditions: [String] = []
                 var arguments: StoreArguments = []
                 if let action {
-                    conditions.append("action LIKE ? ESCAPE '\\'")
+                    conditions.append("lower(action) LIKE lower(?) ESCAPE '\\'")
                     arguments += [Pattern.startingWith(action)]
                 }
                 if let target {
-                    conditions.append("target LIKE ? ESCAPE '\\'")
+                    conditions.append("lower(target) LIKE lower(?) ESCAPE '\\'")
                     arguments += [Pattern.containing(target)]
                 }
                 arguments += [limit]

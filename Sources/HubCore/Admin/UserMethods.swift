@@ -68,7 +68,7 @@ extension Admin {
                 var arguments: StoreArguments = []
                 if let filter, !filter.isEmpty {
                     let pattern = Pattern.containing(filter)
-                    conditions.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
+                    conditions.append("(lower(name) LIKE lower(?) ESCAPE '\\' OR lower(email) LIKE lower(?) ESCAPE '\\')")
                     arguments += [pattern, pattern]
                 }
                 if let status {
