@@ -20,7 +20,7 @@ final class DemoHub: Sendable {
 
     deinit { try? FileManager.default.removeItem(at: directory.url) }
 
-    private func run<M: AdminMethod>(_ method: M) throws -> M.Result { try service.perform(method, actor: "test") }
+    private func run<M: AdminMethod>(_ method: M) throws -> M.Result { try await service.perform(method, actor: "test") }
 
     private func populate(users: Int, events: Int, generator: SplitMix64) throws {
         var random = generator
