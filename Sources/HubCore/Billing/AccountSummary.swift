@@ -40,7 +40,8 @@ public struct AccountSummary: Codable, Sendable, Equatable {
         let settings = try Settings.current(db)
         let owed = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(owed), 0) FROM payments WHERE user_id = ? AND kind = 'refund'",
                                        arguments: [userId]) ?? .zero
-        let entries = try LedgerEntry.filter(Column("user_id") == userId).order(Column("id").desc).limit(limit).fetchAll(db)
+        let entries = try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                                              arguments: [userId, limit])
         let plan = try SubscriptionInfo.fetchOne(db, sql: SubscriptionInfo.query + " WHERE s.user_id = ? ORDER BY s.id DESC LIMIT 1",
                                                  arguments: [userId])
         return AccountSummary(

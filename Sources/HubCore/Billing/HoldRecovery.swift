@@ -13,7 +13,7 @@ public enum HoldRecovery {
 
     /// Settles every open hold; returns how many there were.
     @discardableResult
-    public static func settleOpenHolds(_ store: HubStore) throws(HubError) -> [SettlementResult] {
+    public static func settleOpenHolds(_ store: HubStore) async throws(HubError) -> [SettlementResult] {
         try await store.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT request_id, user_id, api_key_id, model, amount, created_at,

@@ -70,7 +70,7 @@ public struct OutboxEntry: HubRecord, Equatable, Identifiable {
 public enum Outbox {
     /// Queues a notice for every enabled endpoint (none configured: nothing is queued).
     static func enqueue(_ db: StoreDB, _ kind: NoticeKind, _ data: [String: String], at time: Date = Date()) throws {
-        let endpoints = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM notice_endpoints WHERE enabled"))
+        let endpoints = try Int64.fetchAll(db, sql: "SELECT id FROM notice_endpoints WHERE enabled")
         guard !endpoints.isEmpty else { return }
         let notice = Notice(id: "ntc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
                             type: kind, createdAt: time, data: data)
@@ -99,7 +99,7 @@ public enum Outbox {
         return try rows.map { row in
             var entry = try OutboxEntry(row: row)
             entry.nextAttemptAt = now.addingTimeInterval(lease)
-            try entry.update(db, columns: ["next_attempt_at"])
+            try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [entry.nextAttemptAt, entry.id])
             return Delivery(entry: entry, url: row["endpoint_url"], sealedSecret: row["endpoint_secret"])
         }
     }

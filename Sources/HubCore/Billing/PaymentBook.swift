@@ -25,9 +25,8 @@ public struct PaymentReceipt: Codable, Sendable, Equatable {
 public enum PaymentBook {
     /// Receives a verified event.
     package static func receive(_ event: PaymentEvent, _ db: StoreDB, now: Date = Date()) throws -> PaymentReceipt {
-        if let earlier = try Payment
-            .filter(Column("processor") == event.processor.rawValue && Column("event_id") == event.eventId)
-            .fetchOne(db) {
+        if let earlier = try Payment.fetchOne(db, sql: "SELECT * FROM payments WHERE processor = ? AND event_id = ? LIMIT 1",
+                                              arguments: [event.processor.rawValue, event.eventId]) {
             return PaymentReceipt(outcome: .duplicate, payment: earlier, note: "event \(event.eventId) was received before")
         }
         let kind: PaymentKind
@@ -141,18 +140,18 @@ public enum PaymentBook {
         try payment.update(db)
         // Refunds that arrived first (processors do not promise order) now have their purchase.
         guard let ref = payment.paymentRef else { return }
-        let waiting = try Payment.filter(Column("processor") == payment.processor.rawValue && Column("payment_ref") == ref
-            && Column("kind") == PaymentKind.refund.rawValue && Column("status") == PaymentStatus.pending.rawValue)
-            .order(Column("id")).fetchAll(db)
+        let waiting = try Payment.fetchAll(db, sql: """
+            SELECT * FROM payments WHERE processor = ? AND payment_ref = ? AND kind = ? AND status = ? ORDER BY id
+            """, arguments: [payment.processor.rawValue, ref, PaymentKind.refund.rawValue, PaymentStatus.pending.rawValue])
         for var refund in waiting { try applyRefund(&refund, db, now: now) }
     }
 
     /// Takes back the credits a refund paid for, never below zero: what the balance cannot cover
     /// is recorded as owed. Stays pending while its purchase is unknown or not applied.
     private static func applyRefund(_ refund: inout Payment, _ db: StoreDB, now: Date) throws {
-        guard let ref = refund.paymentRef, var purchase = try Payment.filter(
-            Column("processor") == refund.processor.rawValue && Column("payment_ref") == ref
-                && Column("kind") == PaymentKind.purchase.rawValue).order(Column("id")).fetchOne(db),
+        guard let ref = refund.paymentRef, var purchase = try Payment.fetchOne(db, sql: """
+            SELECT * FROM payments WHERE processor = ? AND payment_ref = ? AND kind = ? ORDER BY id LIMIT 1
+            """, arguments: [refund.processor.rawValue, ref, PaymentKind.purchase.rawValue]),
               purchase.status == .applied, let userId = purchase.userId else {
             refund.note = "no applied purchase with payment reference '\(refund.paymentRef ?? "")' yet: applied when it is"
             try refund.update(db)
@@ -188,7 +187,7 @@ public enum PaymentBook {
         refund.status = .applied
         refund.note = refund.owed.isPositive ? "\(refund.owed) credits could not be taken back: the balance was spent" : nil
         try refund.update(db)
-        try purchase.update(db, columns: ["refunded"])
+        try db.execute(sql: "UPDATE payments SET refunded = ? WHERE id = ?", arguments: [purchase.refunded, purchase.id])
     }
 
     /// Money already known to be refunded from a payment: applied on its purchase, or waiting.
@@ -215,6 +214,6 @@ extension CreditPackage {
     static func named(_ reference: String, _ db: StoreDB) throws -> CreditPackage? {
         let reference = reference.trimmingSpaces
         if let id = Int64(reference) { return try CreditPackage.fetchOne(db, key: id) }
-        return try CreditPackage.filter(Column("name") == reference).fetchOne(db)
+        return try CreditPackage.fetchOne(db, sql: "SELECT * FROM credit_packages WHERE name = ? LIMIT 1", arguments: [reference])
     }
 }

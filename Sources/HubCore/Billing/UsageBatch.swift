@@ -77,11 +77,11 @@ public struct LastUse: Sendable, Equatable {
     static func write(_ use: LastUse, _ db: StoreDB) throws {
         if !use.keys.isEmpty {
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(placeholders(use.keys.count)))",
-                           arguments: StatementArguments([use.at.databaseValue] + use.keys.map(\.databaseValue)))
+                           arguments: StoreArguments([use.at] + use.keys.map { $0 as (any DatabaseValueConvertible)? }))
         }
         if !use.credentials.isEmpty {
             try db.execute(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(placeholders(use.credentials.count)))",
-                           arguments: StatementArguments([use.at.databaseValue] + use.credentials.map(\.databaseValue)))
+                           arguments: StoreArguments([use.at] + use.credentials.map { $0 as (any DatabaseValueConvertible)? }))
         }
         for (id, error) in use.credentialErrors {
             try db.execute(sql: "UPDATE credentials SET last_error = ? WHERE id = ?",

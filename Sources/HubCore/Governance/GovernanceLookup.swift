@@ -12,9 +12,10 @@ extension Lookup {
         let reference = reference.trimmingSpaces
         guard !reference.isEmpty else { throw HubError.invalid("name a key by its id or its visible prefix") }
         let matches = if let id = Int64(reference) {
-            try APIKey.filter(key: id).fetchAll(db)
+            try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id])
         } else {
-            try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
+            try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE prefix LIKE ? ESCAPE '\\'",
+                                arguments: [Pattern.startingWith(reference)])
         }
         guard let key = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
         guard matches.count == 1 else {
@@ -79,11 +80,14 @@ enum BudgetStatuses {
 
     static func all(_ db: StoreDB, subject: Subject?) throws -> [BudgetStatus] {
         let settings = try Settings.current(db)
-        var request = Budget.order(Column("subject_kind"), Column("subject_id"), Column("period"))
+        var sql = "SELECT * FROM budgets"
+        var arguments: StoreArguments = []
         if let subject {
-            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+            sql += " WHERE subject_kind = ? AND subject_id = ?"
+            arguments = [subject.kind.rawValue, subject.id]
         }
-        return try request.fetchAll(db).map { try status(db, $0, settings: settings) }
+        return try Budget.fetchAll(db, sql: sql + " ORDER BY subject_kind, subject_id, period", arguments: arguments)
+            .map { try status(db, $0, settings: settings) }
     }
 }
 
@@ -94,10 +98,13 @@ extension RateLimit {
     }
 
     static func all(_ db: StoreDB, subject: Subject?) throws -> [RateLimit] {
-        var request = StoredRateLimit.order(Column("subject_kind"), Column("subject_id"))
+        var sql = "SELECT * FROM rate_limits"
+        var arguments: StoreArguments = []
         if let subject {
-            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+            sql += " WHERE subject_kind = ? AND subject_id = ?"
+            arguments = [subject.kind.rawValue, subject.id]
         }
-        return try request.fetchAll(db).map { try RateLimit($0, db) }
+        return try StoredRateLimit.fetchAll(db, sql: sql + " ORDER BY subject_kind, subject_id", arguments: arguments)
+            .map { try RateLimit($0, db) }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// A read-only, streaming export of a hub's tables, for copying a hub into another database
-/// (`aigne-hub migrate --to postgres://…`). Nothing here writes; GRDB stays inside HubCore: the
+/// A read-only, streaming export of a SQLite hub's tables, for copying a hub into another database
+/// (`aigne-hub migrate --to postgres://…`). It reads SQLite's catalog and rowids: on a hub on
+/// PostgreSQL these throw `failedPrecondition` (the SQLite-only operations' error). Nothing here writes; GRDB stays inside HubCore: the
 /// copier sees table and column descriptions and typed values only.
 ///
 /// Values are typed by the column's declared type, as the migrations declare it: `DATETIME` comes
@@ -47,7 +48,7 @@ extension HubStore {
     /// The hub's tables (GRDB's bookkeeping left out), each after every table it references, so
     /// that copying them in this order never breaks a foreign key.
     package func exportedTables() throws(HubError) -> [ExportedTable] {
-        try await read { db in
+        try sqliteRead { db in
             let names = try String.fetchAll(db, sql: """
                 SELECT name FROM sqlite_master
                 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
@@ -75,12 +76,12 @@ extension HubStore {
 
     /// The number of rows of `table` (one of ``exportedTables()``).
     package func rowCount(of table: String) throws(HubError) -> Int64 {
-        try await read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0 }
+        try sqliteRead { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.quotedDatabaseIdentifier)") ?? 0 }
     }
 
     /// Every user's balance next to the sum of their ledger, by user id.
     package func ledgerBalances() throws(HubError) -> [LedgerBalance] {
-        try await read { db in
+        try sqliteRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT u.id, u.name, u.balance, COALESCE((SELECT SUM(l.amount) FROM ledger l WHERE l.user_id = u.id), 0) AS total
                 FROM users u ORDER BY u.id
