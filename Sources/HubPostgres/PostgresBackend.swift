@@ -1,0 +1,126 @@
+import HubCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// A hub's state in a PostgreSQL database shared by any number of nodes: the ``StoreBackend`` of a
+/// ``HubStore`` opened by ``PostgresHub``.
+///
+/// Each transaction checks a connection out of a `PostgresClient` pool, then runs on a thread of
+/// this backend's own `NIOThreadPool`, where blocking is allowed: the domain's bodies are synchronous
+/// (`(StoreDB) throws -> T`), so each statement is sent and waited for there (``PostgresSession``),
+/// never on an event loop or a Swift-concurrency thread. The pool has as many connections as the
+/// thread pool has threads, so a checked-out connection never waits long for a thread.
+///
+/// - ``write(_:)``: `BEGIN`, then `pg_advisory_xact_lock(`\(``PostgresBackend/writeLockKey``)`)`, the
+///   body, `COMMIT` (`ROLLBACK` when it throws). The lock serialises every hub write on every node,
+///   as SQLite's single writer does: the domain's read-modify-write of a balance relies on it. It is
+///   released by the server when the transaction ends, even when a node dies mid-transaction.
+/// - ``read(_:)``: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`: one consistent snapshot for
+///   the whole body, taking no lock.
+///
+/// Start with ``start(_:threads:)``; ``shutdown()`` ends the pool and the threads (after it, every
+/// transaction fails with `unavailable`).
+package final class PostgresBackend: StoreBackend {
+    /// The advisory lock every hub write takes: the bytes of "aignehub" as a big-endian BIGINT.
+    /// One fixed key for the whole database, so writers on all nodes queue behind each other.
+    package static let writeLockKey: Int64 = 0x6169_676E_6568_7562
+
+    package let location: PostgresLocation
+    package var kind: StoreKind { .postgres }
+    let client: PostgresClient
+    let threads: NIOThreadPool
+    /// The pool's `run()`, which must run for as long as the pool is used.
+    private let clientRun: Task<Void, Never>
+    private let stopped = Mutex(false)
+
+    private init(location: PostgresLocation, client: PostgresClient, threads: NIOThreadPool) {
+        self.location = location
+        self.client = client
+        self.threads = threads
+        clientRun = Task { await client.run() }
+    }
+
+    /// Connects once (a server that is down or a wrong password fail now, with the server's
+    /// reason), then starts the connection pool and `threads` threads for transactions.
+    package static func start(_ location: PostgresLocation, threads count: Int = 16) async throws(HubError) -> PostgresBackend {
+        try await location.probe()
+        let configuration = try location.clientConfiguration(maximumConnections: count)
+        let threads = NIOThreadPool(numberOfThreads: count)
+        threads.start()
+        return PostgresBackend(
+            location: location, client: PostgresClient(configuration: configuration, backgroundLogger: PostgresStore.quiet),
+            threads: threads)
+    }
+
+    /// Stops the pool (closing its connections) and the threads. Idempotent.
+    package func shutdown() async {
+        guard stopped.withLock({ let was = $0; $0 = true; return !was }) else { return }
+        clientRun.cancel()
+        await clientRun.value
+        try? await threads.shutdownGracefully()
+    }
+
+    package func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+        try await transaction(begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))"], body)
+    }
+
+    package func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+        try await transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], body)
+    }
+
+    /// Checks out a connection, then runs the transaction on a thread of the pool.
+    private func transaction<T: Sendable>(begin: [String], _ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+        guard !stopped.withLock({ $0 }) else {
+            throw HubError(.unavailable, "the PostgreSQL backend for \(location) was shut down")
+        }
+        let location = location, threads = threads
+        do {
+            return try await client.withConnection { connection in
+                try await threads.runIfActive {
+                    try Self.run(PostgresSession(connection: connection, location: location), begin: begin, body)
+                }
+            }
+        } catch let error as HubError {
+            throw error
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw HubError(.unavailable, "the PostgreSQL backend for \(location) was shut down")
+        } catch {
+            throw PostgresFailure.statementError(error, location)
+        }
+    }
+
+    /// The transaction itself, on a pool thread: BEGIN (and the write lock, sent back to back),
+    /// the body, COMMIT; ROLLBACK when anything throws. postgres-nio speaks only the extended
+    /// protocol, which takes one statement per message, so `BEGIN; SELECT pg_advisory_xact_lock(…)`
+    /// cannot be one message; queued together they cost one thread wake-up, not two.
+    static func run<T>(_ session: PostgresSession, begin: [String], _ body: (StoreDB) throws -> T) throws -> T {
+        let started = session.connection.queryAll(begin)
+        do {
+            try session.wait(started)
+            let value = try body(StoreDB(server: session))
+            let commit = try session.send(PostgresQuery(unsafeSQL: "COMMIT"))
+            // A transaction in which a statement failed ends in ROLLBACK even when asked to COMMIT
+            // (the body caught the error and went on): its writes are gone, so it did not succeed.
+            guard commit.metadata.command == "COMMIT" else {
+                throw HubError(.storage, """
+                    the transaction was rolled back: a statement in it failed, and on PostgreSQL a failed \
+                    statement aborts the whole transaction (a body must not catch a database error and go on)
+                    """)
+            }
+            return value
+        } catch {
+            _ = try? session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
+            throw error
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Sends each statement at once, without waiting for the previous answer.
+    fileprivate func queryAll(_ statements: [String]) -> [EventLoopFuture<PostgresQueryResult>] {
+        statements.map { query(PostgresQuery(unsafeSQL: $0), logger: PostgresStore.quiet) }
+    }
+}
