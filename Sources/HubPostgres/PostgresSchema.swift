@@ -59,6 +59,7 @@ enum PostgresSchema {
                           seeds: ["retention"], sql: hourlyRollupAndRetention),
         PostgresMigration(id: "billing: console request keys, starter credit expiry", creates: ["admin_request_keys"],
                           sql: billingConsole),
+        PostgresMigration(id: changeNotificationsID, creates: [], sql: changeNotifications),
     ]
 
     /// Triggers that derive rows from other rows (rollups): `migrate` copies the derived rows as they
