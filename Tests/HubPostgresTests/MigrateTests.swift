@@ -14,8 +14,8 @@ import Glibc
         try Dictionary(uniqueKeysWithValues: tables.map { ($0, Int64(try server.psql("SELECT count(*) FROM \"\($0)\"", database: database))!) })
     }
 
-    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() throws {
-        let hub = try DemoHub(users: 60, events: 20_000)
+    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() async throws {
+        let hub = try await DemoHub(users: 60, events: 20_000)
         let server = try PostgresServer.start()
         defer { server.stop() }
         try server.createDatabase("hub")
@@ -77,8 +77,8 @@ import Glibc
         #expect(again.status == 1 && again.stderr.contains("is not empty (rows in "), "\(again)")
     }
 
-    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() throws {
-        let hub = try DemoHub(users: 5, events: 300)
+    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() async throws {
+        let hub = try await DemoHub(users: 5, events: 300)
         let server = try PostgresServer.start()
         defer { server.stop() }
         let tables = try hub.rowCounts().keys
