@@ -14,11 +14,11 @@ import Testing
         let server: PostgresServer
         let location: PostgresLocation
 
-        init(name: String = "hub") async throws {
+        init(name: String = "hub", schema: Bool = true) async throws {
             server = try PostgresServer.start()
             try server.createDatabase(name)
             location = try PostgresLocation(parsing: server.url(database: name, withPassword: true), environment: [:])
-            _ = try await PostgresStore.open(location) { try await $0.prepareSchema() }
+            if schema { _ = try await PostgresStore.open(location) { try await $0.prepareSchema() } }
         }
 
         /// A node's store (its own backend, pool and threads), and how to stop it.
