@@ -80,11 +80,12 @@ extension PostgresHub {
     /// made in `directory` when there is none and `AIGNE_HUB_SECRET_KEY` is unset). On a database
     /// that has one, checks that this node's key is the cluster's: every node must share the key
     /// that sealed the providers' secrets, so a node with another key is refused here, before it
-    /// can serve. Nothing half-made is left: a key file made by a run that fails is removed.
+    /// can serve. Nothing half-made is left: a run that fails removes the key file and the directory it made.
     package static func initialize(
         _ location: PostgresLocation, directory: DataDirectory, mode: DeploymentMode,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws(HubError) -> PostgresInitOutcome {
+        let directoryExisted = FileManager.default.fileExists(atPath: directory.path)
         try directory.create()
         let keyFromEnvironment = environment[SecretSealer.environmentVariable].map { !$0.isEmpty } == true
         let createKey = !keyFromEnvironment && !FileManager.default.fileExists(atPath: directory.secretKeyURL.path)
@@ -124,6 +125,7 @@ extension PostgresHub {
             }
         } catch {
             if createKey { try? FileManager.default.removeItem(at: directory.secretKeyURL) }
+            if !directoryExisted { rmdir(directory.path) }   // only if empty: nothing of anyone else's goes
             throw error
         }
     }
