@@ -35,9 +35,12 @@ package final class PostgresBackend: StoreBackend {
     /// The pool's `run()`, which must run for as long as the pool is used.
     private let clientRun: Task<Void, Never>
     private let stopped = Mutex(false)
+    /// How long a transaction waits for a connection before it fails with `unavailable`.
+    let leaseTimeout: Duration
 
-    private init(location: PostgresLocation, client: PostgresClient, threads: NIOThreadPool) {
+    private init(location: PostgresLocation, client: PostgresClient, threads: NIOThreadPool, leaseTimeout: Duration) {
         self.location = location
+        self.leaseTimeout = leaseTimeout
         self.client = client
         self.threads = threads
         clientRun = Task { await client.run() }
@@ -45,14 +48,16 @@ package final class PostgresBackend: StoreBackend {
 
     /// Connects once (a server that is down or a wrong password fail now, with the server's
     /// reason), then starts the connection pool and `threads` threads for transactions.
-    package static func start(_ location: PostgresLocation, threads count: Int = 16) async throws(HubError) -> PostgresBackend {
+    package static func start(
+        _ location: PostgresLocation, threads count: Int = 16, leaseTimeout: Duration = .seconds(10)
+    ) async throws(HubError) -> PostgresBackend {
         try await location.probe()
         let configuration = try location.clientConfiguration(maximumConnections: count)
         let threads = NIOThreadPool(numberOfThreads: count)
         threads.start()
         return PostgresBackend(
             location: location, client: PostgresClient(configuration: configuration, backgroundLogger: PostgresStore.quiet),
-            threads: threads)
+            threads: threads, leaseTimeout: leaseTimeout)
     }
 
     /// Stops the pool (closing its connections) and the threads. Idempotent.
@@ -72,16 +77,42 @@ package final class PostgresBackend: StoreBackend {
     }
 
     /// Checks out a connection, then runs the transaction on a thread of the pool.
+    ///
+    /// Waiting for a connection has a deadline (``leaseTimeout``): with the server gone, the pool
+    /// would keep a caller waiting for a minute before it gives up. Exactly one of the lease and the
+    /// deadline wins (``LeaseRace``): a transaction that got its connection runs to its end and is
+    /// reported as it ended, never as timed out.
     private func transaction<T: Sendable>(begin: [String], _ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         guard !stopped.withLock({ $0 }) else {
             throw HubError(.unavailable, "the PostgreSQL backend for \(location) was shut down")
         }
-        let location = location, threads = threads
+        let location = location, threads = threads, client = client, leaseTimeout = leaseTimeout
+        let race = LeaseRace()
         do {
-            return try await client.withConnection { connection in
-                try await threads.runIfActive {
-                    try Self.run(PostgresSession(connection: connection, location: location), begin: begin, body)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        guard race.lease() else { throw CancellationError() }
+                        return try await threads.runIfActive {
+                            try Self.run(PostgresSession(connection: connection, location: location), begin: begin, body)
+                        }
+                    }
                 }
+                group.addTask {
+                    try? await Task.sleep(for: leaseTimeout)   // cut short when the transaction ends first
+                    guard race.expire() else { return nil }
+                    throw HubError(.unavailable, """
+                        no connection to PostgreSQL at \(location) within \(leaseTimeout) (the server is down or \
+                        unreachable, or every connection of this node is busy)
+                        """)
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw HubError(.internal, "a PostgreSQL transaction ended without a result")
             }
         } catch let error as HubError {
             throw error
@@ -116,6 +147,15 @@ package final class PostgresBackend: StoreBackend {
             throw error
         }
     }
+}
+
+/// Whether a transaction's connection came before its deadline: exactly one of ``lease()`` and
+/// ``expire()`` returns true, whichever is called first.
+private final class LeaseRace: Sendable {
+    private let state = Atomic<UInt8>(0)   // 0: waiting, 1: leased, 2: expired
+
+    func lease() -> Bool { state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged }
+    func expire() -> Bool { state.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing).exchanged }
 }
 
 extension PostgresConnection {

@@ -22,8 +22,8 @@ import Testing
         }
 
         /// A node's store (its own backend, pool and threads), and how to stop it.
-        func node(threads: Int = 16) async throws -> (HubStore, PostgresBackend) {
-            let backend = try await PostgresBackend.start(location, threads: threads)
+        func node(threads: Int = 16, leaseTimeout: Duration = .seconds(10)) async throws -> (HubStore, PostgresBackend) {
+            let backend = try await PostgresBackend.start(location, threads: threads, leaseTimeout: leaseTimeout)
             return (HubStore(directory: DataDirectory(path: "/nonexistent/node"), backend: backend), backend)
         }
     }
@@ -87,6 +87,10 @@ import Testing
             #expect(try String.fetchOne(db, sql: "SELECT name FROM users WHERE lower(name) = lower(?) LIMIT ?", arguments: ["王小明", 1]) == "王小明")
             #expect(try Date.fetchOne(db, sql: "SELECT created_at FROM users") == Self.when)
             #expect(try Bool.fetchOne(db, sql: "SELECT enabled FROM credentials") == false)
+            // Sessions run in UTC: a zoneless time bound as text is UTC, whatever the server's default.
+            #expect(try String.fetchOne(db, sql: "SELECT current_setting('TimeZone')") == "UTC")
+            // Where the server cannot infer a type, the SQL says it.
+            #expect(try Bool.fetchOne(db, sql: "SELECT CAST(? AS BIGINT) IS NULL", arguments: [nil as Int64?]) == true)
         }
 
         // update, deleteOne
@@ -165,6 +169,20 @@ import Testing
         await backend.shutdown()
         let stopped = await #expect(throws: HubError.self) { try await store.read { db in try Int.fetchOne(db, sql: "SELECT 1") } }
         #expect(stopped?.code == .unavailable && stopped?.message.contains(database.server.password) == false)
+    }
+
+    @Test func aServerThatGoesAwayIsUnavailableNamingTheLocation() async throws {
+        let database = try await Database()
+        let (store, backend) = try await database.node(threads: 2, leaseTimeout: .seconds(2))
+        defer { Task { await backend.shutdown() } }
+        #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1)
+        database.server.stop()
+        let started = ContinuousClock.now
+        let gone = await #expect(throws: HubError.self) { try await store.read { db in try Int.fetchOne(db, sql: "SELECT 1") } }
+        #expect(gone?.code == .unavailable, "\(String(describing: gone))")
+        #expect(gone?.message.contains("127.0.0.1:\(database.server.port)") == true && gone?.message.contains(database.server.password) == false)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        print("PostgresBackend: with the server gone, a read failed after \(ContinuousClock.now - started): \(gone?.message ?? "")")
     }
 
     @Test func twoNodesWriteOneCounterExactly() async throws {
