@@ -76,13 +76,14 @@ package final class PostgresBackend: StoreBackend {
         try await transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], body)
     }
 
-    /// Checks out a connection, then runs the transaction on a thread of the pool.
+    /// Checks out a connection, then runs the transaction on a thread of the pool (internal, not
+    /// private: a test runs transactions without the write lock to show what the lock prevents).
     ///
     /// Waiting for a connection has a deadline (``leaseTimeout``): with the server gone, the pool
     /// would keep a caller waiting for a minute before it gives up. Exactly one of the lease and the
     /// deadline wins (``LeaseRace``): a transaction that got its connection runs to its end and is
     /// reported as it ended, never as timed out.
-    private func transaction<T: Sendable>(begin: [String], _ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+    func transaction<T: Sendable>(begin: [String], _ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         guard !stopped.withLock({ $0 }) else {
             throw HubError(.unavailable, "the PostgreSQL backend for \(location) was shut down")
         }
