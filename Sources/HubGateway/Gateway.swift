@@ -111,29 +111,43 @@ public final class Gateway: Sendable {
     var stopDraining: Bool { graceOver.load(ordering: .relaxed) }
     func endDraining() { graceOver.store(true, ordering: .relaxed) }
 
-    /// Opens the hub in `directory` and loads its configuration and balances.
+    /// Opens the SQLite hub in `directory` and loads its configuration and balances.
     public convenience init(directory: DataDirectory, options: GatewayOptions, logger: Logger) async throws {
         try await self.init(directory: directory, options: options, logger: logger, transport: nil)
     }
 
+    convenience init(directory: DataDirectory, options: GatewayOptions, logger: Logger,
+                     transport: (any UpstreamTransport)?) async throws {
+        try await self.init(service: try await AdminService.open(directory), options: options, logger: logger, transport: transport)
+    }
+
+    /// Serves the hub `service` opens (SQLite, or a node of a PostgreSQL cluster).
+    public convenience init(service: AdminService, options: GatewayOptions, logger: Logger) async throws {
+        try await self.init(service: service, options: options, logger: logger, transport: nil)
+    }
+
     /// `transport`: where upstream calls go (nil: AsyncHTTPClient over the network).
-    init(directory: DataDirectory, options: GatewayOptions, logger: Logger, transport: (any UpstreamTransport)?) async throws {
-        let service = try AdminService.open(directory)
-        let recovered = try HoldRecovery.settleOpenHolds(service.store)
-        if !recovered.isEmpty {
-            logger.notice("settled \(recovered.count) holds a previous run left open (usage_source = recovered)")
-        }
+    init(service: AdminService, options: GatewayOptions, logger: Logger, transport: (any UpstreamTransport)?) async throws {
         store = service.store
         sealer = service.sealer
         self.options = options
         self.logger = logger
-        let initial = try ConfigWatcher.initialState(store: store, sealer: sealer)
-        config = ConfigHolder(initial.snapshot)
-        startLedgerId = initial.ledgerId
         let clock = GovernanceClock(offsetFile: options.clockOffsetFile)
         governance = GovernanceGate(clock: clock)
         let writer = UsageWriter(store: store, credits: credits, metrics: metrics, logger: logger, budgets: governance.budgets)
         self.writer = writer
+        // Registering settles the holds that dead nodes (a previous run killed mid-request) left open:
+        // before balances are loaded, before any request is served.
+        let recovery = try await NodeRegistry.register(NodeRecord(
+            id: writer.runId, host: ProcessInfo.processInfo.hostName, httpAddress: "\(options.host):\(options.port)",
+            version: HubVersion.current, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: Date(),
+            heartbeatAt: Date()), store: store)
+        if !recovery.settled.isEmpty {
+            logger.notice("settled \(recovery.settled.count) holds that stopped nodes left open (usage_source = recovered)")
+        }
+        let initial = try await ConfigWatcher.initialState(store: store, sealer: sealer)
+        config = ConfigHolder(initial.snapshot)
+        startLedgerId = initial.ledgerId
         refusals = RefusalSampler { status, error in
             let record = Meter(requestId: RequestID.make(), started: .now).record(status: status, error: error)
             Task { await writer.submit(record) }
@@ -151,13 +165,16 @@ public final class Gateway: Sendable {
             self.transport = HTTPClientTransport(client: client, deadline: options.upstreamDeadline)
         }
         await credits.apply(initial.balances)
-        try GovernanceSync.configure(governance.budgets, snapshot: initial.snapshot, store: store, now: clock.now(), all: true)
+        try await GovernanceSync.configure(governance.budgets, snapshot: initial.snapshot, store: store, now: clock.now(), all: true)
     }
 
     /// Requests being served now (streams still draining included): for stats and shutdown.
     public var inFlight: @Sendable () -> Int {
         { [self] in inFlightCount.load(ordering: .relaxed) }
     }
+
+    /// This node's id in the cluster (its `nodes` row, its holds' `run_id`, its calls' `node_id`).
+    public var nodeId: String { writer.runId }
 
     /// The admin operations of this hub's database, for the admin socket server.
     public var adminService: AdminService { AdminService(store: store, sealer: sealer) }

@@ -38,7 +38,11 @@ public enum GatewayServer {
                            onListening: @escaping @Sendable (ListeningAddresses) -> Void) async throws {
         let options = gateway.options
         let expecting = 1 + (options.metricsListen == nil ? 0 : 1) + (adminSocketPath == nil ? 0 : 1)
-        let readiness = ListenerReadiness(expecting: expecting, onReady: onListening)
+        let (nodeId, store) = (gateway.nodeId, gateway.store)
+        let readiness = ListenerReadiness(expecting: expecting) { addresses in
+            Task { try? await NodeRegistry.listening(nodeId, httpAddress: addresses.api, store: store) }
+            onListening(addresses)
+        }
         let apiListener = ListenerService(name: "API", address: ListenAddress(host: options.host, port: options.port).description,
                                   application: gateway.apiApplication(onServerRunning: { readiness.bound(api: $0) }))
         var listeners: [any Service] = [apiListener]
@@ -62,7 +66,11 @@ public enum GatewayServer {
         // drains and its writer settles, its admin socket still answers.
         let governance = GovernanceSync(gateway: gateway, interval: options.refreshInterval)
         let pruner = UsagePruner(store: gateway.store, options: options, logger: gateway.logger)
-        let services: [any Service] = extraServices + [gateway.writer, watcher, governance, drain, pruner] + gateway.billingServices + listeners
+        let heartbeat = NodeHeartbeat(nodeId: gateway.nodeId, store: gateway.store, writer: gateway.writer,
+                                      inFlight: gateway.inFlight, logger: gateway.logger)
+        // The heartbeat comes before the writer: it marks the node stopped after the last batch committed.
+        let services: [any Service] = extraServices + [heartbeat, gateway.writer, watcher, governance, drain, pruner]
+            + gateway.billingServices + listeners
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,

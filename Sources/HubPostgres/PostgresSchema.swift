@@ -59,6 +59,7 @@ enum PostgresSchema {
                           seeds: ["retention"], sql: hourlyRollupAndRetention),
         PostgresMigration(id: "billing: console request keys, starter credit expiry", creates: ["admin_request_keys"],
                           sql: billingConsole),
+        PostgresMigration(id: "cluster: nodes, the node of each call", creates: ["nodes"], sql: cluster),
         PostgresMigration(id: changeNotificationsID, creates: [], sql: changeNotifications),
     ]
 

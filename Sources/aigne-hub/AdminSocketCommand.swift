@@ -24,8 +24,8 @@ struct AdminSocketCommand: AsyncParsableCommand {
         let directory = DataDirectory.resolve(explicit: dataDir)
         var policy = AdminPeerPolicy()
         if let adminGroup { policy.adminGroup = try PeerGroups.gid(named: adminGroup) }
-        try ServePreflight.check(directory, adminGroup: adminGroup != nil)
-        let service = try AdminService.open(directory)
+        try await ServePreflight.check(directory, adminGroup: adminGroup != nil)
+        let service = try await AdminService.open(directory)
         let logger = Logger(label: "aigne-hub.admin-socket")
         let server = AdminSocketServer(service: service, configuration: .init(directory: directory, policy: policy), logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

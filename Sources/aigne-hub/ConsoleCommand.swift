@@ -32,7 +32,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let language = try Language.pick(lang)
-            let connection = try hub.connect(surface: "console")
+            let connection = try await hub.connect(surface: "console")
             let options = ConsoleOptions(theme: theme, language: language, readOnly: readOnly, logFile: timingLog)
             try await ConsoleApp.run(on: connection, options: options)
         } catch let error as ConsoleError {

@@ -34,14 +34,14 @@ struct HubOptions: ParsableArguments {
 
     /// The hub: `--socket`, else `--db`, else the data directory's socket when a hub answers on
     /// it, else its database. `surface` names the caller in the audit log for direct database use.
-    func connect(surface: String = "cli") throws(HubError) -> any HubConnection {
+    func connect(surface: String = "cli") async throws(HubError) -> any HubConnection {
         switch (socket, database) {
         case (let socket?, nil):
             return HubConnections.socket(socket, trust: try trust())
         case (nil, let database?):
-            return try HubConnections.database(try Self.dataDirectory(ofDatabase: database), surface: surface)
+            return try await HubConnections.database(try Self.dataDirectory(ofDatabase: database), surface: surface)
         case (nil, nil):
-            return try HubConnections.open(dataDirectory: directory, surface: surface, trust: try trust())
+            return try await HubConnections.open(dataDirectory: directory, surface: surface, trust: try trust())
         case (_?, _?):
             throw HubError.invalid("give --socket or --db, not both")
         }

@@ -14,7 +14,7 @@ struct ReferenceConnection: HubConnection {
     var endpoint: HubEndpoint { .database(service.store.directory.databaseURL.path) }
 
     func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
-        try service.perform(method, actor: "reference")
+        try await service.perform(method, actor: "reference")
     }
 
     func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {

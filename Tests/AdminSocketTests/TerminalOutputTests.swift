@@ -20,7 +20,7 @@ struct TerminalOutputTests {
     }
 
     static func seed(_ hub: TestHub) throws {
-        let provider = try hub.service.perform(
+        let provider = try await hub.service.perform(
             Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
         try hub.insertUsage(3, providerId: provider.id, model: evil)
         try hub.store.sqliteWrite { db in

@@ -35,7 +35,7 @@ import HubAdmin
         #expect(confirm.title == "Apply payment #1 to alice?")
         #expect(confirm.lines.contains("alice: +110 credits (package starter)"))
         #expect(confirm.lines.contains("balance 0 → 110"))
-        #expect(try hub.connection.service.perform(Admin.PaymentsList(pending: true), actor: "test").count == 1, "nothing sent yet")
+        #expect(try await hub.connection.service.perform(Admin.PaymentsList(pending: true), actor: "test").count == 1, "nothing sent yet")
 
         await driver.press(.character("y"))
         guard case .billing(.resolvePayment(1, "alice", "starter", let key))? = driver.performed.last else {
@@ -49,9 +49,9 @@ import HubAdmin
         #expect(row.contains("alice") && !row.contains("carol"), "the row names whom it was applied to: «\(row)»")
 
         let service = hub.connection.service
-        let ledger = try service.perform(Admin.UsersLedger(user: "alice"), actor: "test")
+        let ledger = try await service.perform(Admin.UsersLedger(user: "alice"), actor: "test")
         #expect(ledger.map(\.kind) == [.purchase] && ledger.first?.amount == Amount(units: 110))
-        let audit = try service.perform(Admin.AuditList(limit: 5), actor: "test").filter { $0.action == "payments.resolve" }
+        let audit = try await service.perform(Admin.AuditList(limit: 5), actor: "test").filter { $0.action == "payments.resolve" }
         #expect(audit.count == 1 && audit.first?.target == "payment:1")
         let claimed = try service.store.sqliteRead { db in try String.fetchAll(db, sql: "SELECT key FROM admin_request_keys") }
         #expect(claimed == [key])
@@ -67,7 +67,7 @@ import HubAdmin
         await driver.press(.enter, .enter, .character("y"))
         #expect(lossy.sentKeys.count == 2 && Set(lossy.sentKeys).count == 1, "sent \(lossy.sentKeys)")
         #expect(driver.state.status?.text == "✓ payment #1 applied to bob")
-        let ledger = try hub.connection.service.perform(Admin.UsersLedger(user: "bob"), actor: "test")
+        let ledger = try await hub.connection.service.perform(Admin.UsersLedger(user: "bob"), actor: "test")
         #expect(ledger.filter { $0.kind == .purchase }.count == 1)
     }
 
@@ -80,7 +80,7 @@ import HubAdmin
         #expect(form.error?.contains("carol") == true)
         await driver.press(.escape)
         #expect(driver.performed.isEmpty)
-        #expect(try hub.connection.service.perform(Admin.PaymentsList(pending: true), actor: "test").count == 1)
+        #expect(try await hub.connection.service.perform(Admin.PaymentsList(pending: true), actor: "test").count == 1)
     }
 
     @Test func disablingAPackageAndCancellingASubscriptionAreConfirmedAndAudited() async throws {
@@ -88,7 +88,7 @@ import HubAdmin
         defer { hub.remove() }
         try hub.sellStarter()
         let service = hub.connection.service
-        _ = try service.perform(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)), actor: "test")
+        _ = try await service.perform(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)), actor: "test")
         var driver = await Driver(hub: hub)
         await driver.press(.character("6"), .right)   // Packages
         await driver.press(.character("d"))
@@ -97,7 +97,7 @@ import HubAdmin
         await driver.press(.character("n"))
         #expect(driver.performed.isEmpty && driver.state.status?.text == "cancelled: nothing was changed")
         await driver.press(.character("d"), .character("y"))
-        #expect(try service.perform(Admin.PackagesList(), actor: "test").first?.active == false)
+        #expect(try await service.perform(Admin.PackagesList(), actor: "test").first?.active == false)
 
         await driver.press(.right, .right, .character("a"))   // Subscriptions: start one
         await driver.type("alice")
@@ -107,9 +107,9 @@ import HubAdmin
         await driver.press(.enter)
         #expect(driver.state.visibleSubscriptions.map(\.userName) == ["alice"])
         await driver.press(.character("x"), .character("y"))
-        #expect(try service.perform(Admin.SubscriptionsList(user: "alice"), actor: "test").first?.subscription.status == .cancelled)
+        #expect(try await service.perform(Admin.SubscriptionsList(user: "alice"), actor: "test").first?.subscription.status == .cancelled)
 
-        let actions = try service.perform(Admin.AuditList(limit: 20), actor: "test").map(\.action)
+        let actions = try await service.perform(Admin.AuditList(limit: 20), actor: "test").map(\.action)
         for action in ["packages.disable", "subscriptions.start", "subscriptions.cancel"] { #expect(actions.contains(action)) }
         let keys = try service.store.sqliteRead { db in try String.fetchAll(db, sql: "SELECT action FROM admin_request_keys ORDER BY action") }
         #expect(keys == ["packages.disable", "subscriptions.cancel", "subscriptions.start"], "every change carried its own key")
@@ -136,11 +136,11 @@ import HubAdmin
         guard case .message(_, let lines)? = driver.state.modal else { Issue.record("codes not shown"); return }
         let codes = lines.filter { $0.hasPrefix("AHR-") }
         #expect(codes.count == 3)
-        let batches = try hub.connection.service.perform(Admin.CodesList(), actor: "test")
+        let batches = try await hub.connection.service.perform(Admin.CodesList(), actor: "test")
         #expect(batches.map(\.batch.count) == [3] && batches.first?.batch.note == "launch")
         // The codes work: one is redeemed for alice (who had nothing).
-        _ = try hub.connection.service.perform(Admin.CodesRedeem(user: "alice", code: codes[0]), actor: "test")
-        #expect(try hub.connection.service.perform(Admin.UsersShow(user: "alice"), actor: "test").user.balance == Amount(units: 5))
+        _ = try await hub.connection.service.perform(Admin.CodesRedeem(user: "alice", code: codes[0]), actor: "test")
+        #expect(try await hub.connection.service.perform(Admin.UsersShow(user: "alice"), actor: "test").user.balance == Amount(units: 5))
         // A bad count is refused in the form.
         await driver.press(.escape, .character("a"), .ctrl("u"))
         await driver.type("1000")
@@ -174,7 +174,7 @@ import HubAdmin
         guard case .confirm(let confirm)? = driver.state.modal else { Issue.record("no confirmation"); return }
         #expect(confirm.lines == ["– → 30"])
         await driver.press(.character("y"))
-        #expect(try hub.connection.service.perform(Admin.SettingsGet(), actor: "test").starterCreditsExpireDays == 30)
+        #expect(try await hub.connection.service.perform(Admin.SettingsGet(), actor: "test").starterCreditsExpireDays == 30)
         #expect(driver.screen().text.contains("after 30 days"))
         await driver.press(.enter, .ctrl("u"))
         await driver.type("9999")

@@ -16,7 +16,7 @@ import HubAdmin
     static func hubWithBusiness() async throws -> TestHub {
         let hub = try TestHub.make(mode: .serviceProvider, seeded: false)
         let service = hub.connection.service
-        for name in ["alice", "bob"] { _ = try service.perform(Admin.UsersAdd(name: name), actor: "test") }
+        for name in ["alice", "bob"] { _ = try await service.perform(Admin.UsersAdd(name: name), actor: "test") }
         try hub.sellStarter()
         try await hub.checkout("evt_alice", user: "alice")
         try await hub.checkout("evt_bob", user: "bob")
@@ -54,8 +54,8 @@ import HubAdmin
         #expect(day.providerCost == cost && day.margin == margin)
         // Every user's ledger still sums to their balance.
         for user in ["alice", "bob"] {
-            let detail = try hub.connection.service.perform(Admin.UsersShow(user: user), actor: "test")
-            let sum = try hub.connection.service.perform(Admin.UsersLedger(user: user), actor: "test")
+            let detail = try await hub.connection.service.perform(Admin.UsersShow(user: user), actor: "test")
+            let sum = try await hub.connection.service.perform(Admin.UsersLedger(user: user), actor: "test")
                 .reduce(Int64(0)) { $0 + $1.amount.nanos }
             #expect(Amount(nanos: sum) == detail.user.balance)
         }
@@ -107,7 +107,7 @@ import HubAdmin
         defer { hub.remove() }
         try hub.sellStarter()
         let service = hub.connection.service
-        _ = try service.perform(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/notices", secret: "notice-secret-0123456789"), actor: "test")
+        _ = try await service.perform(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/notices", secret: "notice-secret-0123456789"), actor: "test")
         try await hub.checkout("evt_alice", user: "alice")   // payment_applied
         try await hub.checkout("evt_carol", user: "carol")   // payment_pending
         // As the hub's deliverer would: the first answered 204, the second failed and waits to be retried.

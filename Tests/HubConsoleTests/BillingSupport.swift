@@ -10,9 +10,9 @@ extension TestHub {
 
     func sellStarter() throws {
         let service = connection.service
-        _ = try service.perform(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd",
+        _ = try await service.perform(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd",
                                                   credits: Amount(units: 100), bonus: Amount(units: 10)), actor: "test")
-        _ = try service.perform(Admin.WebhookSecretsAdd(processor: .stripe, secret: Self.stripeSecret), actor: "test")
+        _ = try await service.perform(Admin.WebhookSecretsAdd(processor: .stripe, secret: Self.stripeSecret), actor: "test")
     }
 
     @discardableResult

@@ -13,13 +13,13 @@ import HubAdmin
     static func governedHub() throws -> TestHub {
         let hub = try TestHub.make()
         let service = hub.connection.service
-        _ = try service.perform(Admin.TeamsAdd(name: "eng", description: "engineering"), actor: "test")
-        _ = try service.perform(Admin.TeamsAdd(name: "ops"), actor: "test")
+        _ = try await service.perform(Admin.TeamsAdd(name: "eng", description: "engineering"), actor: "test")
+        _ = try await service.perform(Admin.TeamsAdd(name: "ops"), actor: "test")
         for (team, user) in [("eng", "alice"), ("eng", "王小明"), ("ops", "bob")] {
-            _ = try service.perform(Admin.TeamsAddMember(team: team, user: user), actor: "test")
+            _ = try await service.perform(Admin.TeamsAddMember(team: team, user: user), actor: "test")
         }
-        let key = try service.perform(Admin.KeysCreate(user: "alice", name: "laptop"), actor: "test")
-        _ = try service.perform(Admin.KeysSetTeam(key: String(key.key.id!), team: "eng"), actor: "test")
+        let key = try await service.perform(Admin.KeysCreate(user: "alice", name: "laptop"), actor: "test")
+        _ = try await service.perform(Admin.KeysSetTeam(key: String(key.key.id!), team: "eng"), actor: "test")
         try hub.insertTeamUsage(team: "eng", user: 2, key: key.key.id, count: 3, cost: Amount(nanos: 1_500_000_000))
         try hub.insertTeamUsage(team: "ops", user: 3, key: nil, count: 2, cost: Amount(nanos: 250_000_000))
         try hub.insertTeamUsage(team: nil, user: 1, key: nil, count: 1, cost: Amount(nanos: 1))
@@ -55,12 +55,12 @@ import HubAdmin
         #expect(confirm.contains("amount – → 4 USD per month"))
         #expect(confirm.contains("spent this period so far: 4.5 of 4 USD"))
         #expect(confirm.contains { $0.hasPrefix("⚠ already exhausted: calls are refused now, until ") })
-        #expect(try hub.connection.service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "sent before it was confirmed")
+        #expect(try await hub.connection.service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "sent before it was confirmed")
         await driver.press(.character("y"))
-        let budgets = try hub.connection.service.perform(Admin.BudgetsList(team: "eng"), actor: "test")
+        let budgets = try await hub.connection.service.perform(Admin.BudgetsList(team: "eng"), actor: "test")
         #expect(budgets.map { [$0.amount.description, $0.period.rawValue, String($0.soft ?? 0)] } == [["4", "month", "80"]])
         #expect(driver.state.status?.text == "✓ budget of team eng saved")
-        let audit = try hub.connection.service.perform(Admin.AuditList(), actor: "test")
+        let audit = try await hub.connection.service.perform(Admin.AuditList(), actor: "test")
         #expect(audit.contains { $0.action == "budgets.set" && $0.actor == hub.connection.actor }, "\(audit.map { [$0.action, $0.actor] })")
 
         let teams = lines(driver.screen(width: 100, height: 30))
@@ -123,7 +123,7 @@ import HubAdmin
         #expect(confirm.contains("last minute: 5 requests, 1000 tokens"))
         #expect(confirm.contains("⚠ the last minute's traffic is over the new limits: calls are refused (429) now"))
         await driver.press(.character("y"))
-        let limits = try hub.connection.service.perform(Admin.LimitsList(user: "alice"), actor: "test")
+        let limits = try await hub.connection.service.perform(Admin.LimitsList(user: "alice"), actor: "test")
         #expect(limits.map { [$0.rpm, $0.tpm, $0.concurrency] } == [[2, nil, nil]])
         let alice = try #require(lines(driver.screen(width: 100, height: 30)).first { $0.contains("alice") })
         #expect(alice.contains("2/–/–"))
@@ -158,7 +158,7 @@ import HubAdmin
         #expect(confirm.contains("expires: never → 2030-01-01"))
         await driver.press(.character("y"))
         let key = try #require(driver.state.openUserDetail?.keys.first)
-        let scope = try hub.connection.service.perform(Admin.KeysScopes(key: String(key.id!)), actor: "test")
+        let scope = try await hub.connection.service.perform(Admin.KeysScopes(key: String(key.id!)), actor: "test")
         #expect(scope.models == ["openai/gpt-4o*"] && scope.cidrs.isEmpty)
         #expect(scope.expiresAt == (try Date("2030-01-01T00:00:00Z", strategy: .iso8601)))
     }
@@ -241,8 +241,8 @@ import HubAdmin
     @Test func aTeamOpensWithItsMembersKeysBudgetsAndLimits() async throws {
         let hub = try Self.governedHub()
         defer { hub.remove() }
-        _ = try hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 100), period: .week, soft: 50), actor: "test")
-        _ = try hub.connection.service.perform(Admin.LimitsSet(team: "eng", rpm: 60, tpm: 10_000), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 100), period: .week, soft: 50), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.LimitsSet(team: "eng", rpm: 60, tpm: 10_000), actor: "test")
         var driver = await Driver(hub: hub)
         await driver.press(teamsKey, .enter)
         let screen = lines(driver.screen(width: 100, height: 30))
@@ -259,8 +259,8 @@ import HubAdmin
     func governanceViewsFitEveryWidthInBothLanguages(width: Int, height: Int, language: Language) async throws {
         let hub = try Self.governedHub()
         defer { hub.remove() }
-        _ = try hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 5), period: .month, soft: 80), actor: "test")
-        _ = try hub.connection.service.perform(Admin.LimitsSet(user: "bob", concurrency: 2), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 5), period: .month, soft: 80), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.LimitsSet(user: "bob", concurrency: 2), actor: "test")
         var driver = await Driver(hub: hub, language: language)
         let zh = language == .traditionalChinese
         for (keys, expected) in [([teamsKey], "eng"), ([.character("c")], zh ? "合計" : "total"),

@@ -11,8 +11,8 @@ import HubAdmin
         let hub = try CLIHub()
         defer { hub.remove() }
         let connection = try DatabaseConnection.open(DataDirectory(url: URL(fileURLWithPath: hub.directory)), surface: "test")
-        _ = try connection.service.perform(Admin.TeamsAdd(name: "eng"), actor: "test")
-        _ = try connection.service.perform(Admin.TeamsAddMember(team: "eng", user: "王小明"), actor: "test")
+        _ = try await connection.service.perform(Admin.TeamsAdd(name: "eng"), actor: "test")
+        _ = try await connection.service.perform(Admin.TeamsAddMember(team: "eng", user: "王小明"), actor: "test")
         try connection.service.store.sqliteWrite { db in
             for _ in 0..<3 {
                 var event = UsageEvent(requestId: UUID().uuidString, userId: 1, apiKeyId: nil, providerId: 1, model: "gpt-4o",
@@ -34,12 +34,12 @@ import HubAdmin
         try terminal.send("Enter", "Enter", "Enter")
         try terminal.waitFor("Set the budget of team eng?")
         #expect(try terminal.capture().contains("spent this period so far: 30 of 100 USD"))
-        #expect(try connection.service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "sent before it was confirmed")
+        #expect(try await connection.service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "sent before it was confirmed")
         try terminal.send("y")
         try terminal.waitFor("budget of team eng saved")
         let teamsView = try terminal.waitFor("30%")
         #expect(teamsView.components(separatedBy: "\n").contains { $0.contains("eng") && $0.contains("██") && $0.contains("│") && $0.contains("30%") })
-        let budgets = try connection.service.perform(Admin.BudgetsList(team: "eng"), actor: "test")
+        let budgets = try await connection.service.perform(Admin.BudgetsList(team: "eng"), actor: "test")
         #expect(budgets.map { "\($0.amount) \($0.period.rawValue) \($0.soft ?? 0) \($0.spent)" } == ["100 month 80 30"])
         try terminal.send("3")
         let users = try terminal.waitFor("[3 Users]") { $0.contains("王小明") && $0.contains("30%") }

@@ -19,7 +19,7 @@ import Testing
     @Test func theModePreviewIsCodesAndParametersWithEnglishForTheCLI() throws {
         let hub = try TestHub.make()
         defer { hub.remove() }
-        let preview = try hub.connection.service.perform(Admin.ModePreview(mode: .serviceProvider), actor: "test")
+        let preview = try await hub.connection.service.perform(Admin.ModePreview(mode: .serviceProvider), actor: "test")
         #expect(preview.notes.contains(HubText(.modeUsersWithoutBalance, "2", "3")))
         #expect(preview.consequences == preview.notes.map(\.english))
         #expect(preview.consequences.contains("2 of 3 active users have a zero balance and will be refused."))

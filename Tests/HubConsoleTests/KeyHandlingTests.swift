@@ -58,7 +58,7 @@ import HubCore
         #expect(user == "王小明" && amount == Amount(units: 10) && reason == "support ticket 42" && key.hasPrefix("console:"))
         #expect(driver.state.status?.text == "✓ granted 10 credits to 王小明")
         #expect(driver.state.data.users.first { $0.user.name == "王小明" }?.user.balance == Amount(units: 35))
-        let ledger = try hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
+        let ledger = try await hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
         #expect(ledger.first?.amount == Amount(units: 10))
         #expect(ledger.first?.reason == "support ticket 42")
     }

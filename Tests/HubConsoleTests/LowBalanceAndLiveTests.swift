@@ -10,8 +10,8 @@ import Testing
     /// Service-provider mode with a threshold of 10: 王小明 has 25, alice and bob 0.
     static func hubWithThreshold() throws -> TestHub {
         let hub = try TestHub.make()
-        _ = try hub.connection.service.perform(Admin.ModeSet(mode: .serviceProvider), actor: "test")
-        _ = try hub.connection.service.perform(Admin.SettingsSet(lowBalanceThreshold: Amount(units: 10)), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.ModeSet(mode: .serviceProvider), actor: "test")
+        _ = try await hub.connection.service.perform(Admin.SettingsSet(lowBalanceThreshold: Amount(units: 10)), actor: "test")
         return hub
     }
 
@@ -45,12 +45,12 @@ import Testing
     @Test func theHubListsLowBalanceUsersBeyondTheFirstPage() throws {
         let hub = try Self.hubWithThreshold()
         defer { hub.remove() }
-        let low = try hub.connection.service.perform(Admin.UsersSummaries(limit: 1, lowBalance: true), actor: "test")
+        let low = try await hub.connection.service.perform(Admin.UsersSummaries(limit: 1, lowBalance: true), actor: "test")
         #expect(low.map(\.user.name) == ["alice"])
-        let all = try hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test")
+        let all = try await hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test")
         #expect(all.map(\.user.name) == ["alice", "bob"])
-        _ = try hub.connection.service.perform(Admin.ModeSet(mode: .enterprise), actor: "test")
-        #expect(try hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test").isEmpty,
+        _ = try await hub.connection.service.perform(Admin.ModeSet(mode: .enterprise), actor: "test")
+        #expect(try await hub.connection.service.perform(Admin.UsersSummaries(lowBalance: true), actor: "test").isEmpty,
                 "no low balances in enterprise mode")
     }
 

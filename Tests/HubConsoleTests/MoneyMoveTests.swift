@@ -21,7 +21,7 @@ import Testing
         guard case .grant(_, _, _, let key)? = driver.performed.first else { Issue.record("sent \(driver.performed)"); return }
         #expect(lossy.sentKeys == [key, key], "the resend names the same ledger entry")
         #expect(driver.state.status?.text == "✓ granted 10 credits to 王小明")
-        let ledger = try hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
+        let ledger = try await hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
         #expect(ledger.filter { $0.reason == "lost answer" }.map(\.idempotencyKey) == [key])
         #expect(driver.state.data.users.first { $0.user.name == "王小明" }?.user.balance == Amount(units: 35))
     }
@@ -38,7 +38,7 @@ import Testing
         await driver.press(.enter, .character("y"))
         #expect(lossy.sentKeys.count == 3 && Set(lossy.sentKeys).count == 1)
         #expect(driver.state.status?.text == "✓ deducted 4 credits from 王小明")
-        let balance = try hub.connection.service.perform(Admin.UsersShow(user: "王小明"), actor: "test").user.balance
+        let balance = try await hub.connection.service.perform(Admin.UsersShow(user: "王小明"), actor: "test").user.balance
         #expect(balance == Amount(units: 21))
     }
 
@@ -58,9 +58,9 @@ import Testing
             let event = await driver.bridge.perform(mutation)
             guard case .performed = event else { Issue.record("the resend answered \(event)"); continue }
         }
-        let ledger = try hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
+        let ledger = try await hub.connection.service.perform(Admin.UsersLedger(user: "王小明"), actor: "test")
         #expect(ledger.filter { $0.reason == "same" }.count == 2, "each dialog applied once, however often sent")
-        let balance = try hub.connection.service.perform(Admin.UsersShow(user: "王小明"), actor: "test").user.balance
+        let balance = try await hub.connection.service.perform(Admin.UsersShow(user: "王小明"), actor: "test").user.balance
         #expect(balance == Amount(units: 27))
     }
 }

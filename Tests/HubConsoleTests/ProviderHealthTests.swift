@@ -27,9 +27,9 @@ import Testing
         let hub = try TestHub.make()
         defer { hub.remove() }
         let service = hub.connection.service
-        _ = try service.perform(Admin.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-test-backup-000000"), actor: "test")
-        _ = try service.perform(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"), actor: "test")
-        let credentials = try service.perform(Admin.CredentialsList(), actor: "test")
+        _ = try await service.perform(Admin.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-test-backup-000000"), actor: "test")
+        _ = try await service.perform(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"), actor: "test")
+        let credentials = try await service.perform(Admin.CredentialsList(), actor: "test")
         let main = try #require(credentials.first { $0.name == "main" }?.id)
         let backup = try #require(credentials.first { $0.name == "backup" }?.id)
         try Self.insert((0..<3).map { _ in Self.event(provider: 1, credential: main, status: 200, latency: 100) } + [
@@ -40,7 +40,7 @@ import Testing
             Self.event(provider: nil, credential: nil, status: 401, latency: 1),  // reached no provider
         ], hub)
 
-        let health = try service.perform(Admin.ProvidersHealth(), actor: "test")
+        let health = try await service.perform(Admin.ProvidersHealth(), actor: "test")
         let openai = try #require(health.first { $0.info.provider.name == "openai" })
         #expect(openai.recentByCredential[main] == Traffic(attempts: 5, failures: 1, latencyMsSum: 620, timed: 5))
         #expect(openai.recentByCredential[backup] == Traffic(attempts: 2, failures: 2, latencyMsSum: 50, timed: 1))
@@ -54,8 +54,8 @@ import Testing
         let hub = try TestHub.make()
         defer { hub.remove() }
         let service = hub.connection.service
-        _ = try service.perform(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"), actor: "test")
-        _ = try service.perform(Admin.CredentialsAdd(provider: "deepseek", name: "flaky", secret: "sk-fault-503-demo-0004"), actor: "test")
+        _ = try await service.perform(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"), actor: "test")
+        _ = try await service.perform(Admin.CredentialsAdd(provider: "deepseek", name: "flaky", secret: "sk-fault-503-demo-0004"), actor: "test")
         var driver = await Driver(hub: hub)
         await driver.press(.character("2"), .character("/"))
         await driver.type("deepseek")
@@ -67,7 +67,7 @@ import Testing
 
         // Traffic arrives: the flaky credential fails over twice out of four calls; the hub records when it was
         // last used and its last error.
-        let flaky = try #require(try service.perform(Admin.CredentialsList(), actor: "test").first { $0.name == "flaky" }?.id)
+        let flaky = try #require(try await service.perform(Admin.CredentialsList(), actor: "test").first { $0.name == "flaky" }?.id)
         try Self.insert([Self.event(provider: 3, credential: flaky, status: 200, latency: 80),
                          Self.event(provider: 3, credential: flaky, status: 503, latency: 40),
                          Self.event(provider: 3, credential: flaky, status: 200, latency: 120),
@@ -91,7 +91,7 @@ import Testing
     @Test func anOpenUsersKeysShowWhenTheyWereLastUsedUnderLiveTraffic() async throws {
         let hub = try TestHub.make()
         defer { hub.remove() }
-        let created = try hub.connection.service.perform(Admin.KeysCreate(user: "alice", name: "laptop"), actor: "test")
+        let created = try await hub.connection.service.perform(Admin.KeysCreate(user: "alice", name: "laptop"), actor: "test")
         var driver = await Driver(hub: hub)
         await driver.press(.character(":"))
         await driver.type("user alice")

@@ -25,13 +25,13 @@ struct TestHub {
     private func seed() throws {
         let service = connection.service
         for (name, email) in [("王小明", "wang@example.com"), ("alice", "alice@example.com"), ("bob", nil)] {
-            _ = try service.perform(Admin.UsersAdd(name: name, email: email), actor: "test")
+            _ = try await service.perform(Admin.UsersAdd(name: name, email: email), actor: "test")
         }
-        _ = try service.perform(Admin.UsersGrant(user: "王小明", amount: Amount(units: 25), reason: "welcome"), actor: "test")
-        _ = try service.perform(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
-        _ = try service.perform(Admin.ProvidersAdd(name: "anthropic", kind: .anthropic, baseUrl: "https://api.anthropic.com"), actor: "test")
-        _ = try service.perform(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-test-1234567890abcd"), actor: "test")
-        _ = try service.perform(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(units: 5), output: Amount(units: 15),
+        _ = try await service.perform(Admin.UsersGrant(user: "王小明", amount: Amount(units: 25), reason: "welcome"), actor: "test")
+        _ = try await service.perform(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
+        _ = try await service.perform(Admin.ProvidersAdd(name: "anthropic", kind: .anthropic, baseUrl: "https://api.anthropic.com"), actor: "test")
+        _ = try await service.perform(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-test-1234567890abcd"), actor: "test")
+        _ = try await service.perform(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(units: 5), output: Amount(units: 15),
                                                costInput: Amount(nanos: 2_500_000_000), costOutput: Amount(units: 10)), actor: "test")
         try insertUsage(user: 1, provider: 1, model: "gpt-4o", count: 3, status: 200)
         try insertUsage(user: 2, provider: 2, model: "claude-3-5-sonnet", count: 2, status: 502)

@@ -58,23 +58,23 @@ struct GovernanceRulesTests {
         let hub = try TemporaryHub()
         let service = hub.service
         let before = try hub.snapshot()
-        #expect(throws: HubError.self) { try service.perform(Admin.BudgetsSet(user: "nobody", amount: Amount(units: 1), period: .day), actor: "t") }
-        #expect(throws: HubError.self) { try service.perform(Admin.LimitsSet(team: "lab", rpm: 5), actor: "t") }
+        #expect(throws: HubError.self) { try await service.perform(Admin.BudgetsSet(user: "nobody", amount: Amount(units: 1), period: .day), actor: "t") }
+        #expect(throws: HubError.self) { try await service.perform(Admin.LimitsSet(team: "lab", rpm: 5), actor: "t") }
         #expect(try hub.snapshot() == before, "refused governance changes leave every table as it was")
-        _ = try service.perform(Admin.UsersAdd(name: "ann"), actor: "test")
-        _ = try service.perform(Admin.TeamsAdd(name: "lab"), actor: "test")
-        #expect(throws: HubError.self) { try service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test") }
-        #expect(try service.perform(Admin.KeysList(), actor: "test").isEmpty, "a refused create changes nothing")
-        _ = try service.perform(Admin.TeamsAddMember(team: "lab", user: "ann"), actor: "test")
-        let created = try service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test")
+        _ = try await service.perform(Admin.UsersAdd(name: "ann"), actor: "test")
+        _ = try await service.perform(Admin.TeamsAdd(name: "lab"), actor: "test")
+        #expect(throws: HubError.self) { try await service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test") }
+        #expect(try await service.perform(Admin.KeysList(), actor: "test").isEmpty, "a refused create changes nothing")
+        _ = try await service.perform(Admin.TeamsAddMember(team: "lab", user: "ann"), actor: "test")
+        let created = try await service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test")
         #expect(created.key.teamId != nil)
-        _ = try service.perform(Admin.TeamsRemoveMember(team: "lab", user: "ann"), actor: "test")
-        #expect(try service.perform(Admin.KeysList(), actor: "test").first?.key.teamId == nil)
-        _ = try service.perform(Admin.TeamsAddMember(team: "lab", user: "ann"), actor: "test")
-        _ = try service.perform(Admin.KeysSetTeam(key: "1", team: "lab"), actor: "test")
-        _ = try service.perform(Admin.BudgetsSet(team: "lab", amount: Amount(units: 1), period: .week), actor: "test")
-        _ = try service.perform(Admin.TeamsRemove(team: "lab"), actor: "test")
-        #expect(try service.perform(Admin.KeysList(), actor: "test").first?.key.teamId == nil, "removing a team detaches its keys")
-        #expect(try service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "and removes its budgets")
+        _ = try await service.perform(Admin.TeamsRemoveMember(team: "lab", user: "ann"), actor: "test")
+        #expect(try await service.perform(Admin.KeysList(), actor: "test").first?.key.teamId == nil)
+        _ = try await service.perform(Admin.TeamsAddMember(team: "lab", user: "ann"), actor: "test")
+        _ = try await service.perform(Admin.KeysSetTeam(key: "1", team: "lab"), actor: "test")
+        _ = try await service.perform(Admin.BudgetsSet(team: "lab", amount: Amount(units: 1), period: .week), actor: "test")
+        _ = try await service.perform(Admin.TeamsRemove(team: "lab"), actor: "test")
+        #expect(try await service.perform(Admin.KeysList(), actor: "test").first?.key.teamId == nil, "removing a team detaches its keys")
+        #expect(try await service.perform(Admin.BudgetsList(), actor: "test").isEmpty, "and removes its budgets")
     }
 }

@@ -61,6 +61,6 @@ struct InputValidationTests {
     }
 
     private static func perform<M: AdminMethod>(_ method: M, on hub: TemporaryHub) throws(HubError) -> M.Result {
-        try hub.service.perform(method, actor: "test")
+        try await hub.service.perform(method, actor: "test")
     }
 }

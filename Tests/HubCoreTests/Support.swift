@@ -21,7 +21,7 @@ final class TemporaryHub: Sendable {
 
     @discardableResult
     func run<M: AdminMethod>(_ method: M, actor: String = "test") throws -> M.Result {
-        try service.perform(method, actor: actor)
+        try await service.perform(method, actor: actor)
     }
 
     /// Every row of every table, as text: to prove that a failed operation changed nothing.

@@ -10,10 +10,10 @@ public enum HubConnections {
     /// or served by another account) is an error, never a reason to fall back to the database.
     public static func open(
         dataDirectory: DataDirectory, surface: String, trust: PrivatePath.Trust = .client()
-    ) throws(HubError) -> any HubConnection {
+    ) async throws(HubError) -> any HubConnection {
         let socket = dataDirectory.adminSocketURL.path
         if try AdminSocketProbe.answersIfTrusted(at: socket, trust: trust) { return SocketConnection(path: socket, trust: trust) }
-        return try database(dataDirectory, surface: surface)
+        return try await database(dataDirectory, surface: surface)
     }
 
     /// The admin socket at `path`, whether or not a hub answers there yet (calls fail with
@@ -23,7 +23,7 @@ public enum HubConnections {
     }
 
     /// The database of the hub in `dataDirectory`, opened in-process.
-    public static func database(_ dataDirectory: DataDirectory, surface: String) throws(HubError) -> DatabaseConnection {
-        try DatabaseConnection.open(dataDirectory, surface: surface)
+    public static func database(_ dataDirectory: DataDirectory, surface: String) async throws(HubError) -> DatabaseConnection {
+        try await DatabaseConnection.open(dataDirectory, surface: surface)
     }
 }

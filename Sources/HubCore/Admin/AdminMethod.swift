@@ -48,7 +48,7 @@ public enum Admin {
         BudgetsRemove.self, LimitsSet.self, LimitsPreview.self, LimitsList.self, LimitsRemove.self,
         ReportChargeback.self, UsageExport.self, RetentionGet.self, RetentionSet.self, RetentionVacuum.self,
         TeamsMemberships.self,
-        PaymentsPreview.self,
+        PaymentsPreview.self, NodesList.self,
     ]
 
     public static let methodsByName: [String: any AdminMethod.Type] =

@@ -15,10 +15,11 @@ struct AdminRequestKey: HubRecord {
 
 extension AdminContext {
     /// Records `key` for `action`; throws `duplicate` if it was used before. Without a key: nothing.
-    func claim(_ key: String?, for action: String, _ db: Database) throws {
+    func claim(_ key: String?, for action: String, _ db: StoreDB) throws {
         guard let key else { return }
         let checked = try Validate.idempotencyKey(key)
-        if let earlier = try AdminRequestKey.fetchOne(db, key: checked) {
+        // Its primary key is `key`, not `id`: found by SQL, not by `fetchOne(db, key:)`.
+        if let earlier = try AdminRequestKey.fetchOne(db, sql: "SELECT * FROM admin_request_keys WHERE key = ?", arguments: [checked]) {
             throw HubError(.duplicate, "idempotency key '\(checked)' was already used by \(earlier.action): not applied again")
         }
         var record = AdminRequestKey(key: checked, action: action, actor: actor, createdAt: Date())

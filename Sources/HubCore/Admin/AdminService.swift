@@ -90,35 +90,39 @@ public enum AdminActor {
 
 enum Lookup {
     /// A user named by id (all digits) or by name (case-insensitive).
-    static func user(_ db: Database, _ reference: String) throws -> User {
+    static func user(_ db: StoreDB, _ reference: String) throws -> User {
         try byIdOrName(db, reference, "user")
     }
 
     /// A provider named by id or by name (case-insensitive).
-    static func provider(_ db: Database, _ reference: String) throws -> Provider {
+    static func provider(_ db: StoreDB, _ reference: String) throws -> Provider {
         try byIdOrName(db, reference, "provider")
     }
 
-    static func byIdOrName<R: FetchableRecord & TableRecord>(
-        _ db: Database, _ reference: String, _ what: String
+    /// Names are matched as the NOCASE `name` columns of users, providers and teams compare them.
+    static func byIdOrName<R: HubRecord>(
+        _ db: StoreDB, _ reference: String, _ what: String
     ) throws -> R {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) {
             try R.fetchOne(db, key: id)
         } else {
-            try R.filter(Column("name") == reference).fetchOne(db)
+            try R.fetchOne(db, sql: "SELECT * FROM \(R.databaseTableName) WHERE lower(name) = lower(?) LIMIT 1",
+                           arguments: [reference])
         }
         guard let found else { throw HubError.notFound("unknown \(what) '\(reference)'") }
         return found
     }
 
-    static func credential(_ db: Database, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
+    /// A credential of a provider, named by id or by name (as stored: credential names are case-sensitive).
+    static func credential(_ db: StoreDB, provider: String, _ reference: String) throws -> (Provider, StoredCredential) {
         let owner = try self.provider(db, provider)
-        let scope = StoredCredential.filter(Column("provider_id") == owner.id)
         let found = if let id = Int64(reference) {
-            try scope.filter(key: id).fetchOne(db)
+            try StoredCredential.fetchOne(
+                db, sql: "SELECT * FROM credentials WHERE provider_id = ? AND id = ? LIMIT 1", arguments: [owner.id, id])
         } else {
-            try scope.filter(Column("name") == reference).fetchOne(db)
+            try StoredCredential.fetchOne(
+                db, sql: "SELECT * FROM credentials WHERE provider_id = ? AND name = ? LIMIT 1", arguments: [owner.id, reference])
         }
         guard let found else {
             throw HubError.notFound("provider '\(owner.name)' has no credential '\(reference)'")

@@ -22,7 +22,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> BudgetStatus {
             try BudgetDraft.validate(amount: amount, soft: soft)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let existing = try BudgetDraft.find(db, subject, period)
                 var budget = BudgetDraft.merged(existing, subject, period, amount: amount, soft: soft)
@@ -52,7 +52,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> BudgetStatus {
             try BudgetDraft.validate(amount: amount, soft: soft)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let budget = BudgetDraft.merged(try BudgetDraft.find(db, subject, period), subject, period, amount: amount, soft: soft)
                 return try BudgetStatuses.status(db, budget, settings: try Settings.current(db))
@@ -70,7 +70,7 @@ extension Admin {
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
         public func run(_ context: AdminContext) async throws -> [BudgetStatus] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try BudgetStatuses.all(db, subject: subject)
             }
@@ -90,15 +90,20 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
-                var request = Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
-                if let period { request = request.filter(Column("period") == period.rawValue) }
-                let removed = try request.fetchAll(db)
+                var condition = "subject_kind = ? AND subject_id = ?"
+                var arguments: StoreArguments = [subject.kind.rawValue, subject.id]
+                if let period {
+                    condition += " AND period = ?"
+                    arguments += [period.rawValue]
+                }
+                let removed = try Budget.fetchAll(db, sql: "SELECT * FROM budgets WHERE \(condition) ORDER BY period",
+                                                  arguments: arguments)
                 guard !removed.isEmpty else {
                     throw HubError.notFound("\(subject.kind.rawValue) \(subject.name) has no \(period.map { "\($0.rawValue) " } ?? "")budget")
                 }
-                try request.deleteAll(db)
+                try db.execute(sql: "DELETE FROM budgets WHERE \(condition)", arguments: arguments)
                 for budget in removed {
                     try context.audit(db, Self.name, target: BudgetDraft.target(subject, budget.period), before: budget,
                                       after: Budget?.none)
@@ -117,9 +122,9 @@ enum BudgetDraft {
         }
     }
 
-    static func find(_ db: Database, _ subject: Subject, _ period: BudgetPeriod) throws -> Budget? {
-        try Budget.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id
-                          && Column("period") == period.rawValue).fetchOne(db)
+    static func find(_ db: StoreDB, _ subject: Subject, _ period: BudgetPeriod) throws -> Budget? {
+        try Budget.fetchOne(db, sql: "SELECT * FROM budgets WHERE subject_kind = ? AND subject_id = ? AND period = ? LIMIT 1",
+                            arguments: [subject.kind.rawValue, subject.id, period.rawValue])
     }
 
     /// The budget `existing` (or a new one) with `amount` and `soft`.

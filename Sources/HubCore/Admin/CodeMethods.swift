@@ -27,7 +27,7 @@ extension Admin {
             if let maxPerUser, maxPerUser < 1 { throw HubError.invalid("max per user must be at least 1") }
             let note = try note.map { text throws(HubError) in try Validate.reason(text) }
             let codes = (0..<count).map { _ in RedemptionCodes.generate() }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 var batch = RedemptionBatch(id: nil, value: value, count: count, expiresAt: expires, maxPerUser: maxPerUser,
                                             note: note, disabledAt: nil, createdBy: context.actor, createdAt: Date())
@@ -50,7 +50,7 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [RedemptionBatchInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try RedemptionBatchInfo.fetchAll(db, sql: """
                     SELECT b.*, (SELECT COUNT(*) FROM redemption_codes c WHERE c.batch_id = b.id AND c.redeemed_at IS NOT NULL)
                       AS redeemed
@@ -69,7 +69,7 @@ extension Admin {
         public init(batch: Int64, idempotencyKey: String? = nil) { self.batch = batch; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) async throws -> RedemptionBatch {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 guard let before = try RedemptionBatch.fetchOne(db, key: batch) else {
                     throw HubError.notFound("unknown code batch #\(batch)")
@@ -92,7 +92,7 @@ extension Admin {
         public init(user: String, code: String) { self.user = user; self.code = code }
 
         public func run(_ context: AdminContext) async throws -> Redemption {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let user = try Lookup.user(db, user)
                 let redemption = try RedemptionCodes.redeem(code, userId: user.id!, actor: context.actor, db)
                 try context.audit(db, Self.name, target: "user:\(user.name)", before: user, after: redemption)

@@ -46,10 +46,10 @@ extension Admin {
             let weight = weight ?? 100
             guard (0...10_000).contains(weight) else { throw HubError.invalid("weight must be between 0 and 10000") }
             let sealed = try context.sealer.seal(secret)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let owner = try Lookup.provider(db, provider)
-                let scope = StoredCredential.filter(Column("provider_id") == owner.id)
-                if try scope.filter(Column("name") == name).fetchOne(db) != nil {
+                if try StoredCredential.fetchOne(db, sql: "SELECT * FROM credentials WHERE provider_id = ? AND name = ? LIMIT 1",
+                                                 arguments: [owner.id, name]) != nil {
                     throw HubError(.alreadyExists, HubText(.credentialExists, owner.name, name))
                 }
                 var credential = StoredCredential(
@@ -86,7 +86,7 @@ extension Admin {
             let newSecret = secret?.trimmingSpaces
             if newSecret?.isEmpty == true { throw HubError.invalid("the secret is empty") }
             let sealed = try newSecret.map { text throws(HubError) in try context.sealer.seal(text) }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let (owner, before) = try Lookup.credential(db, provider: provider, credential)
                 var after = before
                 if let newName { after.name = newName }
@@ -114,10 +114,12 @@ extension Admin {
         public init(provider: String? = nil) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> [CredentialInfo] {
-            try context.sqliteRead { db in
-                let providers = try provider.map { [try Lookup.provider(db, $0)] } ?? Provider.order(Column("name")).fetchAll(db)
+            try await context.read { db in
+                let providers = try provider.map { [try Lookup.provider(db, $0)] }
+                    ?? Provider.fetchAll(db, sql: "SELECT * FROM providers ORDER BY lower(name)")
                 return try providers.flatMap { owner in
-                    try StoredCredential.filter(Column("provider_id") == owner.id).order(Column("id")).fetchAll(db)
+                    try StoredCredential.fetchAll(db, sql: "SELECT * FROM credentials WHERE provider_id = ? ORDER BY id",
+                                                  arguments: [owner.id])
                         .map { CredentialInfo($0, provider: owner.name) }
                 }
             }
@@ -131,7 +133,7 @@ extension Admin {
         public var credential: String
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
         public func run(_ context: AdminContext) async throws -> CredentialInfo {
-            try CredentialSwitch.set(enabled: true, provider, credential, context, action: Self.name)
+            try await CredentialSwitch.set(enabled: true, provider, credential, context, action: Self.name)
         }
     }
 
@@ -142,7 +144,7 @@ extension Admin {
         public var credential: String
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
         public func run(_ context: AdminContext) async throws -> CredentialInfo {
-            try CredentialSwitch.set(enabled: false, provider, credential, context, action: Self.name)
+            try await CredentialSwitch.set(enabled: false, provider, credential, context, action: Self.name)
         }
     }
 
@@ -154,7 +156,7 @@ extension Admin {
         public init(provider: String, credential: String) { self.provider = provider; self.credential = credential }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let (owner, stored) = try Lookup.credential(db, provider: provider, credential)
                 try stored.delete(db)
                 try context.audit(db, Self.name, target: "credential:\(owner.name)/\(stored.name)",
@@ -167,14 +169,16 @@ extension Admin {
 
 private enum CredentialSwitch {
     static func set(enabled: Bool, _ provider: String, _ reference: String, _ context: AdminContext,
-                    action: String) throws -> CredentialInfo {
-        try context.sqliteWrite { db in
+                    action: String) async throws -> CredentialInfo {
+        try await context.write { db in
             let (owner, before) = try Lookup.credential(db, provider: provider, reference)
             var after = before
             after.enabled = enabled
             if enabled { after.lastError = nil }
             guard after != before else { return CredentialInfo(before, provider: owner.name) }
-            try after.update(db, columns: ["enabled", "last_error"])
+            try db.execute(sql: "UPDATE credentials SET enabled = ?, last_error = ? WHERE id = ?",
+                           arguments: [after.enabled, after.lastError, after.id])
+            guard db.changesCount > 0 else { throw HubError.notFound("credentials row not found") }
             let info = CredentialInfo(after, provider: owner.name)
             try context.audit(db, action, target: "credential:\(owner.name)/\(before.name)",
                               before: CredentialInfo(before, provider: owner.name), after: info)

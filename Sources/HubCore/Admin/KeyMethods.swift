@@ -32,7 +32,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> CreatedAPIKey {
             let name = try Validate.name(self.name, of: "key")
             let secret = APIKeySecret.generate()
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let owner = try Lookup.user(db, user)
                 var key = APIKey(id: nil, userId: owner.id!, name: name, hash: APIKeySecret.hash(secret),
                                  prefix: APIKeySecret.visiblePrefix(of: secret), createdAt: Date(),
@@ -53,9 +53,9 @@ extension Admin {
         public init(user: String? = nil) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> [APIKeyInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 var sql = "SELECT k.*, u.name AS user_name FROM api_keys k JOIN users u ON u.id = k.user_id"
-                var arguments: StatementArguments = []
+                var arguments: StoreArguments = []
                 if let user {
                     sql += " WHERE k.user_id = ?"
                     arguments = [try Lookup.user(db, user).id]
@@ -72,12 +72,13 @@ extension Admin {
         public init(key: String) { self.key = key }
 
         public func run(_ context: AdminContext) async throws -> APIKey {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.key(db, key)
                 guard !before.isRevoked else { throw HubError(.failedPrecondition, "key \(before.prefix) is already revoked") }
                 var after = before
                 after.revokedAt = Date()
-                try after.update(db, columns: ["revoked_at"])
+                try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [after.revokedAt, after.id])
+                guard db.changesCount > 0 else { throw HubError.notFound("api_keys row not found") }
                 try context.audit(db, Self.name, target: "key:\(before.prefix)", before: before, after: after)
                 return after
             }

@@ -30,9 +30,9 @@ extension Admin {
             if let expiresAt, expiresAt <= Date() {
                 throw HubError.invalid("the expiry \(expiresAt.formatted(.iso8601)) is in the past (to stop a key now, revoke it)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let key = try Lookup.key(db, self.key)
-                let before = try KeyScope.fetchOne(db, key: key.id!)
+                let before = try KeyScopeDraft.find(db, keyId: key.id!)
                 var after = before ?? KeyScope(keyId: key.id!)
                 if let models { after.models = models }
                 if let cidrs { after.cidrs = cidrs }
@@ -42,9 +42,9 @@ extension Admin {
                 if clear.contains("expiry") { after.expiresAt = nil }
                 guard after != before else { return after }
                 if after.isEmpty {
-                    _ = try before?.delete(db)
+                    if before != nil { try KeyScopeDraft.delete(db, keyId: key.id!) }
                 } else {
-                    try after.save(db)
+                    try KeyScopeDraft.save(db, after)
                 }
                 try context.audit(db, Self.name, target: "key:\(key.prefix)", before: before, after: after)
                 return after
@@ -60,15 +60,39 @@ extension Admin {
         public init(key: String) { self.key = key }
 
         public func run(_ context: AdminContext) async throws -> KeyScope {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let key = try Lookup.key(db, self.key)
-                return try KeyScope.fetchOne(db, key: key.id!) ?? KeyScope(keyId: key.id!)
+                return try KeyScopeDraft.find(db, keyId: key.id!) ?? KeyScope(keyId: key.id!)
             }
         }
     }
 }
 
 enum KeyScopeDraft {
+    // `key_scopes` is keyed by `key_id`, not `id`: its rows are found, written and deleted by SQL here,
+    // not by the record operations of `StoreDB` (which key rows by `id`).
+
+    /// The scope row of a key, if it has one.
+    static func find(_ db: StoreDB, keyId: Int64) throws -> KeyScope? {
+        try KeyScope.fetchOne(db, sql: "SELECT * FROM key_scopes WHERE key_id = ?", arguments: [keyId])
+    }
+
+    /// Writes `scope` to its key's row, inserting the row when the key has none.
+    static func save(_ db: StoreDB, _ scope: KeyScope) throws {
+        let columns = try scope.databaseDictionary
+        try db.execute(sql: "UPDATE key_scopes SET models = ?, expires_at = ?, cidrs = ? WHERE key_id = ?",
+                       arguments: [columns["models"], columns["expires_at"], columns["cidrs"], scope.keyId])
+        if db.changesCount == 0 {
+            var inserted = scope
+            try inserted.insert(db)
+        }
+    }
+
+    /// Deletes the scope row of a key.
+    static func delete(_ db: StoreDB, keyId: Int64) throws {
+        try db.execute(sql: "DELETE FROM key_scopes WHERE key_id = ?", arguments: [keyId])
+    }
+
     static func models(_ list: [String]) throws(HubError) -> [String] {
         try validated(list, "model patterns", clear: "models") { raw throws(HubError) in try ModelGlob(raw).pattern }
     }

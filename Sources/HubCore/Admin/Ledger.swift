@@ -14,19 +14,17 @@ public enum Ledger {
     /// - Throws: `duplicate` if `idempotencyKey` was used before (nothing is applied again);
     ///   `insufficientBalance` if the balance would drop below zero.
     @discardableResult
-    public static func post(
-        _ db: Database, userId: Int64, kind: LedgerKind, amount: Amount, actor: String,
+    package static func post(
+        _ db: StoreDB, userId: Int64, kind: LedgerKind, amount: Amount, actor: String,
         reason: String, idempotencyKey: String? = nil, requestId: String? = nil, at time: Date = Date(),
         bucket: CreditBuckets.Change? = nil
     ) throws -> LedgerEntry {
         let key = idempotencyKey ?? UUID().uuidString.lowercased()
-        // Cached statements: the gateway charges thousands of requests a second through here.
-        let earlier = try db.cachedStatement(sql: "SELECT id FROM ledger WHERE idempotency_key = ?")
-        if let existing = try Int64.fetchOne(earlier, arguments: [key]) {
+        // StoreDB caches these statements on SQLite: the gateway charges thousands of requests a second through here.
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM ledger WHERE idempotency_key = ?", arguments: [key]) {
             throw HubError(.duplicate, "idempotency key '\(key)' was already used by ledger entry #\(existing): not applied again")
         }
-        let account = try db.cachedStatement(sql: "SELECT name, balance FROM users WHERE id = ?")
-        guard let row = try Row.fetchOne(account, arguments: [userId]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT name, balance FROM users WHERE id = ?", arguments: [userId]) else {
             throw HubError.notFound("unknown user id \(userId)")
         }
         let name: String = row["name"]
@@ -36,7 +34,7 @@ public enum Ledger {
             throw HubError(.insufficientBalance, HubText(.balanceTooLow, name, balance.description, amount.negated.description,
                                                          after.description))
         }
-        try db.cachedStatement(sql: "UPDATE users SET balance = ? WHERE id = ?").execute(arguments: [after, userId])
+        try db.execute(sql: "UPDATE users SET balance = ? WHERE id = ?", arguments: [after, userId])
         try CreditBuckets.apply(db, userId: userId, kind: kind, amount: amount, balance: balance, change: bucket, at: time)
         if amount.isNegative { try noticeLowBalance(db, userId: userId, name: name, before: balance, after: after, at: time) }
         var entry = LedgerEntry(
@@ -47,9 +45,9 @@ public enum Ledger {
     }
 
     /// `low_balance` when a debit takes a balance from at or above the threshold to below it.
-    private static func noticeLowBalance(_ db: Database, userId: Int64, name: String, before: Amount, after: Amount,
+    private static func noticeLowBalance(_ db: StoreDB, userId: Int64, name: String, before: Amount, after: Amount,
                                          at time: Date) throws {
-        let threshold = try Amount.fetchOne(db.cachedStatement(sql: "SELECT low_balance_threshold FROM settings")) ?? .zero
+        let threshold = try Amount.fetchOne(db, sql: "SELECT low_balance_threshold FROM settings") ?? .zero
         guard AccountSummary.isLow(after, threshold: threshold), !AccountSummary.isLow(before, threshold: threshold) else { return }
         try Outbox.enqueue(db, .lowBalance, [
             "user": name, "user_id": "\(userId)", "balance": after.description, "threshold": threshold.description,

@@ -22,7 +22,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> RateLimit {
             let values = try LimitDraft.validate(LimitValues(rpm: rpm, tpm: tpm, concurrency: concurrency))
             guard !values.isEmpty else { throw HubError.invalid("give at least one of rpm, tpm and concurrency") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let before = try LimitDraft.find(db, subject)
                 var after = LimitDraft.merged(before, subject, values)
@@ -52,7 +52,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> LimitPreview {
             let values = try LimitDraft.validate(LimitValues(rpm: rpm, tpm: tpm, concurrency: concurrency))
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 let limit = LimitDraft.merged(try LimitDraft.find(db, subject), subject, values)
                 let traffic = try GovernanceSpend.traffic(db, kind: subject.kind, id: subject.id, since: Date().addingTimeInterval(-60))
@@ -73,7 +73,7 @@ extension Admin {
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
         public func run(_ context: AdminContext) async throws -> [RateLimit] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let subject = try Lookup.optionalSubject(db, key: key, user: user, team: team)
                 return try RateLimit.all(db, subject: subject)
             }
@@ -89,7 +89,7 @@ extension Admin {
         public init(key: String? = nil, user: String? = nil, team: String? = nil) { self.key = key; self.user = user; self.team = team }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let subject = try Lookup.subject(db, key: key, user: user, team: team)
                 guard let before = try LimitDraft.find(db, subject) else {
                     throw HubError.notFound("\(subject.kind.rawValue) \(subject.name) has no rate limit")
@@ -117,8 +117,9 @@ enum LimitDraft {
         return values
     }
 
-    static func find(_ db: Database, _ subject: Subject) throws -> StoredRateLimit? {
-        try StoredRateLimit.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id).fetchOne(db)
+    static func find(_ db: StoreDB, _ subject: Subject) throws -> StoredRateLimit? {
+        try StoredRateLimit.fetchOne(db, sql: "SELECT * FROM rate_limits WHERE subject_kind = ? AND subject_id = ? LIMIT 1",
+                                     arguments: [subject.kind.rawValue, subject.id])
     }
 
     static func merged(_ before: StoredRateLimit?, _ subject: Subject, _ values: LimitValues) -> StoredRateLimit {

@@ -29,7 +29,7 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> HubSettings {
-            try context.sqliteRead(Settings.current)
+            try await context.read { db in try Settings.current(db) }
         }
     }
 
@@ -40,7 +40,7 @@ extension Admin {
         public var mode: DeploymentMode
         public init(mode: DeploymentMode) { self.mode = mode }
         public func run(_ context: AdminContext) async throws -> ModeSwitchPreview {
-            try context.sqliteRead { db in try Settings.preview(db, to: mode) }
+            try await context.read { db in try Settings.preview(db, to: mode) }
         }
     }
 
@@ -50,7 +50,7 @@ extension Admin {
         public var mode: DeploymentMode
         public init(mode: DeploymentMode) { self.mode = mode }
         public func run(_ context: AdminContext) async throws -> HubSettings {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Settings.current(db)
                 guard before.mode != mode else { return before }
                 var after = before
@@ -120,7 +120,7 @@ extension Admin {
             for values in [defaultKeyLimits?.serviceProvider, defaultKeyLimits?.enterprise].compactMap({ $0 }) {
                 _ = try LimitDraft.validate(values)
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try Settings.current(db)
                 var after = before
                 if let governanceTimeZone { after.governanceTimeZone = governanceTimeZone }
@@ -143,20 +143,21 @@ extension Admin {
 }
 
 enum Settings {
-    static func current(_ db: Database) throws -> HubSettings {
+    static func current(_ db: StoreDB) throws -> HubSettings {
         guard let settings = try HubSettings.fetchOne(db) else {
             throw HubError(.storage, "the settings row is missing: the database was not created by `aigne-hub init`")
         }
         return settings
     }
 
-    static func preview(_ db: Database, to target: DeploymentMode) throws -> ModeSwitchPreview {
+    static func preview(_ db: StoreDB, to target: DeploymentMode) throws -> ModeSwitchPreview {
         let settings = try current(db)
-        let active = User.filter(Column("status") == UserStatus.active.rawValue)
-        let activeUsers = try active.fetchCount(db)
-        let withoutBalance = try active.filter(Column("balance") <= 0).fetchCount(db)
+        let active = UserStatus.active.rawValue
+        let activeUsers = try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE status = ?", arguments: [active]) ?? 0
+        let withoutBalance = try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM users WHERE status = ? AND balance <= 0", arguments: [active]) ?? 0
         let outstanding = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(balance), 0) FROM users") ?? .zero
-        let priced = try ModelRate.filter(Column("valid_to") == nil).fetchCount(db)
+        let priced = try Int.fetchOne(db, sql: "SELECT count(*) FROM model_rates WHERE valid_to IS NULL") ?? 0
         let unpriced = try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
 
         var notes: [HubText] = []

@@ -15,7 +15,7 @@ extension Admin {
             let secret = secret.trimmingSpaces
             guard secret.count >= 16 else { throw HubError.invalid("a signing secret has at least 16 characters") }
             let sealed = try context.sealer.seal(secret)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 var stored = StoredNoticeEndpoint(id: nil, url: url, sealedSecret: sealed, secretHint: SecretSealer.mask(secret),
                                                   enabled: true, createdAt: Date())
                 try stored.insert(db)
@@ -32,7 +32,9 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> [NoticeEndpointInfo] {
-            try context.sqliteRead { db in try StoredNoticeEndpoint.order(Column("id")).fetchAll(db).map(NoticeEndpointInfo.init) }
+            try await context.read { db in
+                try StoredNoticeEndpoint.fetchAll(db, sql: "SELECT * FROM notice_endpoints ORDER BY id").map(NoticeEndpointInfo.init)
+            }
         }
     }
 
@@ -42,7 +44,7 @@ extension Admin {
         public var id: Int64
         public init(id: Int64) { self.id = id }
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 guard let stored = try StoredNoticeEndpoint.fetchOne(db, key: id) else {
                     throw HubError.notFound("unknown notice endpoint #\(id)")
                 }
@@ -64,10 +66,10 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [OutboxEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.sqliteRead { db in
-                var request = OutboxEntry.order(Column("id").desc)
-                if pending == true { request = request.filter(Column("delivered_at") == nil) }
-                return try request.limit(limit).fetchAll(db)
+            return try await context.read { db in
+                let condition = pending == true ? " WHERE delivered_at IS NULL" : ""
+                return try OutboxEntry.fetchAll(db, sql: "SELECT * FROM outbox\(condition) ORDER BY id DESC LIMIT ?",
+                                                arguments: [limit])
             }
         }
     }

@@ -18,12 +18,13 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> CreditPackage {
             let name = try Validate.name(self.name, of: "package")
             let now = Date()
-            var package = CreditPackage(
+            let draft = CreditPackage(
                 id: nil, name: name, price: try Validate.nonNegative(price, "the price"), currency: try Currency.code(currency),
                 credits: try Validate.positive(credits, "credits"), bonus: try Validate.nonNegative(bonus ?? .zero, "the bonus"),
                 active: true, createdAt: now, updatedAt: now)
-            _ = try package.credits.adding(package.bonus)
-            return try context.sqliteWrite { db in
+            _ = try draft.credits.adding(draft.bonus)
+            return try await context.write { db in
+                var package = draft
                 if try CreditPackage.named(name, db) != nil {
                     throw HubError(.alreadyExists, "a package named '\(name)' already exists")
                 }
@@ -41,8 +42,8 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [CreditPackage] {
-            try context.sqliteRead { db in
-                try CreditPackage.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db)
+            try await context.read { db in
+                try CreditPackage.fetchAll(db, sql: "SELECT * FROM credit_packages ORDER BY active DESC, lower(name)")
             }
         }
     }
@@ -71,7 +72,7 @@ extension Admin {
             let currency = try currency.map { text throws(HubError) in try Currency.code(text) }
             let credits = try credits.map { amount throws(HubError) in try Validate.positive(amount, "credits") }
             let bonus = try bonus.map { amount throws(HubError) in try Validate.nonNegative(amount, "the bonus") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try PackageLookup.find(package, db)
                 var after = before
                 if let newName {
@@ -104,7 +105,7 @@ extension Admin {
         public init(package: String, idempotencyKey: String? = nil) { self.package = package; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) async throws -> CreditPackage {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PackageLookup.find(package, db)
                 guard before.active else { throw HubError(.failedPrecondition, "package \(before.name) is already disabled") }
@@ -120,7 +121,7 @@ extension Admin {
 }
 
 enum PackageLookup {
-    static func find(_ reference: String, _ db: Database) throws -> CreditPackage {
+    static func find(_ reference: String, _ db: StoreDB) throws -> CreditPackage {
         guard let found = try CreditPackage.named(reference, db) else {
             throw HubError.notFound("unknown package '\(reference.trimmingSpaces)'")
         }

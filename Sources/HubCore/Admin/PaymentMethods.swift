@@ -16,11 +16,20 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [Payment] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.sqliteRead { db in
-                var request = Payment.order(Column("id").desc)
-                if pending == true { request = request.filter(Column("status") == PaymentStatus.pending.rawValue) }
-                if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
-                return try request.limit(limit).fetchAll(db)
+            return try await context.read { db in
+                var conditions: [String] = []
+                var arguments: StoreArguments = []
+                if pending == true {
+                    conditions.append("status = ?")
+                    arguments += [PaymentStatus.pending.rawValue]
+                }
+                if let user {
+                    conditions.append("user_id = ?")
+                    arguments += [(try Lookup.user(db, user)).id]
+                }
+                let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+                arguments += [limit]
+                return try Payment.fetchAll(db, sql: "SELECT * FROM payments\(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
             }
         }
     }
@@ -40,7 +49,7 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> Payment {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 guard var payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
@@ -76,7 +85,7 @@ extension Admin {
             let secret = secret.trimmingSpaces
             guard secret.count >= 16 else { throw HubError.invalid("a webhook secret has at least 16 characters") }
             let sealed = try context.sealer.seal(secret)
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 var stored = StoredWebhookSecret(id: nil, processor: processor, sealedSecret: sealed,
                                                  secretHint: SecretSealer.mask(secret), createdAt: Date())
                 try stored.insert(db)
@@ -94,8 +103,9 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [WebhookSecretInfo] {
-            try context.sqliteRead { db in
-                try StoredWebhookSecret.order(Column("processor"), Column("id")).fetchAll(db).map(WebhookSecretInfo.init)
+            try await context.read { db in
+                try StoredWebhookSecret.fetchAll(db, sql: "SELECT * FROM webhook_secrets ORDER BY processor, id")
+                    .map(WebhookSecretInfo.init)
             }
         }
     }
@@ -107,7 +117,7 @@ extension Admin {
         public init(id: Int64) { self.id = id }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 guard let stored = try StoredWebhookSecret.fetchOne(db, key: id) else {
                     throw HubError.notFound("unknown webhook secret #\(id)")
                 }

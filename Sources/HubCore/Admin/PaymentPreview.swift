@@ -33,7 +33,7 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> PaymentResolvePreview {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 guard let payment = try Payment.fetchOne(db, key: self.payment) else {
                     throw HubError.notFound("unknown payment #\(self.payment)")
                 }
@@ -57,9 +57,11 @@ extension Admin {
                     preview.packageActive = package.active
                     preview.credits = package.totalCredits
                     if let ref = payment.paymentRef {
-                        preview.refundsWaiting = try Payment.filter(Column("processor") == payment.processor.rawValue
-                            && Column("payment_ref") == ref && Column("kind") == PaymentKind.refund.rawValue
-                            && Column("status") == PaymentStatus.pending.rawValue).fetchCount(db)
+                        preview.refundsWaiting = try Int.fetchOne(db, sql: """
+                            SELECT count(*) FROM payments
+                            WHERE processor = ? AND payment_ref = ? AND kind = ? AND status = ?
+                            """, arguments: [payment.processor.rawValue, ref, PaymentKind.refund.rawValue,
+                                             PaymentStatus.pending.rawValue]) ?? 0
                     }
                 }
                 preview.balanceAfter = try user.balance.adding(preview.credits)

@@ -39,14 +39,15 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> Plan {
             let name = try Validate.name(self.name, of: "plan")
             let now = Date()
-            var plan = Plan(id: nil, name: name, interval: interval, credits: try Validate.positive(credits, "credits"),
+            let newPlan = Plan(id: nil, name: name, interval: interval, credits: try Validate.positive(credits, "credits"),
                             price: try Validate.nonNegative(price ?? .zero, "the price"), currency: try Currency.code(currency ?? "usd"),
                             rolloverCap: try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") },
                             active: true, createdAt: now, updatedAt: now)
-            return try context.sqliteWrite { db in
-                if try Plan.filter(Column("name") == name).fetchOne(db) != nil {
+            return try await context.write { db in
+                if try Plan.fetchOne(db, sql: "SELECT * FROM plans WHERE lower(name) = lower(?)", arguments: [name]) != nil {
                     throw HubError(.alreadyExists, "a plan named '\(name)' already exists")
                 }
+                var plan = newPlan
                 try plan.insert(db)
                 try context.audit(db, Self.name, target: "plan:\(name)", before: Plan?.none, after: plan)
                 return plan
@@ -60,7 +61,7 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> [Plan] {
-            try context.sqliteRead { db in try Plan.order(Column("active").desc, Column("name").collating(.nocase)).fetchAll(db) }
+            try await context.read { db in try Plan.fetchAll(db, sql: "SELECT * FROM plans ORDER BY active DESC, lower(name)") }
         }
     }
 
@@ -81,7 +82,7 @@ extension Admin {
             let credits = try credits.map { amount throws(HubError) in try Validate.positive(amount, "credits") }
             let price = try price.map { amount throws(HubError) in try Validate.nonNegative(amount, "the price") }
             let cap = try rolloverCap.map { amount throws(HubError) in try Validate.nonNegative(amount, "the rollover cap") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try PlanLookup.find(plan, db)
                 var after = before
                 if let credits { after.credits = credits }
@@ -105,7 +106,7 @@ extension Admin {
         public var idempotencyKey: String?
         public init(plan: String, idempotencyKey: String? = nil) { self.plan = plan; self.idempotencyKey = idempotencyKey }
         public func run(_ context: AdminContext) async throws -> Plan {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let before = try PlanLookup.find(plan, db)
                 guard before.active else { throw HubError(.failedPrecondition, "plan \(before.name) is already disabled") }
@@ -134,13 +135,13 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> Subscription {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
                 let plan = try PlanLookup.find(self.plan, db)
                 guard plan.active else { throw HubError(.failedPrecondition, "plan \(plan.name) is disabled") }
-                if try Subscription.filter(Column("user_id") == user.id && Column("status") != SubscriptionStatus.cancelled.rawValue)
-                    .fetchOne(db) != nil {
+                if try Subscription.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE user_id = ? AND status <> ?",
+                                             arguments: [user.id, SubscriptionStatus.cancelled.rawValue]) != nil {
                     throw HubError(.alreadyExists, "\(user.name) already has a subscription: cancel it first")
                 }
                 let now = Date()
@@ -165,11 +166,11 @@ extension Admin {
         public init(user: String, idempotencyKey: String? = nil) { self.user = user; self.idempotencyKey = idempotencyKey }
 
         public func run(_ context: AdminContext) async throws -> Subscription {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 try context.claim(idempotencyKey, for: Self.name, db)
                 let user = try Lookup.user(db, user)
-                guard let before = try Subscription.filter(Column("user_id") == user.id
-                    && Column("status") != SubscriptionStatus.cancelled.rawValue).fetchOne(db) else {
+                guard let before = try Subscription.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE user_id = ? AND status <> ?",
+                                                             arguments: [user.id, SubscriptionStatus.cancelled.rawValue]) else {
                     throw HubError.notFound("\(user.name) has no subscription")
                 }
                 var after = before
@@ -190,7 +191,7 @@ extension Admin {
         public init(user: String? = nil) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> [SubscriptionInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 if let user {
                     let id = try Lookup.user(db, user).id
                     return try SubscriptionInfo.fetchAll(db, sql: SubscriptionInfo.query + " WHERE s.user_id = ? ORDER BY s.id DESC",
@@ -203,10 +204,10 @@ extension Admin {
 }
 
 enum PlanLookup {
-    static func find(_ reference: String, _ db: Database) throws -> Plan {
+    static func find(_ reference: String, _ db: StoreDB) throws -> Plan {
         let reference = reference.trimmingSpaces
         let found = if let id = Int64(reference) { try Plan.fetchOne(db, key: id) } else {
-            try Plan.filter(Column("name") == reference).fetchOne(db)
+            try Plan.fetchOne(db, sql: "SELECT * FROM plans WHERE lower(name) = lower(?)", arguments: [reference])
         }
         guard let found else { throw HubError.notFound("unknown plan '\(reference)'") }
         return found

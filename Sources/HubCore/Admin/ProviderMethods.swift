@@ -34,8 +34,8 @@ extension Admin {
             guard !name.contains("/") else { throw HubError.invalid("provider name '\(name)' must not contain '/'") }
             let url = try Validate.url(baseUrl)
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") } ?? name
-            return try context.sqliteWrite { db in
-                if try Provider.filter(Column("name") == name).fetchOne(db) != nil {
+            return try await context.write { db in
+                if try Provider.fetchOne(db, sql: "SELECT * FROM providers WHERE lower(name) = lower(?)", arguments: [name]) != nil {
                     throw HubError(.alreadyExists, HubText(.providerExists, name))
                 }
                 var provider = Provider(id: nil, name: name, kind: kind, displayName: display, baseURL: url,
@@ -54,11 +54,12 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [ProviderInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try ProviderInfo.fetchAll(db, sql: """
-                    SELECT p.*, COUNT(c.id) AS credentials, COALESCE(SUM(c.enabled), 0) AS enabled_credentials
+                    SELECT p.*, COUNT(c.id) AS credentials,
+                           COALESCE(SUM(CASE WHEN c.enabled THEN 1 ELSE 0 END), 0) AS enabled_credentials
                     FROM providers p LEFT JOIN credentials c ON c.provider_id = p.id
-                    GROUP BY p.id ORDER BY p.name
+                    GROUP BY p.id ORDER BY lower(p.name)
                     """)
             }
         }
@@ -84,7 +85,7 @@ extension Admin {
             if let newName, newName.contains("/") { throw HubError.invalid("provider name '\(newName)' must not contain '/'") }
             let url = try baseUrl.map { text throws(HubError) in try Validate.url(text) }
             let display = try displayName.map { text throws(HubError) in try Validate.name(text, of: "display") }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try Lookup.provider(db, provider)
                 var after = before
                 if let newName { after.name = newName }
@@ -105,7 +106,7 @@ extension Admin {
         public var provider: String
         public init(provider: String) { self.provider = provider }
         public func run(_ context: AdminContext) async throws -> Provider {
-            try ProviderSwitch.set(enabled: true, provider, context, action: Self.name)
+            try await ProviderSwitch.set(enabled: true, provider, context, action: Self.name)
         }
     }
 
@@ -115,7 +116,7 @@ extension Admin {
         public var provider: String
         public init(provider: String) { self.provider = provider }
         public func run(_ context: AdminContext) async throws -> Provider {
-            try ProviderSwitch.set(enabled: false, provider, context, action: Self.name)
+            try await ProviderSwitch.set(enabled: false, provider, context, action: Self.name)
         }
     }
 
@@ -126,7 +127,7 @@ extension Admin {
         public init(provider: String) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.provider(db, provider)
                 try before.delete(db)
                 try context.audit(db, Self.name, target: "provider:\(before.name)", before: before, after: Provider?.none)
@@ -137,13 +138,13 @@ extension Admin {
 }
 
 private enum ProviderSwitch {
-    static func set(enabled: Bool, _ reference: String, _ context: AdminContext, action: String) throws -> Provider {
-        try context.sqliteWrite { db in
+    static func set(enabled: Bool, _ reference: String, _ context: AdminContext, action: String) async throws -> Provider {
+        try await context.write { db in
             let before = try Lookup.provider(db, reference)
             guard before.enabled != enabled else { return before }
             var after = before
             after.enabled = enabled
-            try after.update(db, columns: ["enabled"])
+            try db.execute(sql: "UPDATE providers SET enabled = ? WHERE id = ?", arguments: [enabled, before.id])
             try context.audit(db, action, target: "provider:\(before.name)", before: before, after: after)
             return after
         }

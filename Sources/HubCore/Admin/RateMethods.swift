@@ -94,12 +94,12 @@ extension Admin {
                    prices.costCached, prices.costImage, prices.cacheWrite, prices.costCacheWrite].contains(where: { $0 != nil }) else {
                 throw HubError.invalid("give at least one price (--input, --output, --cached-input, --cache-write, --image or a --cost-…)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let provider = try Lookup.provider(db, reference.provider)
                 let now = Date()
-                let current = try ModelRate.filter(
-                    Column("provider_id") == provider.id && Column("model") == reference.model
-                        && Column("type") == type.rawValue && Column("valid_to") == nil).fetchOne(db)
+                let current = try ModelRate.fetchOne(db, sql: """
+                    SELECT * FROM model_rates WHERE provider_id = ? AND model = ? AND type = ? AND valid_to IS NULL
+                    """, arguments: [provider.id, reference.model, type.rawValue])
                 var rate = ModelRate(
                     id: nil, providerId: provider.id!, model: reference.model, type: type,
                     inputRate: prices.input ?? current?.inputRate ?? .zero,
@@ -113,9 +113,8 @@ extension Admin {
                     validFrom: now, validTo: nil,
                     cacheWriteRate: prices.cacheWrite ?? current?.cacheWriteRate,
                     cacheWriteCost: prices.costCacheWrite ?? current?.cacheWriteCost)
-                if var closed = current {
-                    closed.validTo = now
-                    try closed.update(db, columns: ["valid_to"])
+                if let current {
+                    try db.execute(sql: "UPDATE model_rates SET valid_to = ? WHERE id = ?", arguments: [now, current.id])
                 }
                 try rate.insert(db)
                 try context.audit(db, Self.name, target: "rate:\(provider.name)/\(reference.model)",
@@ -133,7 +132,7 @@ extension Admin {
         public init(provider: String? = nil) { self.provider = provider }
 
         public func run(_ context: AdminContext) async throws -> [RateInfo] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try RateQueries.rates(db, provider: provider, current: true)
             }
         }
@@ -149,16 +148,16 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> Done {
             let reference = try ModelReference(model)
             let type = type ?? .chat
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let provider = try Lookup.provider(db, reference.provider)
-                guard var rate = try ModelRate.filter(
-                    Column("provider_id") == provider.id && Column("model") == reference.model
-                        && Column("type") == type.rawValue && Column("valid_to") == nil).fetchOne(db) else {
+                guard var rate = try ModelRate.fetchOne(db, sql: """
+                    SELECT * FROM model_rates WHERE provider_id = ? AND model = ? AND type = ? AND valid_to IS NULL
+                    """, arguments: [provider.id, reference.model, type.rawValue]) else {
                     throw HubError.notFound("\(provider.name)/\(reference.model) has no current \(type.rawValue) rate")
                 }
                 let before = rate
                 rate.validTo = Date()
-                try rate.update(db, columns: ["valid_to"])
+                try db.execute(sql: "UPDATE model_rates SET valid_to = ? WHERE id = ?", arguments: [rate.validTo, rate.id])
                 try context.audit(db, Self.name, target: "rate:\(provider.name)/\(reference.model)",
                                   before: before, after: rate)
                 return Done()
@@ -175,7 +174,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [RateInfo] {
             let reference = try ModelReference(model)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 try RateQueries.rates(db, provider: reference.provider, model: reference.model, current: false)
             }
         }
@@ -184,22 +183,22 @@ extension Admin {
 
 enum RateQueries {
     /// Rates with their provider names, by provider, model, type, newest first.
-    static func rates(_ db: Database, provider: String?, model: String? = nil, current: Bool) throws -> [RateInfo] {
+    static func rates(_ db: StoreDB, provider: String?, model: String? = nil, current: Bool) throws -> [RateInfo] {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: StoreArguments = []
         if let provider {
             conditions.append("r.provider_id = ?")
-            _ = arguments.append(contentsOf: [try Lookup.provider(db, provider).id])
+            arguments += [try Lookup.provider(db, provider).id]
         }
         if let model {
             conditions.append("r.model = ?")
-            _ = arguments.append(contentsOf: [model])
+            arguments += [model]
         }
         if current { conditions.append("r.valid_to IS NULL") }
         let rows = try Row.fetchAll(db, sql: """
             SELECT r.*, p.name AS provider_name FROM model_rates r JOIN providers p ON p.id = r.provider_id
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY p.name, r.model, r.type, r.id DESC
+            ORDER BY lower(p.name), r.model, r.type, r.id DESC
             """, arguments: arguments)
         return try rows.map { RateInfo(try ModelRate(row: $0), provider: $0["provider_name"]) }
     }

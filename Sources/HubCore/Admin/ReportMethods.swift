@@ -64,7 +64,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> ChargebackReport {
             let grouping = by ?? .team
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let zone = try GovernanceTimeZone.current(db)
                 let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone.zone)
                 let rows = try Row.fetchAll(db, sql: Self.sql(grouping), arguments: [hours.start, hours.end])
@@ -136,22 +136,36 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> HubCore.UsageExportPage {
             let limit = try Validate.limit(limit, default: Self.defaultLimit)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 // Pages follow the time index: (created_at, id) after the last event of the page before.
-                // Times compare as the stored text, so a page starts exactly where the last one ended.
-                var from = String.fromDatabaseValue(since.databaseValue) ?? ""
+                // On SQLite times compare as the stored text, on PostgreSQL as timestamps: either way a page
+                // starts exactly where the last one ended.
+                let pruned = { (after: Int64) in
+                    HubError(.failedPrecondition,
+                             "usage event \(after) (where this export stood) was pruned meanwhile: export again from a later --since")
+                }
+                let lastTime = "SELECT created_at FROM usage_events WHERE id = ?"
+                let from: DatabaseValue
                 var afterId: Int64 = 0
-                if let after {
-                    guard let time = try String.fetchOne(db, sql: "SELECT created_at FROM usage_events WHERE id = ?",
-                                                         arguments: [after]) else {
-                        throw HubError(.failedPrecondition,
-                                       "usage event \(after) (where this export stood) was pruned meanwhile: export again from a later --since")
+                if db.kind == .sqlite {
+                    var text = String.fromDatabaseValue(since.databaseValue) ?? ""
+                    if let after {
+                        guard let time = try String.fetchOne(db, sql: lastTime, arguments: [after]) else { throw pruned(after) }
+                        text = max(text, time)
+                        afterId = after
                     }
-                    from = max(from, time)
-                    afterId = after
+                    from = text.databaseValue
+                } else {
+                    var date = since
+                    if let after {
+                        guard let time = try Date.fetchOne(db, sql: lastTime, arguments: [after]) else { throw pruned(after) }
+                        date = max(date, time)
+                        afterId = after
+                    }
+                    from = date.databaseValue
                 }
                 let events = try UsageEvent.fetchAll(db, sql: """
-                    SELECT * FROM usage_events INDEXED BY usage_events_time
+                    SELECT * FROM usage_events\(db.kind == .sqlite ? " INDEXED BY usage_events_time" : "")
                     WHERE created_at >= ? AND created_at < ? AND NOT (created_at = ? AND id <= ?)
                     ORDER BY created_at, id LIMIT ?
                     """, arguments: [from, until, from, afterId, limit + 1])

@@ -14,7 +14,8 @@ public struct RetentionStatus: Codable, Sendable, Equatable {
     /// When the hub last pruned.
     public var lastRunAt: Date?
     /// True when freed pages go back to the file system (else they are reused, and the file stops
-    /// growing without shrinking: `retention.vacuum` switches it once).
+    /// growing without shrinking: `retention.vacuum` switches it once). SQLite only: always false on
+    /// PostgreSQL, whose autovacuum looks after its tables itself.
     public var incrementalVacuum: Bool
 }
 
@@ -32,17 +33,17 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> RetentionStatus {
-            try context.sqliteRead(Self.status)
+            try await context.read(Self.status)
         }
 
-        static func status(_ db: Database) throws -> RetentionStatus {
+        static func status(_ db: StoreDB) throws -> RetentionStatus {
             let setting = try UsageRetention.setting(db)
             return RetentionStatus(
                 days: setting.days,
                 oldestEvent: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM usage_events"),
                 events: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM usage_events") ?? 0,
                 prunedTotal: setting.prunedTotal, lastRunAt: setting.lastRunAt,
-                incrementalVacuum: try UsageRetention.isIncremental(db))
+                incrementalVacuum: db.kind == .sqlite ? try UsageRetention.isIncremental(db) : false)
         }
     }
 
@@ -57,7 +58,7 @@ extension Admin {
             if let days, !(1...UsageRetention.maximumDays).contains(days) {
                 throw HubError.invalid("retention must be between 1 and \(UsageRetention.maximumDays) days, got \(days)")
             }
-            return try context.sqliteWrite { db in
+            return try await context.write { db in
                 let before = try UsageRetention.setting(db).days
                 try db.execute(sql: "UPDATE retention SET days = ?, updated_at = ? WHERE id = 1", arguments: [days, Date()])
                 try context.audit(db, Self.name, target: "retention", before: ["days": before], after: ["days": days])
@@ -68,15 +69,20 @@ extension Admin {
 
     /// `retention.vacuum`: rewrites the database file once (`VACUUM`), which gives back every free page
     /// and switches a database made before incremental vacuum to it. Holds the write lock while it runs:
-    /// traffic waits, so run it at a quiet time.
+    /// traffic waits, so run it at a quiet time. SQLite only: on PostgreSQL it fails with
+    /// `failedPrecondition` (autovacuum does this work there).
     public struct RetentionVacuum: AdminMethod {
         public static let name = "retention.vacuum"
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> VacuumResult {
+            guard context.store.kind == .sqlite else {
+                throw HubError(.failedPrecondition, "retention vacuum is for SQLite only: "
+                               + "PostgreSQL vacuums its tables itself (autovacuum), so there is nothing to do")
+            }
             let sizes = try UsageRetention.fullVacuum(context.store)
             let result = VacuumResult(bytesBefore: sizes.before, bytesAfter: sizes.after, incrementalVacuum: true)
-            try context.sqliteWrite { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
+            try await context.write { db in try context.audit(db, Self.name, target: "database", before: nil, after: result) }
             return result
         }
     }

@@ -30,17 +30,18 @@ extension Admin {
         public init(by: Period? = nil, since: Date? = nil, until: Date? = nil) { self.by = by; self.since = since; self.until = until }
 
         public func run(_ context: AdminContext) async throws -> [RevenueRow] {
-            let width = (by ?? .day) == .day ? 10 : 7
+            let byDay = (by ?? .day) == .day
+            let width = byDay ? 10 : 7
             let since = since ?? Date(timeIntervalSince1970: 0), until = until ?? Date.distantFuture
             guard since < until else { throw HubError.invalid("since must be before until") }
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 var rows: [String: RevenueRow] = [:]
                 func row(_ period: String) -> RevenueRow {
                     rows[period] ?? RevenueRow(period: period, purchases: .zero, refunds: .zero, creditsSold: .zero,
                                                creditsRefunded: .zero, usageCharged: .zero, providerCost: .zero, margin: .zero)
                 }
                 for money in try Row.fetchAll(db, sql: """
-                    SELECT substr(created_at, 1, \(width)) AS period,
+                    SELECT \(byDay ? db.dayKey("created_at") : db.monthKey("created_at")) AS period,
                       SUM(CASE WHEN kind = 'purchase' THEN amount ELSE 0 END) AS purchases,
                       SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunds,
                       SUM(CASE WHEN kind = 'purchase' THEN credits ELSE 0 END) AS sold,

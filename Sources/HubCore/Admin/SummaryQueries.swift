@@ -59,15 +59,15 @@ extension Admin {
             let users: [User]
             if lowBalance == true {
                 let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
-                users = try context.sqliteRead { db in
+                users = try await context.read { db in
                     guard let settings = try HubSettings.fetchOne(db), settings.hasLowBalanceThreshold else { return [] }
-                    return try User.filter(Column("balance") < settings.lowBalanceThreshold.nanos)
-                        .order(Column("name").collating(.nocase)).limit(limit).fetchAll(db)
+                    return try User.fetchAll(db, sql: "SELECT * FROM users WHERE balance < ? ORDER BY lower(name) LIMIT ?",
+                                             arguments: [settings.lowBalanceThreshold.nanos, limit])
                 }
             } else {
                 users = try await UsersList(filter: filter, limit: limit).run(context)
             }
-            let spend = try context.sqliteRead { db in try UsageRollup.spendThisMonth(db) }
+            let spend = try await context.read { db in try UsageRollup.spendThisMonth(db) }
             return users.map { UserSummary(user: $0, spendThisMonth: spend[$0.id ?? 0] ?? .zero) }
         }
     }
@@ -80,7 +80,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [ProviderHealth] {
             let providers = try await ProvidersList().run(context)
-            let health = try context.sqliteRead { db in try UsageRollup.health(db, since: UsageRollup.recentHealthStart()) }
+            let health = try await context.read { db in try UsageRollup.health(db, since: UsageRollup.recentHealthStart()) }
             var byProvider: [Int64: ProviderHealth] = [:]
             for info in providers { byProvider[info.provider.id ?? 0] = ProviderHealth(info: info) }
             for row in health where byProvider[row.provider] != nil {
@@ -98,7 +98,7 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [String] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try UsageRollup.unpricedModels(db, since: Date().addingTimeInterval(-30 * 86_400))
             }
         }

@@ -21,11 +21,11 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [TeamMembershipEntry] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT m.user_id, m.team_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
-                    ORDER BY t.name COLLATE NOCASE, m.user_id
-                    """).map { TeamMembershipEntry(userId: $0[0], teamId: $0[1], team: $0[2]) }
+                    ORDER BY lower(t.name), m.user_id
+                    """).map { TeamMembershipEntry(userId: $0["user_id"], teamId: $0["team_id"], team: $0["name"]) }
             }
         }
     }

@@ -16,8 +16,8 @@ extension Admin {
                 try Validate.plainText(description, "the description")
                 guard description.count <= 500 else { throw HubError.invalid("the description is longer than 500 characters") }
             }
-            return try context.sqliteWrite { db in
-                if try Team.filter(Column("name") == name).fetchOne(db) != nil {
+            return try await context.write { db in
+                if try Team.fetchOne(db, sql: "SELECT * FROM teams WHERE lower(name) = lower(?)", arguments: [name]) != nil {
                     throw HubError(.alreadyExists, "a team named '\(name)' already exists")
                 }
                 var team = Team(id: nil, name: name, description: description?.isEmpty == true ? nil : description, createdAt: Date())
@@ -35,14 +35,16 @@ extension Admin {
         public init() {}
 
         public func run(_ context: AdminContext) async throws -> [TeamSummary] {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let settings = try Settings.current(db)
                 let month = BudgetCalendar(settings: settings).interval(.month, containing: Date())
-                return try Team.order(Column("name").collating(.nocase)).fetchAll(db).map { team in
+                return try Team.fetchAll(db, sql: "SELECT * FROM teams ORDER BY lower(name)").map { team in
                     TeamSummary(
                         team: team,
-                        members: try TeamMember.filter(Column("team_id") == team.id).fetchCount(db),
-                        keys: try APIKey.filter(Column("team_id") == team.id && Column("revoked_at") == nil).fetchCount(db),
+                        members: try Int.fetchOne(db, sql: "SELECT count(*) FROM team_members WHERE team_id = ?",
+                                                  arguments: [team.id]) ?? 0,
+                        keys: try Int.fetchOne(db, sql: "SELECT count(*) FROM api_keys WHERE team_id = ? AND revoked_at IS NULL",
+                                               arguments: [team.id]) ?? 0,
                         spendThisMonth: try GovernanceSpend.spent(db, kind: .team, id: team.id!, from: month.start,
                                                                   to: month.end, mode: settings.mode))
                 }
@@ -58,15 +60,15 @@ extension Admin {
         public init(team: String) { self.team = team }
 
         public func run(_ context: AdminContext) async throws -> TeamDetail {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let team = try Lookup.team(db, self.team)
                 let subject = Subject(kind: .team, id: team.id!, name: team.name)
                 let members = try User.fetchAll(db, sql: """
-                    SELECT u.* FROM users u JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? ORDER BY u.name
+                    SELECT u.* FROM users u JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? ORDER BY lower(u.name)
                     """, arguments: [team.id])
                 return TeamDetail(
                     team: team, members: members,
-                    keys: try APIKey.filter(Column("team_id") == team.id).order(Column("id")).fetchAll(db),
+                    keys: try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE team_id = ? ORDER BY id", arguments: [team.id]),
                     budgets: try BudgetStatuses.all(db, subject: subject), limits: try RateLimit.all(db, subject: subject))
             }
         }
@@ -80,7 +82,7 @@ extension Admin {
         public init(team: String) { self.team = team }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 _ = try team.delete(db)
                 try context.audit(db, Self.name, target: "team:\(team.name)", before: team, after: Team?.none)
@@ -97,10 +99,11 @@ extension Admin {
         public init(team: String, user: String) { self.team = team; self.user = user }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
-                if try TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id).fetchCount(db) > 0 {
+                if try (Int.fetchOne(db, sql: "SELECT count(*) FROM team_members WHERE team_id = ? AND user_id = ?",
+                                    arguments: [team.id, user.id]) ?? 0) > 0 {
                     throw HubError(.alreadyExists, "\(user.name) is already a member of \(team.name)")
                 }
                 var member = TeamMember(teamId: team.id!, userId: user.id!, addedAt: Date())
@@ -119,14 +122,14 @@ extension Admin {
         public init(team: String, user: String) { self.team = team; self.user = user }
 
         public func run(_ context: AdminContext) async throws -> Done {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let team = try Lookup.team(db, self.team)
                 let user = try Lookup.user(db, self.user)
-                let membership = TeamMember.filter(Column("team_id") == team.id && Column("user_id") == user.id)
-                guard let member = try membership.fetchOne(db) else {
+                guard let member = try TeamMember.fetchOne(db, sql: "SELECT * FROM team_members WHERE team_id = ? AND user_id = ?",
+                                                           arguments: [team.id, user.id]) else {
                     throw HubError.notFound("\(user.name) is not a member of \(team.name)")
                 }
-                try membership.deleteAll(db)
+                try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", arguments: [team.id, user.id])
                 try db.execute(sql: "UPDATE api_keys SET team_id = NULL WHERE team_id = ? AND user_id = ?",
                                arguments: [team.id, user.id])
                 try context.audit(db, Self.name, target: "team:\(team.name)", before: member, after: TeamMember?.none)
@@ -143,12 +146,12 @@ extension Admin {
         public init(key: String, team: String? = nil) { self.key = key; self.team = team }
 
         public func run(_ context: AdminContext) async throws -> APIKey {
-            try context.sqliteWrite { db in
+            try await context.write { db in
                 let before = try Lookup.key(db, key)
                 var after = before
                 after.teamId = try team.map { reference in try TeamMembership.check(db, team: reference, userId: before.userId).id! }
                 guard after != before else { return before }
-                try after.update(db, columns: ["team_id"])
+                try db.execute(sql: "UPDATE api_keys SET team_id = ? WHERE id = ?", arguments: [after.teamId, before.id])
                 try context.audit(db, Self.name, target: "key:\(before.prefix)", before: before, after: after)
                 return after
             }
@@ -158,9 +161,10 @@ extension Admin {
 
 enum TeamMembership {
     /// The team `reference`, which the user `userId` must belong to for a key of theirs to spend for it.
-    static func check(_ db: Database, team reference: String, userId: Int64) throws -> Team {
+    static func check(_ db: StoreDB, team reference: String, userId: Int64) throws -> Team {
         let team = try Lookup.team(db, reference)
-        guard try TeamMember.filter(Column("team_id") == team.id && Column("user_id") == userId).fetchCount(db) > 0 else {
+        guard try (Int.fetchOne(db, sql: "SELECT count(*) FROM team_members WHERE team_id = ? AND user_id = ?",
+                               arguments: [team.id, userId]) ?? 0) > 0 else {
             let user = try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [userId]) ?? "#\(userId)"
             throw HubError(.failedPrecondition, "\(user) is not a member of \(team.name): add them first (teams add-member)")
         }

@@ -48,7 +48,7 @@ extension Admin {
             let until = until ?? Date().addingTimeInterval(1)
             guard since < until else { throw HubError.invalid("the range is empty: since must be before until") }
             let grouping = by ?? .user
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 if Self.isWholeDay(since), Self.isWholeDay(until) {
                     return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup),
                                                         arguments: [UsageRollup.day(since), UsageRollup.day(until)])
@@ -107,11 +107,22 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [UsageEvent] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.sqliteRead { db in
-                var request = UsageEvent.order(Column("id").desc).limit(limit)
-                if let user { request = request.filter(Column("user_id") == (try Lookup.user(db, user)).id) }
-                if let afterId { request = request.filter(Column("id") > afterId) }
-                return try request.fetchAll(db)
+            return try await context.read { db in
+                var conditions: [String] = []
+                var arguments: StoreArguments = []
+                if let user {
+                    conditions.append("user_id = ?")
+                    arguments += [try Lookup.user(db, user).id]
+                }
+                if let afterId {
+                    conditions.append("id > ?")
+                    arguments += [afterId]
+                }
+                arguments += [limit]
+                return try UsageEvent.fetchAll(db, sql: """
+                    SELECT * FROM usage_events\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                    ORDER BY id DESC LIMIT ?
+                    """, arguments: arguments)
             }
         }
     }
@@ -130,11 +141,22 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [AuditEntry] {
             let limit = try Validate.limit(limit, default: 50)
-            return try context.sqliteRead { db in
-                var request = AuditEntry.order(Column("id").desc).limit(limit)
-                if let action { request = request.filter(Column("action").like(Pattern.startingWith(action), escape: Pattern.escape)) }
-                if let target { request = request.filter(Column("target").like(Pattern.containing(target), escape: Pattern.escape)) }
-                return try request.fetchAll(db)
+            return try await context.read { db in
+                var conditions: [String] = []
+                var arguments: StoreArguments = []
+                if let action {
+                    conditions.append("lower(action) LIKE lower(?) ESCAPE '\\'")
+                    arguments += [Pattern.startingWith(action)]
+                }
+                if let target {
+                    conditions.append("lower(target) LIKE lower(?) ESCAPE '\\'")
+                    arguments += [Pattern.containing(target)]
+                }
+                arguments += [limit]
+                return try AuditEntry.fetchAll(db, sql: """
+                    SELECT * FROM audit_log\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                    ORDER BY id DESC LIMIT ?
+                    """, arguments: arguments)
             }
         }
     }

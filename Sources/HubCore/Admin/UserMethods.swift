@@ -26,8 +26,8 @@ extension Admin {
             if let email, !email.isEmpty, !(email.contains("@") && !email.contains(" ")) {
                 throw HubError.invalid("'\(email)' is not an email address")
             }
-            return try context.sqliteWrite { db in
-                if try User.filter(Column("name") == name).fetchOne(db) != nil {
+            return try await context.write { db in
+                if try User.fetchOne(db, sql: "SELECT * FROM users WHERE lower(name) = lower(?)", arguments: [name]) != nil {
                     throw HubError(.alreadyExists, HubText(.userExists, name))
                 }
                 var user = User(id: nil, name: name, email: email?.isEmpty == true ? nil : email,
@@ -63,15 +63,23 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [User] {
             let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
-            return try context.sqliteRead { db in
-                var request = User.order(Column("name").collating(.nocase))
+            return try await context.read { db in
+                var conditions: [String] = []
+                var arguments: StoreArguments = []
                 if let filter, !filter.isEmpty {
                     let pattern = Pattern.containing(filter)
-                    request = request.filter(Column("name").like(pattern, escape: Pattern.escape)
-                        || Column("email").like(pattern, escape: Pattern.escape))
+                    conditions.append("(lower(name) LIKE lower(?) ESCAPE '\\' OR lower(email) LIKE lower(?) ESCAPE '\\')")
+                    arguments += [pattern, pattern]
                 }
-                if let status { request = request.filter(Column("status") == status.rawValue) }
-                return try request.limit(limit).fetchAll(db)
+                if let status {
+                    conditions.append("status = ?")
+                    arguments += [status.rawValue]
+                }
+                arguments += [limit]
+                return try User.fetchAll(db, sql: """
+                    SELECT * FROM users\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+                    ORDER BY lower(name) LIMIT ?
+                    """, arguments: arguments)
             }
         }
     }
@@ -84,11 +92,11 @@ extension Admin {
         public init(user: String) { self.user = user }
 
         public func run(_ context: AdminContext) async throws -> UserDetail {
-            try context.sqliteRead { db in
+            try await context.read { db in
                 let user = try Lookup.user(db, self.user)
-                let keys = try APIKey.filter(Column("user_id") == user.id).order(Column("id")).fetchAll(db)
-                let ledger = try LedgerEntry.filter(Column("user_id") == user.id)
-                    .order(Column("id").desc).limit(20).fetchAll(db)
+                let keys = try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? ORDER BY id", arguments: [user.id])
+                let ledger = try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT 20",
+                                                      arguments: [user.id])
                 let month = UsageRollup.day(Calendar.utc.dateInterval(of: .month, for: Date())!.start)
                 let row = try Row.fetchOne(db, sql: """
                     SELECT COALESCE(SUM(credits_charged), 0) AS spend, COALESCE(SUM(requests), 0) AS requests
@@ -107,7 +115,7 @@ extension Admin {
         public var reason: String?
         public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
         public func run(_ context: AdminContext) async throws -> User {
-            try UserStatusChange.apply(.suspended, to: user, reason: reason, context, action: Self.name)
+            try await UserStatusChange.apply(.suspended, to: user, reason: reason, context, action: Self.name)
         }
     }
 
@@ -118,7 +126,7 @@ extension Admin {
         public var reason: String?
         public init(user: String, reason: String? = nil) { self.user = user; self.reason = reason }
         public func run(_ context: AdminContext) async throws -> User {
-            try UserStatusChange.apply(.active, to: user, reason: reason, context, action: Self.name)
+            try await UserStatusChange.apply(.active, to: user, reason: reason, context, action: Self.name)
         }
     }
 
@@ -141,7 +149,7 @@ extension Admin {
             guard [.grant, .purchase, .refund].contains(kind) else {
                 throw HubError.invalid("a grant is of kind grant, purchase or refund, not \(kind.rawValue)")
             }
-            return try BalanceChange.apply(
+            return try await BalanceChange.apply(
                 kind: kind, amount: try Validate.positive(amount, "the amount"), user: user,
                 reason: reason, idempotencyKey: idempotencyKey, context, action: Self.name)
         }
@@ -160,7 +168,7 @@ extension Admin {
         }
 
         public func run(_ context: AdminContext) async throws -> LedgerEntry {
-            try BalanceChange.apply(
+            try await BalanceChange.apply(
                 kind: .adjustment, amount: try Validate.positive(amount, "the amount").negated, user: user,
                 reason: reason, idempotencyKey: idempotencyKey, context, action: Self.name)
         }
@@ -176,10 +184,10 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [LedgerEntry] {
             let limit = try Validate.limit(limit, default: 100, max: 100_000)
-            return try context.sqliteRead { db in
+            return try await context.read { db in
                 let user = try Lookup.user(db, self.user)
-                return try LedgerEntry.filter(Column("user_id") == user.id)
-                    .order(Column("id").desc).limit(limit).fetchAll(db)
+                return try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                                                arguments: [user.id, limit])
             }
         }
     }
@@ -187,16 +195,16 @@ extension Admin {
 
 private enum UserStatusChange {
     static func apply(_ status: UserStatus, to reference: String, reason: String?, _ context: AdminContext,
-                      action: String) throws -> User {
+                      action: String) async throws -> User {
         try reason.map { text throws(HubError) in try Validate.plainText(text, "the reason") }
-        return try context.sqliteWrite { db in
+        return try await context.write { db in
             let before = try Lookup.user(db, reference)
             guard before.status != status else {
                 throw HubError(.failedPrecondition, "\(before.name) is already \(status.rawValue)")
             }
             var after = before
             after.status = status
-            try after.update(db, columns: ["status"])
+            try db.execute(sql: "UPDATE users SET status = ? WHERE id = ?", arguments: [status.rawValue, before.id])
             struct Change: Encodable { var user: User; var reason: String? }
             try context.audit(db, action, target: "user:\(before.name)",
                               before: Change(user: before, reason: nil), after: Change(user: after, reason: reason))
@@ -207,9 +215,9 @@ private enum UserStatusChange {
 
 private enum BalanceChange {
     static func apply(kind: LedgerKind, amount: Amount, user reference: String, reason: String,
-                      idempotencyKey: String?, _ context: AdminContext, action: String) throws -> LedgerEntry {
+                      idempotencyKey: String?, _ context: AdminContext, action: String) async throws -> LedgerEntry {
         let reason = try Validate.reason(reason)
-        return try context.sqliteWrite { db in
+        return try await context.write { db in
             let user = try Lookup.user(db, reference)
             let entry = try Ledger.post(db, userId: user.id!, kind: kind, amount: amount, actor: context.actor,
                                         reason: reason, idempotencyKey: idempotencyKey)

@@ -35,12 +35,13 @@ public struct AccountSummary: Codable, Sendable, Equatable {
     /// The newest ledger entries, newest first.
     public var lastCharges: [Charge]
 
-    public static func of(userId: Int64, _ db: Database, charges limit: Int = 10) throws -> AccountSummary {
+    package static func of(userId: Int64, _ db: StoreDB, charges limit: Int = 10) throws -> AccountSummary {
         guard let user = try User.fetchOne(db, key: userId) else { throw HubError.notFound("unknown user id \(userId)") }
         let settings = try Settings.current(db)
         let owed = try Amount.fetchOne(db, sql: "SELECT COALESCE(SUM(owed), 0) FROM payments WHERE user_id = ? AND kind = 'refund'",
                                        arguments: [userId]) ?? .zero
-        let entries = try LedgerEntry.filter(Column("user_id") == userId).order(Column("id").desc).limit(limit).fetchAll(db)
+        let entries = try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                                              arguments: [userId, limit])
         let plan = try SubscriptionInfo.fetchOne(db, sql: SubscriptionInfo.query + " WHERE s.user_id = ? ORDER BY s.id DESC LIMIT 1",
                                                  arguments: [userId])
         return AccountSummary(

@@ -45,7 +45,7 @@ public enum CreditBuckets {
         public var expiresAt: Date?
     }
 
-    static func apply(_ db: Database, userId: Int64, kind: LedgerKind, amount: Amount, balance: Amount,
+    static func apply(_ db: StoreDB, userId: Int64, kind: LedgerKind, amount: Amount, balance: Amount,
                       change: Change?, at time: Date) throws {
         switch change {
         case .expiring(let until, let source)?:
@@ -59,18 +59,17 @@ public enum CreditBuckets {
                 throw HubError(.internal, "bucket #\(bucketId) cannot give \(amount.negated)")
             }
             bucket.remaining = try bucket.remaining.adding(amount)
-            try bucket.update(db, columns: ["remaining"])
+            try db.execute(sql: "UPDATE credit_buckets SET remaining = ? WHERE id = ?", arguments: [bucket.remaining, bucketId])
         case nil:
             if amount.isNegative { try debit(db, userId: userId, amount: amount.negated, kind: kind, balance: balance) }
         }
     }
 
     /// Takes `amount` out of the buckets as far as the rule says; the rest is purchased credit.
-    private static func debit(_ db: Database, userId: Int64, amount: Amount, kind: LedgerKind, balance: Amount) throws {
-        let live = try db.cachedStatement(sql: """
+    private static func debit(_ db: StoreDB, userId: Int64, amount: Amount, kind: LedgerKind, balance: Amount) throws {
+        let buckets = try Row.fetchAll(db, sql: """
             SELECT id, remaining FROM credit_buckets WHERE user_id = ? AND remaining > 0 ORDER BY expires_at, id
-            """)
-        let buckets = try Row.fetchAll(live, arguments: [userId]).map { (id: $0["id"] as Int64, remaining: $0["remaining"] as Amount) }
+            """, arguments: [userId]).map { (id: $0["id"] as Int64, remaining: $0["remaining"] as Amount) }
         guard !buckets.isEmpty else { return }
         let inBuckets = buckets.reduce(Int64(0)) { $0 + $1.remaining.nanos }
         let purchased = max(balance.nanos - inBuckets, 0)
@@ -78,18 +77,18 @@ public enum CreditBuckets {
         var due = kind == .usage ? amount.nanos : max(amount.nanos - purchased, 0)
         // Never leave the buckets holding more than the balance that remains.
         due = max(due, inBuckets - (balance.nanos - amount.nanos))
-        let take = try db.cachedStatement(sql: "UPDATE credit_buckets SET remaining = remaining - ? WHERE id = ?")
         for bucket in buckets where due > 0 {
             let part = min(due, bucket.remaining.nanos)
-            try take.execute(arguments: [part, bucket.id])
+            try db.execute(sql: "UPDATE credit_buckets SET remaining = remaining - ? WHERE id = ?", arguments: [part, bucket.id])
             due -= part
         }
     }
 
     /// The parts of a user's balance: live plan buckets, then purchased credit.
-    public static func parts(userId: Int64, balance: Amount, _ db: Database) throws -> [Part] {
-        let buckets = try CreditBucket.filter(Column("user_id") == userId && Column("remaining") > 0)
-            .order(Column("expires_at"), Column("id")).fetchAll(db)
+    package static func parts(userId: Int64, balance: Amount, _ db: StoreDB) throws -> [Part] {
+        let buckets = try CreditBucket.fetchAll(db, sql: """
+            SELECT * FROM credit_buckets WHERE user_id = ? AND remaining > 0 ORDER BY expires_at, id
+            """, arguments: [userId])
         let inBuckets = buckets.reduce(Int64(0)) { $0 + $1.remaining.nanos }
         return buckets.map { Part(kind: $0.isStarter ? "starter" : "plan", source: $0.source, remaining: $0.remaining, expiresAt: $0.expiresAt) }
             + [Part(kind: "purchased", source: nil, remaining: Amount(nanos: max(balance.nanos - inBuckets, 0)), expiresAt: nil)]

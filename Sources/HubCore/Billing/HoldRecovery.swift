@@ -13,8 +13,8 @@ public enum HoldRecovery {
 
     /// Settles every open hold; returns how many there were.
     @discardableResult
-    public static func settleOpenHolds(_ store: HubStore) throws(HubError) -> [SettlementResult] {
-        try store.sqliteWrite { db in
+    public static func settleOpenHolds(_ store: HubStore) async throws(HubError) -> [SettlementResult] {
+        try await store.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT request_id, user_id, api_key_id, model, amount, created_at,
                        (SELECT team_id FROM api_keys k WHERE k.id = holds.api_key_id) AS team_id

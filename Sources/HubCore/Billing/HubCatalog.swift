@@ -41,14 +41,14 @@ public struct HubCatalog: Sendable {
     public var governance = GovernanceCatalog()
 
     /// Reads the whole catalog in one read transaction.
-    public static func load(_ store: HubStore, sealer: SecretSealer) throws(HubError) -> HubCatalog {
-        let raw = try store.sqliteRead { db in
+    public static func load(_ store: HubStore, sealer: SecretSealer) async throws(HubError) -> HubCatalog {
+        let raw = try await store.read { db in
             guard let settings = try HubSettings.fetchOne(db) else {
                 throw HubError(.storage, "the settings row is missing")
             }
-            return (settings, try Provider.order(Column("id")).fetchAll(db),
-                    try StoredCredential.order(Column("id")).fetchAll(db),
-                    try ModelRate.filter(Column("valid_to") == nil).fetchAll(db),
+            return (settings, try Provider.fetchAll(db),
+                    try StoredCredential.fetchAll(db),
+                    try ModelRate.fetchAll(db, sql: "SELECT * FROM model_rates WHERE valid_to IS NULL ORDER BY id"),
                     try APIKey.fetchAll(db), try User.fetchAll(db), try ChangeMarker.read(db), try GovernanceCatalog.load(db))
         }
         var credentials: [Credential] = []
@@ -72,7 +72,7 @@ public struct ChangeMarker: Sendable, Equatable {
     public var userCount: Int64
     public var keyMaxId: Int64
 
-    public static func read(_ db: Database) throws -> ChangeMarker {
+    package static func read(_ db: StoreDB) throws -> ChangeMarker {
         let row = try Row.fetchOne(db, sql: """
             SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_log) AS a,
                    (SELECT COUNT(*) FROM users) AS u,
@@ -81,8 +81,8 @@ public struct ChangeMarker: Sendable, Equatable {
         return ChangeMarker(auditId: row?["a"] ?? 0, userCount: row?["u"] ?? 0, keyMaxId: row?["k"] ?? 0)
     }
 
-    public static func read(_ store: HubStore) throws(HubError) -> ChangeMarker {
-        try store.sqliteRead { db in try read(db) }
+    public static func read(_ store: HubStore) async throws(HubError) -> ChangeMarker {
+        try await store.read { db in try read(db) }
     }
 }
 
@@ -101,8 +101,8 @@ public enum BalanceFeed {
     }
 
     /// Every user's current balance with the last ledger id that touched it.
-    public static func all(_ store: HubStore) throws(HubError) -> (updates: [Update], lastLedgerId: Int64) {
-        try store.sqliteRead { db in
+    public static func all(_ store: HubStore) async throws(HubError) -> (updates: [Update], lastLedgerId: Int64) {
+        try await store.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT id, balance FROM users")
             return (rows.map { Update(userId: $0["id"], balance: Amount(nanos: $0["balance"]), ledgerId: last) }, last)
@@ -110,8 +110,8 @@ public enum BalanceFeed {
     }
 
     /// Ledger entries after `ledgerId`, in order, as balance updates.
-    public static func since(_ ledgerId: Int64, _ store: HubStore, limit: Int = 10_000) throws(HubError) -> [Update] {
-        try store.sqliteRead { db in
+    public static func since(_ ledgerId: Int64, _ store: HubStore, limit: Int = 10_000) async throws(HubError) -> [Update] {
+        try await store.read { db in
             try Row.fetchAll(db, sql: "SELECT id, user_id, balance_after FROM ledger WHERE id > ? ORDER BY id LIMIT ?",
                              arguments: [ledgerId, limit])
                 .map { Update(userId: $0["user_id"], balance: Amount(nanos: $0["balance_after"]), ledgerId: $0["id"]) }

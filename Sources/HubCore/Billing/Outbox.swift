@@ -69,8 +69,8 @@ public struct OutboxEntry: HubRecord, Equatable, Identifiable {
 /// ``delivered(_:status:_:now:)``, ``failed(_:status:error:_:now:)``), retrying with backoff.
 public enum Outbox {
     /// Queues a notice for every enabled endpoint (none configured: nothing is queued).
-    static func enqueue(_ db: Database, _ kind: NoticeKind, _ data: [String: String], at time: Date = Date()) throws {
-        let endpoints = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM notice_endpoints WHERE enabled"))
+    static func enqueue(_ db: StoreDB, _ kind: NoticeKind, _ data: [String: String], at time: Date = Date()) throws {
+        let endpoints = try Int64.fetchAll(db, sql: "SELECT id FROM notice_endpoints WHERE enabled")
         guard !endpoints.isEmpty else { return }
         let notice = Notice(id: "ntc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
                             type: kind, createdAt: time, data: data)
@@ -90,7 +90,7 @@ public enum Outbox {
     }
 
     /// Claims up to `limit` entries due at `now` for `lease` (another hub process skips them meanwhile).
-    public static func due(_ db: Database, now: Date = Date(), lease: TimeInterval = 60, limit: Int = 20) throws -> [Delivery] {
+    package static func due(_ db: StoreDB, now: Date = Date(), lease: TimeInterval = 60, limit: Int = 20) throws -> [Delivery] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT o.*, e.url AS endpoint_url, e.sealed_secret AS endpoint_secret FROM outbox o
             JOIN notice_endpoints e ON e.id = o.endpoint_id
@@ -99,19 +99,19 @@ public enum Outbox {
         return try rows.map { row in
             var entry = try OutboxEntry(row: row)
             entry.nextAttemptAt = now.addingTimeInterval(lease)
-            try entry.update(db, columns: ["next_attempt_at"])
+            try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ?", arguments: [entry.nextAttemptAt, entry.id])
             return Delivery(entry: entry, url: row["endpoint_url"], sealedSecret: row["endpoint_secret"])
         }
     }
 
-    public static func delivered(_ id: Int64, status: Int, _ db: Database, now: Date = Date()) throws {
+    package static func delivered(_ id: Int64, status: Int, _ db: StoreDB, now: Date = Date()) throws {
         try db.execute(sql: """
             UPDATE outbox SET delivered_at = ?, last_status = ?, last_error = NULL, attempts = attempts + 1 WHERE id = ?
             """, arguments: [now, status, id])
     }
 
     /// A failed attempt: the next one after 1, 2, 4, … seconds, at most 5 minutes apart.
-    public static func failed(_ id: Int64, status: Int?, error: String, _ db: Database, now: Date = Date()) throws {
+    package static func failed(_ id: Int64, status: Int?, error: String, _ db: StoreDB, now: Date = Date()) throws {
         let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM outbox WHERE id = ?", arguments: [id]) ?? 0
         let delay = min(pow(2, Double(attempts)), 300)
         try db.execute(sql: """

@@ -24,10 +24,9 @@ public struct PaymentReceipt: Codable, Sendable, Equatable {
 /// one racing the original, finds the row and changes nothing.
 public enum PaymentBook {
     /// Receives a verified event.
-    public static func receive(_ event: PaymentEvent, _ db: Database, now: Date = Date()) throws -> PaymentReceipt {
-        if let earlier = try Payment
-            .filter(Column("processor") == event.processor.rawValue && Column("event_id") == event.eventId)
-            .fetchOne(db) {
+    package static func receive(_ event: PaymentEvent, _ db: StoreDB, now: Date = Date()) throws -> PaymentReceipt {
+        if let earlier = try Payment.fetchOne(db, sql: "SELECT * FROM payments WHERE processor = ? AND event_id = ? LIMIT 1",
+                                              arguments: [event.processor.rawValue, event.eventId]) {
             return PaymentReceipt(outcome: .duplicate, payment: earlier, note: "event \(event.eventId) was received before")
         }
         let kind: PaymentKind
@@ -76,7 +75,7 @@ public enum PaymentBook {
     }
 
     /// `payment_applied` or `payment_pending`, to the operator's endpoints.
-    static func notify(_ payment: Payment, _ db: Database, at time: Date) throws {
+    static func notify(_ payment: Payment, _ db: StoreDB, at time: Date) throws {
         var data = ["payment": "\(payment.id ?? 0)", "processor": payment.processor.rawValue, "event_id": payment.eventId,
                     "kind": payment.kind.rawValue, "credits": payment.credits.description]
         data["user"] = payment.userRef
@@ -89,7 +88,7 @@ public enum PaymentBook {
     /// Applies a pending purchase to `user` (support resolving it); pending refunds of the same
     /// payment follow in the same transaction.
     static func resolve(_ payment: inout Payment, user: User, package: CreditPackage, actor: String,
-                        _ db: Database, now: Date = Date()) throws {
+                        _ db: StoreDB, now: Date = Date()) throws {
         guard payment.kind == .purchase else {
             throw HubError(.failedPrecondition, "payment #\(payment.id ?? 0) is a refund: it is applied when its purchase is")
         }
@@ -103,7 +102,7 @@ public enum PaymentBook {
     }
 
     /// Applies a pending plan invoice to `user`: their subscription renews from now.
-    static func resolve(_ payment: inout Payment, user: User, plan: Plan, actor: String, _ db: Database, now: Date = Date()) throws {
+    static func resolve(_ payment: inout Payment, user: User, plan: Plan, actor: String, _ db: StoreDB, now: Date = Date()) throws {
         guard payment.status == .pending, payment.kind == .purchase else {
             throw HubError(.failedPrecondition, "payment #\(payment.id ?? 0) is not a pending purchase")
         }
@@ -114,7 +113,7 @@ public enum PaymentBook {
     }
 
     private static func applyRenewal(_ payment: inout Payment, user: User, plan: Plan, externalRef: String?,
-                                     period: (start: Date, end: Date)?, _ db: Database, now: Date) throws {
+                                     period: (start: Date, end: Date)?, _ db: StoreDB, now: Date) throws {
         let (subscription, entry) = try Subscriptions.renew(user: user, plan: plan, externalRef: externalRef, period: period, db, now: now)
         if entry != nil { try Subscriptions.notify(.renewed, subscription, db, at: now) }
         payment.status = .applied
@@ -127,7 +126,7 @@ public enum PaymentBook {
     }
 
     private static func applyPurchase(_ payment: inout Payment, user: User, package: CreditPackage, actor: String,
-                                      _ db: Database, now: Date) throws {
+                                      _ db: StoreDB, now: Date) throws {
         let entry = try Ledger.post(
             db, userId: user.id!, kind: .purchase, amount: package.totalCredits, actor: actor,
             reason: "package \(package.name) (\(payment.processor.rawValue) \(payment.eventId))",
@@ -141,18 +140,18 @@ public enum PaymentBook {
         try payment.update(db)
         // Refunds that arrived first (processors do not promise order) now have their purchase.
         guard let ref = payment.paymentRef else { return }
-        let waiting = try Payment.filter(Column("processor") == payment.processor.rawValue && Column("payment_ref") == ref
-            && Column("kind") == PaymentKind.refund.rawValue && Column("status") == PaymentStatus.pending.rawValue)
-            .order(Column("id")).fetchAll(db)
+        let waiting = try Payment.fetchAll(db, sql: """
+            SELECT * FROM payments WHERE processor = ? AND payment_ref = ? AND kind = ? AND status = ? ORDER BY id
+            """, arguments: [payment.processor.rawValue, ref, PaymentKind.refund.rawValue, PaymentStatus.pending.rawValue])
         for var refund in waiting { try applyRefund(&refund, db, now: now) }
     }
 
     /// Takes back the credits a refund paid for, never below zero: what the balance cannot cover
     /// is recorded as owed. Stays pending while its purchase is unknown or not applied.
-    private static func applyRefund(_ refund: inout Payment, _ db: Database, now: Date) throws {
-        guard let ref = refund.paymentRef, var purchase = try Payment.filter(
-            Column("processor") == refund.processor.rawValue && Column("payment_ref") == ref
-                && Column("kind") == PaymentKind.purchase.rawValue).order(Column("id")).fetchOne(db),
+    private static func applyRefund(_ refund: inout Payment, _ db: StoreDB, now: Date) throws {
+        guard let ref = refund.paymentRef, var purchase = try Payment.fetchOne(db, sql: """
+            SELECT * FROM payments WHERE processor = ? AND payment_ref = ? AND kind = ? ORDER BY id LIMIT 1
+            """, arguments: [refund.processor.rawValue, ref, PaymentKind.purchase.rawValue]),
               purchase.status == .applied, let userId = purchase.userId else {
             refund.note = "no applied purchase with payment reference '\(refund.paymentRef ?? "")' yet: applied when it is"
             try refund.update(db)
@@ -188,11 +187,11 @@ public enum PaymentBook {
         refund.status = .applied
         refund.note = refund.owed.isPositive ? "\(refund.owed) credits could not be taken back: the balance was spent" : nil
         try refund.update(db)
-        try purchase.update(db, columns: ["refunded"])
+        try db.execute(sql: "UPDATE payments SET refunded = ? WHERE id = ?", arguments: [purchase.refunded, purchase.id])
     }
 
     /// Money already known to be refunded from a payment: applied on its purchase, or waiting.
-    private static func knownRefunded(_ processor: PaymentProcessor, _ ref: String?, _ db: Database) throws -> Amount {
+    private static func knownRefunded(_ processor: PaymentProcessor, _ ref: String?, _ db: StoreDB) throws -> Amount {
         guard let ref else { return .zero }
         let purchase = try Amount.fetchOne(db, sql: """
             SELECT refunded FROM payments WHERE processor = ? AND payment_ref = ? AND kind = 'purchase' ORDER BY id LIMIT 1
@@ -212,9 +211,9 @@ public enum PaymentBook {
 
 extension CreditPackage {
     /// A package by id or name (case-insensitive), active or not; nil when there is none.
-    static func named(_ reference: String, _ db: Database) throws -> CreditPackage? {
+    static func named(_ reference: String, _ db: StoreDB) throws -> CreditPackage? {
         let reference = reference.trimmingSpaces
         if let id = Int64(reference) { return try CreditPackage.fetchOne(db, key: id) }
-        return try CreditPackage.filter(Column("name") == reference).fetchOne(db)
+        return try CreditPackage.fetchOne(db, sql: "SELECT * FROM credit_packages WHERE name = ? LIMIT 1", arguments: [reference])
     }
 }

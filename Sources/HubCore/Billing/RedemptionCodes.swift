@@ -78,10 +78,11 @@ public enum RedemptionCodes {
     }
 
     /// Redeems `code` for `userId`. Refusals change nothing and say why.
-    public static func redeem(_ code: String, userId: Int64, actor: String, _ db: Database, now: Date = Date()) throws -> Redemption {
+    package static func redeem(_ code: String, userId: Int64, actor: String, _ db: StoreDB, now: Date = Date()) throws -> Redemption {
         let trimmed = code.trimmingSpaces
         guard !trimmed.isEmpty, trimmed.count <= 64 else { throw HubError.invalid("give a redemption code") }
-        guard var stored = try StoredRedemptionCode.filter(Column("hash") == hash(trimmed)).fetchOne(db),
+        guard var stored = try StoredRedemptionCode.fetchOne(db, sql: "SELECT * FROM redemption_codes WHERE hash = ? LIMIT 1",
+                                                          arguments: [hash(trimmed)]),
               let batch = try RedemptionBatch.fetchOne(db, key: stored.batchId) else {
             throw HubError.notFound("unknown redemption code")
         }

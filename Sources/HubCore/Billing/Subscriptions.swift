@@ -76,7 +76,7 @@ public enum Subscriptions {
 
     /// Grants a period's plan credits, into a bucket that expires at the period's end.
     @discardableResult
-    static func grant(_ subscription: Subscription, plan: Plan, _ db: Database, at time: Date) throws -> LedgerEntry? {
+    static func grant(_ subscription: Subscription, plan: Plan, _ db: StoreDB, at time: Date) throws -> LedgerEntry? {
         let start = Int64(subscription.periodStart.timeIntervalSince1970)
         do {
             return try Ledger.post(
@@ -91,10 +91,11 @@ public enum Subscriptions {
 
     /// Everything due at `now`: buckets past their expiry are emptied (with a ledger entry each), and
     /// subscriptions whose period ended are renewed (the hub's) or fall past due (a processor's).
-    public static func advance(_ db: Database, now: Date = Date()) throws -> [SubscriptionChange] {
+    package static func advance(_ db: StoreDB, now: Date = Date()) throws -> [SubscriptionChange] {
         var changes: [SubscriptionChange] = []
-        let due = try Subscription.filter(Column("status") != SubscriptionStatus.cancelled.rawValue && Column("period_end") <= now)
-            .order(Column("id")).fetchAll(db)
+        let due = try Subscription.fetchAll(db, sql: """
+            SELECT * FROM subscriptions WHERE status <> ? AND period_end <= ? ORDER BY id
+            """, arguments: [SubscriptionStatus.cancelled.rawValue, now])
         for var subscription in due {
             guard let plan = try Plan.fetchOne(db, key: subscription.planId) else { continue }
             switch subscription.renewal {
@@ -114,7 +115,7 @@ public enum Subscriptions {
             case .processor:
                 guard subscription.status == .active else { continue }
                 subscription.status = .pastDue
-                try subscription.update(db, columns: ["status"])
+                try db.execute(sql: "UPDATE subscriptions SET status = ? WHERE id = ?", arguments: [subscription.status, subscription.id])
                 try notify(.pastDue, subscription, db, at: now)
                 changes.append(SubscriptionChange(kind: .pastDue, subscriptionId: subscription.id!, userId: subscription.userId,
                                                   periodEnd: subscription.periodEnd))
@@ -131,11 +132,12 @@ public enum Subscriptions {
     /// A paid invoice of a plan: the user's subscription (made if they have none) moves to the
     /// period paid for, unspent plan credits of the last one expire (up to the rollover cap carried),
     /// and the period's credits are granted, once per period however many invoices say so.
-    static func renew(user: User, plan: Plan, externalRef: String?, period: (start: Date, end: Date)?, _ db: Database,
+    static func renew(user: User, plan: Plan, externalRef: String?, period: (start: Date, end: Date)?, _ db: StoreDB,
                       now: Date) throws -> (Subscription, LedgerEntry?) {
         let (start, end) = period ?? (now, plan.interval.end(after: now))
-        var subscription = try Subscription.filter(Column("user_id") == user.id && Column("status") != SubscriptionStatus.cancelled.rawValue)
-            .fetchOne(db) ?? Subscription(
+        var subscription = try Subscription.fetchOne(db, sql: """
+            SELECT * FROM subscriptions WHERE user_id = ? AND status <> ? LIMIT 1
+            """, arguments: [user.id, SubscriptionStatus.cancelled.rawValue]) ?? Subscription(
                 id: nil, userId: user.id!, planId: plan.id!, status: .active, renewal: .processor, externalRef: externalRef,
                 periodStart: start, periodEnd: end, createdAt: now, cancelledAt: nil)
         try expire(userId: user.id!, carrying: plan.rolloverCap ?? .zero, until: end, db, now: start)
@@ -145,12 +147,12 @@ public enum Subscriptions {
         subscription.status = .active
         subscription.periodStart = start
         subscription.periodEnd = end
-        try subscription.save(db)
+        if subscription.id == nil { try subscription.insert(db) } else { try subscription.update(db) }
         return (subscription, try grant(subscription, plan: plan, db, at: now))
     }
 
     /// `subscription_renewed` or `subscription_past_due`, to the operator's endpoints.
-    static func notify(_ kind: SubscriptionChange.Kind, _ subscription: Subscription, _ db: Database, at time: Date) throws {
+    static func notify(_ kind: SubscriptionChange.Kind, _ subscription: Subscription, _ db: StoreDB, at time: Date) throws {
         let user = try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [subscription.userId]) ?? ""
         try Outbox.enqueue(db, kind == .renewed ? .subscriptionRenewed : .subscriptionPastDue, [
             "subscription": "\(subscription.id ?? 0)", "user": user, "user_id": "\(subscription.userId)",
@@ -160,10 +162,11 @@ public enum Subscriptions {
 
     /// Empties a user's buckets that expire by `now`, except that up to `carrying` of their credits
     /// (the newest first) stay, with their expiry moved to `until`.
-    static func expire(userId: Int64, carrying cap: Amount, until: Date, _ db: Database, now: Date) throws {
+    static func expire(userId: Int64, carrying cap: Amount, until: Date, _ db: StoreDB, now: Date) throws {
         var allowance = cap
-        let buckets = try CreditBucket.filter(Column("user_id") == userId && Column("remaining") > 0 && Column("expires_at") <= now)
-            .order(Column("expires_at").desc, Column("id").desc).fetchAll(db)
+        let buckets = try CreditBucket.fetchAll(db, sql: """
+            SELECT * FROM credit_buckets WHERE user_id = ? AND remaining > 0 AND expires_at <= ? ORDER BY expires_at DESC, id DESC
+            """, arguments: [userId, now])
         for var bucket in buckets {
             let keep = bucket.isStarter ? .zero : min(bucket.remaining, allowance)   // the cap carries plan credits only
             allowance = try allowance.subtracting(keep)
@@ -176,7 +179,7 @@ public enum Subscriptions {
             }
             if keep.isPositive {
                 bucket.expiresAt = until
-                try bucket.update(db, columns: ["expires_at"])
+                try db.execute(sql: "UPDATE credit_buckets SET expires_at = ? WHERE id = ?", arguments: [bucket.expiresAt, bucket.id])
             }
         }
     }

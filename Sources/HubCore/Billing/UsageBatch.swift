@@ -34,7 +34,7 @@ public struct OverrunNotice: Sendable, Encodable, Equatable {
         self.hold = hold; self.cost = cost; self.overrun = overrun; self.tokensOut = tokensOut
     }
 
-    func insert(_ db: Database) throws {
+    func insert(_ db: StoreDB) throws {
         var entry = AuditEntry(
             id: nil, actor: UsageSettlement.actor, action: "usage.overrun",
             target: credentialId.map { "credential:\($0)" } ?? "provider:\(providerId ?? 0)",
@@ -74,14 +74,14 @@ public struct LastUse: Sendable, Equatable {
 
     public var isEmpty: Bool { keys.isEmpty && credentials.isEmpty && credentialErrors.isEmpty }
 
-    static func write(_ use: LastUse, _ db: Database) throws {
+    static func write(_ use: LastUse, _ db: StoreDB) throws {
         if !use.keys.isEmpty {
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(placeholders(use.keys.count)))",
-                           arguments: StatementArguments([use.at.databaseValue] + use.keys.map(\.databaseValue)))
+                           arguments: StoreArguments([use.at] + use.keys.map { $0 as (any DatabaseValueConvertible)? }))
         }
         if !use.credentials.isEmpty {
             try db.execute(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(placeholders(use.credentials.count)))",
-                           arguments: StatementArguments([use.at.databaseValue] + use.credentials.map(\.databaseValue)))
+                           arguments: StoreArguments([use.at] + use.credentials.map { $0 as (any DatabaseValueConvertible)? }))
         }
         for (id, error) in use.credentialErrors {
             try db.execute(sql: "UPDATE credentials SET last_error = ? WHERE id = ?",

@@ -52,30 +52,32 @@ public enum UsageSettlement {
     /// The ledger idempotency key of a request's charge.
     public static func idempotencyKey(requestId: String) -> String { "usage:\(requestId)" }
 
-    public static func commit(_ batch: [UsageRecord], to store: HubStore) throws(HubError) -> [SettlementResult] {
-        try store.sqliteWrite { db in try batch.map { try settle($0, db) } }
+    public static func commit(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
+        try await store.write { db in try batch.map { try settle($0, db) } }
     }
 
     /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
     /// last-use times of keys and credentials.
     public static func commit(_ batch: UsageBatch, to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        do {
-            return try await store.sqlite().write { db in try write(batch, db) }
-        } catch {
-            throw HubError(from: error)
-        }
+        try await store.write { db in try write(batch, db) }
     }
 
-    static func write(_ batch: UsageBatch, _ db: Database) throws -> [SettlementResult] {
+    static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> [SettlementResult] {
         if !batch.holds.isEmpty {
             // A user deleted meanwhile has nothing left to hold against: its row is skipped, not a failed batch.
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
-                SELECT ?, id, ?, ?, ?, ?, ? FROM users WHERE id = ?
-                """)
-            for hold in batch.holds {
-                try statement.execute(arguments: [hold.requestId, hold.apiKeyId, hold.model, hold.amount,
-                                                  hold.runId, hold.createdAt, hold.userId])
+            // (An existence check and a plain insert rather than `INSERT ... SELECT ?, ...`, whose bare
+            // parameters PostgreSQL cannot type.) As SQLite's `INSERT OR IGNORE` did: a hold already
+            // written (same request id) is left as it is, and one the table's CHECK refuses (not a
+            // positive amount) is skipped.
+            for hold in batch.holds where hold.amount.isPositive {
+                guard try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [hold.userId]) != nil else {
+                    continue
+                }
+                try db.execute(sql: """
+                    INSERT INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """, arguments: [hold.requestId, hold.userId, hold.apiKeyId, hold.model, hold.amount,
+                                     hold.runId, hold.createdAt])
             }
         }
         let results = try batch.records.map { try settle($0, db) }
@@ -84,15 +86,15 @@ public enum UsageSettlement {
         return results
     }
 
-    private static func settle(_ record: UsageRecord, _ db: Database) throws -> SettlementResult {
+    private static func settle(_ record: UsageRecord, _ db: StoreDB) throws -> SettlementResult {
         var event = record.event
         let key = idempotencyKey(requestId: event.requestId)
         if record.hold != nil {
-            try db.cachedStatement(sql: "DELETE FROM holds WHERE request_id = ?").execute(arguments: [event.requestId])
+            try db.execute(sql: "DELETE FROM holds WHERE request_id = ?", arguments: [event.requestId])
         }
-        let seen = try db.cachedStatement(sql: "SELECT 1 FROM usage_events WHERE request_id = ?")
-        if try Bool.fetchOne(seen, arguments: [event.requestId]) != nil {
-            let earlier = try LedgerEntry.filter(Column("idempotency_key") == key).fetchOne(db)
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM usage_events WHERE request_id = ?", arguments: [event.requestId]) != nil {
+            let earlier = try LedgerEntry.fetchOne(db, sql: "SELECT * FROM ledger WHERE idempotency_key = ? LIMIT 1",
+                                                   arguments: [key])
             return SettlementResult(requestId: event.requestId, userId: event.userId,
                                     charged: earlier?.amount.negated ?? .zero, balanceAfter: earlier?.balanceAfter,
                                     ledgerId: earlier?.id)
@@ -102,8 +104,7 @@ public enum UsageSettlement {
         event.overrun = record.overrun
         var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
         if charge.isPositive, let userId = event.userId,
-           let balance = try Amount.fetchOne(db.cachedStatement(sql: "SELECT balance FROM users WHERE id = ?"),
-                                             arguments: [userId]) {
+           let balance = try Amount.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [userId]) {
             // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
             let taken = min(charge, max(balance, .zero))
             if taken < charge {
@@ -132,16 +133,15 @@ extension UsageSettlement {
     /// rest of the settlement, and this runs for every request. A key or provider removed while
     /// the request was in flight is recorded as NULL (as `ON DELETE SET NULL` would have done),
     /// never as a foreign-key failure that would lose the event and its charge.
-    static func insert(_ event: UsageEvent, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
+    static func insert(_ event: UsageEvent, _ db: StoreDB) throws {
+        try db.execute(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
               streamed, created_at, overrun, credential_id, failed_credential_id, team_id)
             VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM credentials WHERE id = ?),
                     (SELECT id FROM credentials WHERE id = ?), ?)
-            """)
-        try statement.execute(arguments: [
+            """, arguments: [
             event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
             event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
             event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,

@@ -27,22 +27,14 @@ public struct WebhookIntake: Sendable {
             try WebhookSignature.verifyGeneric(header: signature, payload: payload, secrets: secrets)
             event = try PaymentEvent.generic(payload)
         }
-        do {
-            return try await store.sqlite().write { db in try PaymentBook.receive(event, db, now: now) }
-        } catch {
-            throw HubError(from: error)
-        }
+        return try await store.write { db in try PaymentBook.receive(event, db, now: now) }
     }
 
     /// The processor's secrets, unsealed (newest first).
     func secrets(of processor: PaymentProcessor) async throws(HubError) -> [String] {
-        let stored: [StoredWebhookSecret]
-        do {
-            stored = try await store.sqlite().read { db in
-                try StoredWebhookSecret.filter(Column("processor") == processor.rawValue).order(Column("id").desc).fetchAll(db)
-            }
-        } catch {
-            throw HubError(from: error)
+        let stored = try await store.read { db in
+            try StoredWebhookSecret.fetchAll(db, sql: "SELECT * FROM webhook_secrets WHERE processor = ? ORDER BY id DESC",
+                                             arguments: [processor.rawValue])
         }
         var secrets: [String] = []
         for secret in stored { secrets.append(try sealer.unseal(secret.sealedSecret)) }

@@ -58,7 +58,7 @@ public enum GovernanceSpend {
     }
 
     /// Spend of one subject from `start` (inclusive) to `end` (exclusive).
-    public static func spent(_ db: Database, kind: SubjectKind, id: Int64, from start: Date, to end: Date,
+    package static func spent(_ db: StoreDB, kind: SubjectKind, id: Int64, from start: Date, to end: Date,
                              mode: DeploymentMode) throws -> Amount {
         try Amount.fetchOne(db, sql: """
             SELECT COALESCE(SUM(\(column(mode))), 0) FROM usage_events
@@ -67,7 +67,7 @@ public enum GovernanceSpend {
     }
 
     /// Requests and tokens (in + out) of one subject since `start`.
-    public static func traffic(_ db: Database, kind: SubjectKind, id: Int64, since start: Date) throws -> (requests: Int, tokens: Int) {
+    package static func traffic(_ db: StoreDB, kind: SubjectKind, id: Int64, since start: Date) throws -> (requests: Int, tokens: Int) {
         let row = try Row.fetchOne(db, sql: """
             SELECT COUNT(*) AS requests, COALESCE(SUM(tokens_in + tokens_out), 0) AS tokens FROM usage_events
             WHERE \(subjectColumn(kind)) = ? AND created_at >= ?

@@ -5,8 +5,8 @@ import GRDB
 /// the threshold crossed first (the budget row records the period it was sent for).
 public enum BudgetNotices {
     public static func softLimitReached(budgetId: Int64, subject: String, period: BudgetPeriod, periodStart: Date,
-                                        amount: Amount, spent: Amount, store: HubStore) throws(HubError) {
-        try store.sqliteWrite { db in
+                                        amount: Amount, spent: Amount, store: HubStore) async throws(HubError) {
+        try await store.write { db in
             try db.execute(sql: """
                 UPDATE budgets SET soft_notice_period = ?
                 WHERE id = ? AND (soft_notice_period IS NULL OR soft_notice_period < ?)

@@ -38,12 +38,12 @@ public struct GovernanceCatalog: Sendable {
         self.keyTeams = keyTeams; self.budgets = budgets; self.limits = limits; self.scopes = scopes; self.names = names
     }
 
-    public static func load(_ db: Database) throws -> GovernanceCatalog {
+    package static func load(_ db: StoreDB) throws -> GovernanceCatalog {
         var catalog = GovernanceCatalog()
         for row in try Row.fetchAll(db, sql: "SELECT id, team_id FROM api_keys WHERE team_id IS NOT NULL") {
             catalog.keyTeams[row["id"]] = row["team_id"]
         }
-        catalog.budgets = try Budget.order(Column("id")).fetchAll(db)
+        catalog.budgets = try Budget.fetchAll(db)
         for limit in try StoredRateLimit.fetchAll(db) {
             catalog.limits[SubjectKey(limit.subjectKind, limit.subjectId)] =
                 LimitValues(rpm: limit.rpm, tpm: limit.tpm, concurrency: limit.concurrency)
@@ -70,9 +70,9 @@ extension GovernanceSpend {
     /// The spend of every budget in its period holding `now`, in one read (the gateway's start-up
     /// and its periodic resynchronisation).
     public static func current(_ budgets: [Budget], settings: HubSettings, now: Date, _ store: HubStore)
-        throws(HubError) -> [Int64: (periodStart: Date, spent: Amount)] {
+        async throws(HubError) -> [Int64: (periodStart: Date, spent: Amount)] {
         let calendar = BudgetCalendar(settings: settings)
-        return try store.sqliteRead { db in
+        return try await store.read { db in
             var result: [Int64: (Date, Amount)] = [:]
             for budget in budgets {
                 let period = calendar.interval(budget.period, containing: now)

@@ -4,17 +4,18 @@ import GRDB
 /// Teams, keys and subjects named the way the admin API names them: a team or user by id or
 /// name, a key as `keys.revoke` takes it (id or visible prefix), a subject as exactly one of them.
 extension Lookup {
-    static func team(_ db: Database, _ reference: String) throws -> Team {
+    static func team(_ db: StoreDB, _ reference: String) throws -> Team {
         try byIdOrName(db, reference, "team")
     }
 
-    static func key(_ db: Database, _ reference: String) throws -> APIKey {
+    static func key(_ db: StoreDB, _ reference: String) throws -> APIKey {
         let reference = reference.trimmingSpaces
         guard !reference.isEmpty else { throw HubError.invalid("name a key by its id or its visible prefix") }
         let matches = if let id = Int64(reference) {
-            try APIKey.filter(key: id).fetchAll(db)
+            try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id])
         } else {
-            try APIKey.filter(Column("prefix").like(Pattern.startingWith(reference), escape: Pattern.escape)).fetchAll(db)
+            try APIKey.fetchAll(db, sql: "SELECT * FROM api_keys WHERE prefix LIKE ? ESCAPE '\\'",
+                                arguments: [Pattern.startingWith(reference)])
         }
         guard let key = matches.first else { throw HubError.notFound("unknown API key '\(reference)'") }
         guard matches.count == 1 else {
@@ -24,7 +25,7 @@ extension Lookup {
     }
 
     /// The subject named by exactly one of `key`, `user`, `team`.
-    static func subject(_ db: Database, key: String?, user: String?, team: String?) throws -> Subject {
+    static func subject(_ db: StoreDB, key: String?, user: String?, team: String?) throws -> Subject {
         let given = [key, user, team].compactMap { $0 }
         guard given.count == 1 else {
             throw HubError.invalid("name exactly one subject: a key, a user or a team (\(given.isEmpty ? "none" : "\(given.count)") given)")
@@ -42,12 +43,12 @@ extension Lookup {
     }
 
     /// The subject named by one of `key`, `user`, `team`, or nil when none is given (a list of all).
-    static func optionalSubject(_ db: Database, key: String?, user: String?, team: String?) throws -> Subject? {
+    static func optionalSubject(_ db: StoreDB, key: String?, user: String?, team: String?) throws -> Subject? {
         key == nil && user == nil && team == nil ? nil : try subject(db, key: key, user: user, team: team)
     }
 
     /// The subject of a stored `(kind, id)`, with its current name.
-    static func subject(_ db: Database, kind: SubjectKind, id: Int64) throws -> Subject {
+    static func subject(_ db: StoreDB, kind: SubjectKind, id: Int64) throws -> Subject {
         let name: String? = switch kind {
         case .key: try String.fetchOne(db, sql: "SELECT prefix FROM api_keys WHERE id = ?", arguments: [id])
         case .user: try String.fetchOne(db, sql: "SELECT name FROM users WHERE id = ?", arguments: [id])
@@ -59,7 +60,7 @@ extension Lookup {
 
 /// Budgets with their use in the current period.
 enum BudgetStatuses {
-    static func status(_ db: Database, _ budget: Budget, settings: HubSettings, now: Date = Date()) throws -> BudgetStatus {
+    static func status(_ db: StoreDB, _ budget: Budget, settings: HubSettings, now: Date = Date()) throws -> BudgetStatus {
         let calendar = BudgetCalendar(settings: settings)
         let period = calendar.interval(budget.period, containing: now)
         let spent = try GovernanceSpend.spent(db, kind: budget.subjectKind, id: budget.subjectId, from: period.start,
@@ -77,27 +78,33 @@ enum BudgetStatuses {
         Amount(nanos: Int64((Int128(amount.nanos) * Int128(percent)) / 100))
     }
 
-    static func all(_ db: Database, subject: Subject?) throws -> [BudgetStatus] {
+    static func all(_ db: StoreDB, subject: Subject?) throws -> [BudgetStatus] {
         let settings = try Settings.current(db)
-        var request = Budget.order(Column("subject_kind"), Column("subject_id"), Column("period"))
+        var sql = "SELECT * FROM budgets"
+        var arguments: StoreArguments = []
         if let subject {
-            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+            sql += " WHERE subject_kind = ? AND subject_id = ?"
+            arguments = [subject.kind.rawValue, subject.id]
         }
-        return try request.fetchAll(db).map { try status(db, $0, settings: settings) }
+        return try Budget.fetchAll(db, sql: sql + " ORDER BY subject_kind, subject_id, period", arguments: arguments)
+            .map { try status(db, $0, settings: settings) }
     }
 }
 
 extension RateLimit {
-    init(_ stored: StoredRateLimit, _ db: Database) throws {
+    init(_ stored: StoredRateLimit, _ db: StoreDB) throws {
         self.init(id: stored.id ?? 0, subject: try Lookup.subject(db, kind: stored.subjectKind, id: stored.subjectId),
                   rpm: stored.rpm, tpm: stored.tpm, concurrency: stored.concurrency)
     }
 
-    static func all(_ db: Database, subject: Subject?) throws -> [RateLimit] {
-        var request = StoredRateLimit.order(Column("subject_kind"), Column("subject_id"))
+    static func all(_ db: StoreDB, subject: Subject?) throws -> [RateLimit] {
+        var sql = "SELECT * FROM rate_limits"
+        var arguments: StoreArguments = []
         if let subject {
-            request = request.filter(Column("subject_kind") == subject.kind.rawValue && Column("subject_id") == subject.id)
+            sql += " WHERE subject_kind = ? AND subject_id = ?"
+            arguments = [subject.kind.rawValue, subject.id]
         }
-        return try request.fetchAll(db).map { try RateLimit($0, db) }
+        return try StoredRateLimit.fetchAll(db, sql: sql + " ORDER BY subject_kind, subject_id", arguments: arguments)
+            .map { try RateLimit($0, db) }
     }
 }

@@ -5,7 +5,10 @@ import GRDB
 // Money is `Amount` (INTEGER nano-units); times are `Date`.
 
 /// Shared GRDB conventions: snake_case columns, Swift camelCase properties.
-public protocol HubRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {}
+public protocol HubRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    /// The primary key column that ``StoreDB``'s record operations use on PostgreSQL (`id` unless the table says otherwise).
+    static var storeKeyColumn: String { get }
+}
 
 extension HubRecord {
     public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
@@ -229,6 +232,8 @@ public struct UsageEvent: HubRecord, Equatable, Identifiable {
     public var failedCredentialId: Int64? = nil
     /// The team the calling key spent for, as it was at the time of the call.
     public var teamId: Int64? = nil
+    /// The node that served the call (its run id, see ``NodeRecord``).
+    public var nodeId: String? = nil
 
     public init(
         id: Int64? = nil, requestId: String, userId: Int64?, apiKeyId: Int64?, providerId: Int64?,

@@ -9,8 +9,8 @@ enum GovernanceTimeZone {
     static let utc = TimeZone(identifier: "UTC")!
 
     /// The zone and its IANA name (Foundation calls UTC "GMT": reports say "UTC", as the setting does).
-    static func current(_ db: Database) throws -> (zone: TimeZone, name: String) {
-        guard try db.columns(in: "settings").contains(where: { $0.name == "governance_time_zone" }),
+    static func current(_ db: StoreDB) throws -> (zone: TimeZone, name: String) {
+        guard try hasTimeZoneColumn(db),
               let name = try String.fetchOne(db, sql: "SELECT governance_time_zone FROM settings WHERE id = 1"),
               !name.isEmpty
         else { return (utc, "UTC") }
@@ -18,6 +18,17 @@ enum GovernanceTimeZone {
             throw HubError(.failedPrecondition, "the setting governance_time_zone names no time zone: '\(name)'")
         }
         return (zone, name)
+    }
+
+    /// Whether `settings` has the `governance_time_zone` column (an older database may lack it).
+    private static func hasTimeZoneColumn(_ db: StoreDB) throws -> Bool {
+        if let sqlite = db.sqliteDatabase {
+            return try sqlite.columns(in: "settings").contains(where: { $0.name == "governance_time_zone" })
+        }
+        return try (Int.fetchOne(db, sql: """
+            SELECT count(*) FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'settings' AND column_name = 'governance_time_zone'
+            """) ?? 0) > 0
     }
 
     /// A calendar month (`YYYY-MM`) in `zone`, as the UTC hour keys of `usage_hourly` (``UsageRollup/hour(_:)``)

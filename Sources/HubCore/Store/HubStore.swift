@@ -12,8 +12,8 @@ import Glibc
 /// Writes are serialised (SQLite's IMMEDIATE transactions; an advisory lock on PostgreSQL), so a
 /// read-modify-write of a balance in one process can never interleave with another process's.
 ///
-/// Only HubCore reaches the database (`read`, `write` are package-internal and only HubCore's
-/// operations call them): other modules call the operations HubCore offers (admin methods, the
+/// Only HubCore reaches the database (`read`, `write` are internal): other modules call the
+/// operations HubCore offers (admin methods, the
 /// ledger, settlement, billing), so nothing outside HubCore can move a balance without
 /// ``Ledger/post(_:userId:kind:amount:actor:reason:idempotencyKey:requestId:at:bucket:)``.
 public final class HubStore: Sendable {
@@ -195,14 +195,18 @@ public final class HubStore: Sendable {
         if let check { try sealer.verify(keyCheck: check) }
     }
 
+    /// Yields soon after a change committed elsewhere (see ``StoreBackend/changeNotifications()``):
+    /// nil on SQLite, whose pollers only poll.
+    public func changeNotifications() -> AsyncStream<Void>? { backend.changeNotifications() }
+
     /// Runs `body` in a write transaction, serialised with every other writer of the database.
     /// Errors leave the database unchanged and come out as ``HubError``.
-    package func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         do { return try await backend.write(body) } catch { throw HubError(from: error) }
     }
 
     /// Runs `body` on a read-only snapshot.
-    package func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         do { return try await backend.read(body) } catch { throw HubError(from: error) }
     }
 

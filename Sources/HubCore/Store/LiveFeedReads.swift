@@ -28,65 +28,71 @@ package struct UsageGroupTotal: Sendable, Equatable {
 
 extension HubStore {
     /// The newest ids now.
-    package func feedCursor() throws(HubError) -> FeedCursor {
-        try sqliteRead { db in
+    package func feedCursor() async throws(HubError) -> FeedCursor {
+        try await read { db in
             FeedCursor(usage: try Self.newestUsageId(db),
                        ledger: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM ledger") ?? 0,
                        audit: try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM audit_log") ?? 0)
         }
     }
 
-    package func newestUsageId() throws(HubError) -> Int64 { try sqliteRead(Self.newestUsageId) }
+    package func newestUsageId() async throws(HubError) -> Int64 { try await read { db in try Self.newestUsageId(db) } }
 
-    private static func newestUsageId(_ db: Database) throws -> Int64 {
+    private static func newestUsageId(_ db: StoreDB) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM usage_events") ?? 0
     }
 
     /// Provider names by id.
-    package func providerNames() throws(HubError) -> [Int64: String] {
-        try sqliteRead { db in try Dictionary(uniqueKeysWithValues: Provider.fetchAll(db).map { ($0.id!, $0.name) }) }
+    package func providerNames() async throws(HubError) -> [Int64: String] {
+        try await read { db in try Dictionary(uniqueKeysWithValues: Provider.fetchAll(db).map { ($0.id!, $0.name) }) }
     }
 
     /// The id of the first usage event at or after `time`, if any.
-    package func firstUsageId(since time: Date) throws(HubError) -> Int64? {
-        try sqliteRead { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM usage_events WHERE created_at >= ?", arguments: [time]) }
+    package func firstUsageId(since time: Date) async throws(HubError) -> Int64? {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MIN(id) FROM usage_events WHERE created_at >= ?", arguments: [time]) }
     }
 
     /// Usage events and ledger entries after the given ids, oldest first, at most `limit` of each.
-    package func usageAndLedger(after cursor: FeedCursor, limit: Int) throws(HubError) -> (usage: [UsageEvent], ledger: [LedgerEntry]) {
-        try sqliteRead { db in
-            (usage: try UsageEvent.filter(Column("id") > cursor.usage).order(Column("id")).limit(limit).fetchAll(db),
-             ledger: try LedgerEntry.filter(Column("id") > cursor.ledger).order(Column("id")).limit(limit).fetchAll(db))
+    package func usageAndLedger(after cursor: FeedCursor, limit: Int) async throws(HubError) -> (usage: [UsageEvent], ledger: [LedgerEntry]) {
+        try await read { db in
+            (usage: try UsageEvent.fetchAll(db, sql: "SELECT * FROM usage_events WHERE id > ? ORDER BY id LIMIT ?",
+                                            arguments: [cursor.usage, limit]),
+             ledger: try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?",
+                                              arguments: [cursor.ledger, limit]))
         }
     }
 
     /// Audit entries after `id`, oldest first, at most `limit`.
-    package func auditEntries(after id: Int64, limit: Int) throws(HubError) -> [AuditEntry] {
-        try sqliteRead { db in try AuditEntry.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db) }
+    package func auditEntries(after id: Int64, limit: Int) async throws(HubError) -> [AuditEntry] {
+        try await read { db in try AuditEntry.fetchAll(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]) }
     }
 
     /// The newest `limit` usage events with ids in `after+1...through`, newest first.
-    package func newestUsageEvents(after: Int64, through: Int64, limit: Int) throws(HubError) -> [UsageEvent] {
-        try sqliteRead { db in
-            try UsageEvent.filter(Column("id") > after && Column("id") <= through)
-                .order(Column("id").desc).limit(limit).fetchAll(db)
+    package func newestUsageEvents(after: Int64, through: Int64, limit: Int) async throws(HubError) -> [UsageEvent] {
+        try await read { db in
+            try UsageEvent.fetchAll(db, sql: "SELECT * FROM usage_events WHERE id > ? AND id <= ? ORDER BY id DESC LIMIT ?",
+                                    arguments: [after, through, limit])
         }
     }
 
     /// The usage events with ids in `after+1...through` summed by second and group in one query, and
     /// an even sample of at most `samples` of their latencies.
-    package func usageTotals(after: Int64, through: Int64, samples: Int) throws(HubError)
+    package func usageTotals(after: Int64, through: Int64, samples: Int) async throws(HubError)
         -> (groups: [UsageGroupTotal], latencies: [Double]) {
         guard through > after else { return ([], []) }
-        return try sqliteRead { db in
+        return try await read { db in
             var groups: [UsageGroupTotal] = []
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT CAST(strftime('%s', created_at) AS INTEGER), provider_id, model, user_id,
-                       CASE WHEN provider_id IS NULL THEN status ELSE 0 END, COUNT(*), SUM(status >= 400),
+            // The whole second (Unix time) of `created_at`.
+            let second = db.kind == .sqlite ? "CAST(strftime('%s', created_at) AS INTEGER)"
+                : "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(second), provider_id, model, user_id,
+                       CASE WHEN provider_id IS NULL THEN status ELSE 0 END, COUNT(*),
+                       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END),
                        SUM(tokens_in + tokens_out), SUM(credits_charged), SUM(latency_ms)
                 FROM usage_events WHERE id > ? AND id <= ? GROUP BY 1, 2, 3, 4, 5
                 """, arguments: [after, through])
-            while let row = try rows.next() {
+            for row in rows {
                 groups.append(UsageGroupTotal(
                     second: row[0], providerId: row[1], model: row[2], userId: row[3], status: row[4],
                     requests: row[5], errors: row[6], tokens: row[7], creditNanos: row[8], latencyMsSum: row[9]))

@@ -17,6 +17,7 @@ enum Schema {
         migrator.registerMigration("governance: budgets, limits, scopes", migrate: createGovernanceControls)
         migrator.registerMigration("governance: hourly rollup, retention", migrate: createHourlyRollupAndRetention)
         migrator.registerMigration("billing: console request keys, starter credit expiry", migrate: createBillingConsole)
+        migrator.registerMigration("cluster: nodes, the node of each call", migrate: createCluster)
         return migrator
     }
 

@@ -12,6 +12,13 @@ package protocol StoreBackend: Sendable {
     var kind: StoreKind { get }
     func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T
+    /// A stream that yields soon after another process or node commits a change of configuration
+    /// or a ledger entry (PostgreSQL's LISTEN/NOTIFY); nil where there is none, and pollers poll.
+    func changeNotifications() -> AsyncStream<Void>?
+}
+
+extension StoreBackend {
+    package func changeNotifications() -> AsyncStream<Void>? { nil }
 }
 
 /// SQLite through GRDB: a `DatabasePool` in WAL mode (IMMEDIATE write transactions).

@@ -7,8 +7,7 @@ import GRDB
 /// columns (`databaseDictionary`): an insert leaves out a nil `id` (the server numbers it) and reads
 /// the row back (`RETURNING *`), so the record gets its id and the defaults the table filled in.
 extension HubRecord {
-    /// The primary key column (`id` unless the table says otherwise).
-    package static var storeKeyColumn: String { "id" }
+    public static var storeKeyColumn: String { "id" }
 
     /// Inserts the record; a nil `id` is set to the id the database gave it.
     package mutating func insert(_ db: StoreDB) throws {
@@ -65,6 +64,11 @@ extension HubRecord {
     package static func deleteOne(_ db: StoreDB, key: some DatabaseValueConvertible) throws -> Bool {
         try db.execute(sql: "DELETE FROM \(databaseTableName) WHERE \(storeKeyColumn) = ?", arguments: [key])
         return db.changesCount > 0
+    }
+
+    /// The first row of the table by primary key (the one row of a one-row table such as `settings`).
+    package static func fetchOne(_ db: StoreDB) throws -> Self? {
+        try fetchOne(db, sql: "SELECT * FROM \(databaseTableName) ORDER BY \(storeKeyColumn) LIMIT 1")
     }
 
     /// Every row of the table, by primary key.

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// A read-only, streaming export of a hub's tables, for copying a hub into another database
-/// (`aigne-hub migrate --to postgres://…`). Nothing here writes; GRDB stays inside HubCore: the
+/// A read-only, streaming export of a SQLite hub's tables, for copying a hub into another database
+/// (`aigne-hub migrate --to postgres://…`). It reads SQLite's catalog and rowids: on a hub on
+/// PostgreSQL these throw `failedPrecondition` (the SQLite-only operations' error). Nothing here writes; GRDB stays inside HubCore: the
 /// copier sees table and column descriptions and typed values only.
 ///
 /// Values are typed by the column's declared type, as the migrations declare it: `DATETIME` comes

@@ -17,7 +17,7 @@ public enum UsageRetention {
 
     public static let maximumDays = 36_500
 
-    static func setting(_ db: Database) throws -> Setting {
+    static func setting(_ db: StoreDB) throws -> Setting {
         guard let row = try Row.fetchOne(db, sql: "SELECT days, pruned_total, last_run_at FROM retention WHERE id = 1") else {
             return Setting(days: nil, prunedTotal: 0, lastRunAt: nil)
         }
@@ -27,7 +27,7 @@ public enum UsageRetention {
     /// Events created before this are pruned (nil: retention is off): `days` ago, but never within the
     /// current calendar month or week of the governance time zone, whose events budgets still count.
     public static func cutoff(_ store: HubStore, now: Date = Date()) async throws(HubError) -> Date? {
-        let (days, zone) = try await read(store) { db -> (Int?, TimeZone) in
+        let (days, zone) = try await store.read { db -> (Int?, TimeZone) in
             (try Self.setting(db).days, try GovernanceTimeZone.current(db).zone)
         }
         return days.map { cutoff(days: $0, now: now, zone: zone) }
@@ -45,7 +45,7 @@ public enum UsageRetention {
     /// how long the deletion held the write lock (not counting the wait for it).
     public static func pruneBatch(_ store: HubStore, before cutoff: Date, limit: Int,
                                   now: Date = Date()) async throws(HubError) -> (pruned: Int, held: Duration) {
-        try await write(store) { db in
+        try await store.write { db in
             let started = ContinuousClock.now
             try db.execute(sql: """
                 DELETE FROM usage_events WHERE id IN
@@ -59,7 +59,13 @@ public enum UsageRetention {
     }
 
     /// True when the database hands freed pages back a few at a time (`PRAGMA auto_vacuum = INCREMENTAL`).
-    public static func isIncremental(_ db: Database) throws -> Bool {
+    /// False on PostgreSQL, which has no such setting (its autovacuum reuses the space).
+    package static func isIncremental(_ db: StoreDB) throws -> Bool {
+        guard let sqlite = db.sqliteDatabase else { return false }
+        return try isIncremental(sqlite)
+    }
+
+    private static func isIncremental(_ db: Database) throws -> Bool {
         try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2
     }
 
@@ -68,7 +74,9 @@ public enum UsageRetention {
     /// use from the end of the file into a free one costs far more than dropping a free one: the pruner
     /// sizes its steps by that time. A database without incremental vacuum keeps its free pages for new
     /// rows (the file stops growing, but does not shrink): returns 0 free pages.
+    /// On PostgreSQL (autovacuum) it does nothing and returns 0 free pages.
     public static func vacuumStep(_ store: HubStore, pages: Int) async throws(HubError) -> (free: Int, held: Duration) {
+        guard store.kind == .sqlite else { return (0, .zero) }   // PostgreSQL's autovacuum does this
         do {
             return try await store.sqlite().writeWithoutTransaction { db in
                 guard try isIncremental(db) else { return (0, .zero) }
@@ -87,6 +95,7 @@ public enum UsageRetention {
     /// A full `VACUUM` that also switches the database to incremental vacuum: the one way an existing
     /// database (made before auto_vacuum was set) can switch. It rewrites the whole file and holds the
     /// write lock meanwhile (about as long as copying the file). Returns the file's size before and after.
+    /// SQLite only: on PostgreSQL it throws `failedPrecondition`.
     static func fullVacuum(_ store: HubStore) throws(HubError) -> (before: Int64, after: Int64) {
         let path = store.directory.databaseURL.path
         do {
@@ -104,13 +113,5 @@ public enum UsageRetention {
 
     static func fileSize(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    private static func read<T: Sendable>(_ store: HubStore, _ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await store.sqlite().read(body) } catch { throw HubError(from: error) }
-    }
-
-    private static func write<T: Sendable>(_ store: HubStore, _ body: @escaping @Sendable (Database) throws -> T) async throws(HubError) -> T {
-        do { return try await store.sqlite().write(body) } catch { throw HubError(from: error) }
     }
 }

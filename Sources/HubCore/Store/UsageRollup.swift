@@ -9,7 +9,7 @@ public enum UsageRollup {
     }
 
     /// Credits each user was charged since the first of the current UTC month, by user id.
-    public static func spendThisMonth(_ db: Database, now: Date = Date()) throws -> [Int64: Amount] {
+    package static func spendThisMonth(_ db: StoreDB, now: Date = Date()) throws -> [Int64: Amount] {
         let month = day(Calendar.utc.dateInterval(of: .month, for: now)!.start)
         let rows = try Row.fetchAll(db, sql: """
             SELECT user_id, SUM(credits_charged) AS spend FROM usage_daily WHERE day >= ? GROUP BY user_id
@@ -28,7 +28,7 @@ public enum UsageRollup {
 
     /// Upstream attempts, failures and latency by provider and credential (0: none) since the hour
     /// `since` (``hour(_:)``).
-    public static func health(_ db: Database, since: String) throws -> [(provider: Int64, credential: Int64, traffic: Traffic)] {
+    package static func health(_ db: StoreDB, since: String) throws -> [(provider: Int64, credential: Int64, traffic: Traffic)] {
         try Row.fetchAll(db, sql: """
             SELECT provider_id, credential_id, SUM(attempts) AS attempts, SUM(failures) AS failures,
                    SUM(latency_ms_sum) AS latency, SUM(timed) AS timed
@@ -40,7 +40,7 @@ public enum UsageRollup {
     }
 
     /// `provider/model` of the models called since `since` (whole days) that have no current rate.
-    public static func unpricedModels(_ db: Database, since: Date) throws -> [String] {
+    package static func unpricedModels(_ db: StoreDB, since: Date) throws -> [String] {
         try String.fetchAll(db, sql: """
             SELECT DISTINCT p.name || '/' || d.model
             FROM usage_daily d JOIN providers p ON p.id = d.provider_id

@@ -3,8 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps the gateway's memory in step with the database, whoever writes it (the CLI, the console,
-/// another hub): every `interval` it compares the ``ChangeMarker`` and reloads the configuration
-/// when it moved, and tails the ledger for balance changes. Both are single indexed reads.
+/// another node): every `interval` — or at once when the database announces a change (PostgreSQL's
+/// LISTEN/NOTIFY; polling alone on SQLite) — it compares the ``ChangeMarker`` and reloads the
+/// configuration when it moved, and tails the ledger for balance changes. Both are single indexed reads.
 final class ConfigWatcher: Service {
     let store: HubStore
     let sealer: SecretSealer
@@ -24,25 +25,28 @@ final class ConfigWatcher: Service {
     }
 
     /// Loads the configuration and every balance, for start-up.
-    static func initialState(store: HubStore, sealer: SecretSealer) throws(HubError)
+    static func initialState(store: HubStore, sealer: SecretSealer) async throws(HubError)
         -> (snapshot: ConfigSnapshot, balances: [BalanceFeed.Update], ledgerId: Int64) {
-        let catalog = try HubCatalog.load(store, sealer: sealer)
-        let balances = try BalanceFeed.all(store)
+        let catalog = try await HubCatalog.load(store, sealer: sealer)
+        let balances = try await BalanceFeed.all(store)
         return (ConfigSnapshot(catalog), balances.updates, balances.lastLedgerId)
     }
 
     func run() async throws {
         var ledgerId = startLedgerId
+        let bell = Doorbell()
+        let listener = store.changeNotifications().map { changes in Task { await bell.ring(on: changes) } }
+        defer { listener?.cancel() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let marker = try ChangeMarker.read(store)
+                let marker = try await ChangeMarker.read(store)
                 if marker != config.snapshot.catalog.marker {
-                    let catalog = try HubCatalog.load(store, sealer: sealer)
+                    let catalog = try await HubCatalog.load(store, sealer: sealer)
                     config.replace(ConfigSnapshot(catalog))
                     await balancer.configurationChanged()
                     logger.info("configuration reloaded", metadata: ["audit_id": "\(catalog.marker.auditId)"])
                 }
-                let updates = try BalanceFeed.since(ledgerId, store)
+                let updates = try await BalanceFeed.since(ledgerId, store)
                 if let last = updates.last {
                     await credits.apply(updates)
                     ledgerId = last.ledgerId
@@ -50,7 +54,7 @@ final class ConfigWatcher: Service {
             } catch {
                 logger.error("cannot refresh the configuration: \(error)")
             }
-            try? await Task.sleep(for: interval)
+            await bell.wait(atMost: interval)
         }
     }
 }

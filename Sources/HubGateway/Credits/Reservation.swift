@@ -3,8 +3,9 @@ import Synchronization
 
 /// The credits held for one request, from reserve to settle.
 ///
-/// ``hold(_:amount:credits:writer:)`` reserves the amount in memory (so concurrent requests cannot
-/// spend it twice) and then durably (a `holds` row, committed by the usage writer's next batch)
+/// ``hold(_:amount:credits:writer:)`` reserves the amount in memory (so concurrent requests of this
+/// node cannot spend it twice) and then durably (a `holds` row, committed by the usage writer's next
+/// batch, which the database admits only if the balance less every node's open holds covers it)
 /// before the request may go upstream. It is settled by the request's usage record: the meter that
 /// carries it hands it over (``handOver()``) into the record, and the writer charges at most the
 /// held amount, deletes the row and releases the memory hold in one batch. A reservation dropped
@@ -34,17 +35,28 @@ final class Reservation: Sendable {
         case .granted:
             break
         case .refused(let available):
-            var message = "insufficient credits: this request may cost up to \(amount) credits and \(max(available, .zero)) are available"
-            if let paymentLink, !paymentLink.isEmpty { message += "; buy credits at \(paymentLink)" }
-            throw APIError.insufficientCredits(message)
+            throw insufficient(amount, available: available, paymentLink: paymentLink)
         }
         let record = HoldRecord(requestId: meter.requestId, userId: userId, apiKeyId: meter.apiKeyId, model: meter.model,
                                 amount: amount, runId: writer.runId)
-        guard await writer.hold(record) else {
+        switch await writer.hold(record) {
+        case .written:
+            return Reservation(record, writer: writer)
+        case .refused(let available):
+            // Another node's holds or charges took the credits this node's memory still counted.
+            await credits.release(userId: userId, amount: amount)
+            throw insufficient(amount, available: available, paymentLink: paymentLink)
+        case .failed:
             await credits.release(userId: userId, amount: amount)
             throw APIError.unavailable("the hub cannot record this request's hold right now; try again")
         }
-        return Reservation(record, writer: writer)
+    }
+
+    /// The 402 of a request whose hold cannot be covered.
+    private static func insufficient(_ amount: Amount, available: Amount, paymentLink: String?) -> APIError {
+        var message = "insufficient credits: this request may cost up to \(amount) credits and \(max(available, .zero)) are available"
+        if let paymentLink, !paymentLink.isEmpty { message += "; buy credits at \(paymentLink)" }
+        return APIError.insufficientCredits(message)
     }
 
     /// The held amount, for the usage record that settles it; nil if it was handed over before.

@@ -21,9 +21,19 @@ actor UsageWriter: Service {
         var credentialErrors: [Int64: String] = [:]
     }
 
+    /// What became of a hold the writer was given.
+    enum HoldAnswer: Sendable, Equatable {
+        /// Committed: the request may go upstream.
+        case written
+        /// The database refused it: the user's balance less every node's open holds was `available`.
+        case refused(available: Amount)
+        /// Not written (the database failed, or the writer stopped): the request answers 503.
+        case failed
+    }
+
     private struct PendingHold {
         var record: HoldRecord
-        var written: CheckedContinuation<Bool, Never>
+        var written: CheckedContinuation<HoldAnswer, Never>
     }
 
     let store: HubStore
@@ -58,9 +68,9 @@ actor UsageWriter: Service {
         self.overrunAuditInterval = overrunAuditInterval
     }
 
-    /// Writes a hold durably (in the next batch) and returns once it is committed; false if it could not be.
-    func hold(_ record: HoldRecord) async -> Bool {
-        guard !finished, !backingOff else { return false }
+    /// Writes a hold durably (in the next batch) and returns once its batch committed.
+    func hold(_ record: HoldRecord) async -> HoldAnswer {
+        guard !finished, !backingOff else { return .failed }
         return await withCheckedContinuation { continuation in
             holds.append(PendingHold(record: record, written: continuation))
             signal()
@@ -97,7 +107,7 @@ actor UsageWriter: Service {
     private func loop() async {
         defer {
             finished = true
-            for hold in holds { hold.written.resume(returning: false) }
+            for hold in holds { hold.written.resume(returning: .failed) }
             holds = []
         }
         var failures = 0
@@ -116,21 +126,25 @@ actor UsageWriter: Service {
             holds = []
             // Requests wait for their holds: with holds in the batch, fewer settlements ride along.
             let batch = Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
+            let runId = self.runId
             let (audits, audited) = overrunAudits(batch)
-            let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map(\.record), overruns: audits,
-                                   lastUse: Self.lastUse(batch))
+            let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map { $0.record.served(by: runId) },
+                                   overruns: audits, lastUse: Self.lastUse(batch))
             do {
                 commitAttempts += 1
-                let results = try await UsageSettlement.commit(usage, to: store)
+                let outcome = try await UsageSettlement.commit(usage, to: store)
+                let results = outcome.settlements
                 transactions += 1
-                for hold in newHolds { hold.written.resume(returning: true) }
+                for hold in newHolds {
+                    hold.written.resume(returning: outcome.refusedHolds[hold.record.requestId].map { .refused(available: $0) } ?? .written)
+                }
                 pending.removeFirst(batch.count)
                 committed += batch.count
                 failures = 0
                 for credential in audited { lastOverrunAudit[credential] = .now }
                 await settled(batch, results)
             } catch {
-                for hold in newHolds { hold.written.resume(returning: false) }
+                for hold in newHolds { hold.written.resume(returning: .failed) }
                 if !newHolds.isEmpty { logger.error("\(newHolds.count) holds not written: \(error)") }
                 guard !batch.isEmpty else { continue }
                 failures += 1
@@ -231,7 +245,7 @@ actor UsageWriter: Service {
         isolating: for item in batch {
             do {
                 commitAttempts += 1
-                let results = try await UsageSettlement.commit(UsageBatch(records: [item.record]), to: store)
+                let results = try await UsageSettlement.commit(UsageBatch(records: [item.record.served(by: runId)]), to: store).settlements
                 committed += 1
                 await settled([item], results)
             } catch let error where error.code == .storage || error.code == .unavailable {
@@ -247,5 +261,15 @@ actor UsageWriter: Service {
             tried += 1
         }
         pending.removeFirst(tried)
+    }
+}
+
+extension UsageRecord {
+    /// The record with the node that served it (kept when it already names one: a recovered hold's).
+    func served(by nodeId: String) -> UsageRecord {
+        guard event.nodeId == nil else { return self }
+        var record = self
+        record.event.nodeId = nodeId
+        return record
     }
 }

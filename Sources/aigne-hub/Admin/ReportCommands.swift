@@ -71,7 +71,7 @@ extension UsageCommand {
         @Option(help: "Events per page, 1-10000 (default 1000).") var pageSize: Int?
 
         func run() async throws {
-            let connection = try hub.connect()
+            let connection = try await hub.connect()
             guard let output else { return try await export(connection, to: FileHandle.standardOutput) }
             // All or nothing: pages go to OUTPUT.partial, renamed to OUTPUT once the last one is written.
             guard !FileManager.default.fileExists(atPath: output) else { throw HubError(.alreadyExists, "\(output) exists: give a new file") }

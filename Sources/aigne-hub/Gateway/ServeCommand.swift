@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = DataDirectory.resolve(explicit: dataDir)
         var policy = AdminPeerPolicy()
         if let adminGroup { policy.adminGroup = try PeerGroups.gid(named: adminGroup) }
-        try ServePreflight.check(directory, adminGroup: adminGroup != nil)
+        try await ServePreflight.check(directory, adminGroup: adminGroup != nil)
         var options = GatewayOptions()
         options.host = host
         options.port = port

@@ -8,7 +8,7 @@ import HubCore
 /// neither corrupt, nor newer than this binary, nor locked, and the secret key is the right one.
 enum ServePreflight {
     /// - Parameter adminGroup: an admin group was given, so the directory may be open to its group.
-    static func check(_ directory: DataDirectory, adminGroup: Bool) throws(HubError) {
+    static func check(_ directory: DataDirectory, adminGroup: Bool) async throws(HubError) {
         guard directory.isInitialized else {
             throw HubError(.storage, "no hub in \(directory.path): run `aigne-hub init` first (or pass --data-dir)")
         }
@@ -20,6 +20,6 @@ enum ServePreflight {
         }
         try HubLock.acquire(directory)
         try HubStore.checkUsable(directory)
-        _ = try AdminService.open(directory)   // the secret key must open this hub's secrets
+        _ = try await AdminService.open(directory)   // the secret key must open this hub's secrets
     }
 }

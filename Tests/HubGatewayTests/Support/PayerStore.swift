@@ -7,7 +7,7 @@ func payerStore(_ name: String) throws -> (store: HubStore, userId: Int64) {
         .appendingPathComponent("\(name)-\(UUID().uuidString)").path)
     let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
     let admin = AdminService(store: store, sealer: sealer)
-    let user = try admin.perform(Admin.UsersAdd(name: "payer"), actor: "test")
-    _ = try admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
+    let user = try await admin.perform(Admin.UsersAdd(name: "payer"), actor: "test")
+    _ = try await admin.perform(Admin.UsersGrant(user: "payer", amount: Amount(units: 1), reason: "test"), actor: "test")
     return (store, user.id!)
 }
