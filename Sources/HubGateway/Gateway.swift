@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HubCore
 import Logging
 import NIOCore

@@ -18,7 +18,7 @@ struct ReferenceConnection: HubConnection {
     }
 
     func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
-        DatabaseFeed(store: service.store).notifications(mode)
+        await DatabaseFeed(store: service.store).notifications(mode)
     }
 }
 

@@ -59,6 +59,6 @@ public struct DatabaseConnection: HubConnection {
     }
 
     public func subscribe(_ mode: SubscriptionMode) async throws(HubError) -> AsyncThrowingStream<HubNotification, any Error> {
-        DatabaseFeed(store: service.store).notifications(mode)
+        await DatabaseFeed(store: service.store).notifications(mode)
     }
 }

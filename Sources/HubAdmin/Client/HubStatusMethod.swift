@@ -10,7 +10,7 @@ extension Admin {
 
         /// Run in-process: `running` says whether a hub answers on the directory's admin socket.
         public func run(_ context: AdminContext) async throws -> HubStatusReport {
-            var report = try HubStatusReport.stored(in: context.service.store)
+            var report = try await HubStatusReport.stored(in: context.service.store)
             report.running = AdminSocketProbe.answers(at: context.service.store.directory.adminSocketURL.path)
             return report
         }

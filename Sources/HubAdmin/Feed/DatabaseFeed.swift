@@ -19,9 +19,9 @@ public struct DatabaseFeed: Sendable {
     /// Notifications from now on (nothing from before the call), until the stream is cancelled.
     /// `.summary` reads each poll's new usage events with one GROUP BY (and their latencies) instead of
     /// decoding every row, skips ledger entries, and decodes only the newest events of its tail budget.
-    public func notifications(_ mode: SubscriptionMode = .everyEvent) -> AsyncThrowingStream<HubNotification, any Error> {
+    public func notifications(_ mode: SubscriptionMode = .everyEvent) async -> AsyncThrowingStream<HubNotification, any Error> {
         // Where "now" is: read before returning, so that a write right after this call is seen.
-        let start = try? store.feedCursor()
+        let start = try? await store.feedCursor()
         return AsyncThrowingStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
             let task = Task {
                 do {
@@ -37,19 +37,20 @@ public struct DatabaseFeed: Sendable {
 
     private func run(_ continuation: AsyncThrowingStream<HubNotification, any Error>.Continuation, from start: FeedCursor?,
                      mode: SubscriptionMode) async throws {
-        var cursor = try start ?? store.feedCursor()
+        var cursor: FeedCursor
+        if let start { cursor = start } else { cursor = try await store.feedCursor() }
         var window = LiveStatsWindow()
         // Seed the window with the recent past so the first tick is meaningful.
-        window.providerNames = try store.providerNames()
-        if let firstRecent = try store.firstUsageId(since: Date().addingTimeInterval(-LiveStats.window)) {
-            try summarize(after: firstRecent - 1, through: cursor.usage, into: &window)
+        window.providerNames = try await store.providerNames()
+        if let firstRecent = try await store.firstUsageId(since: Date().addingTimeInterval(-LiveStats.window)) {
+            try await summarize(after: firstRecent - 1, through: cursor.usage, into: &window)
         }
         var nextTick = ContinuousClock.now
         var tailBudget = 0.0
         while !Task.isCancelled {
             switch mode {
             case .everyEvent:
-                let batch = try store.usageAndLedger(after: cursor, limit: 5_000)
+                let batch = try await store.usageAndLedger(after: cursor, limit: 5_000)
                 for event in batch.usage {
                     window.add(event)
                     continuation.yield(.usage(event))
@@ -60,18 +61,18 @@ public struct DatabaseFeed: Sendable {
             case .summary(let perSecond):
                 tailBudget = min(Double(perSecond), tailBudget + Double(perSecond) * pollInterval.seconds)
                 let budget = Int(tailBudget)
-                let newest = try store.newestUsageId()
-                try summarize(after: cursor.usage, through: newest, into: &window)
-                let tail = try store.newestUsageEvents(after: cursor.usage, through: newest, limit: budget)
+                let newest = try await store.newestUsageId()
+                try await summarize(after: cursor.usage, through: newest, into: &window)
+                let tail = try await store.newestUsageEvents(after: cursor.usage, through: newest, limit: budget)
                 cursor.usage = newest
                 tailBudget -= Double(tail.count)
                 for event in tail.reversed() { continuation.yield(.usage(event)) }
             }
-            let audit = try store.auditEntries(after: cursor.audit, limit: 5_000)
+            let audit = try await store.auditEntries(after: cursor.audit, limit: 5_000)
             for entry in audit { continuation.yield(.config(entry)) }
             cursor.audit = audit.last?.id ?? cursor.audit
             if audit.contains(where: { $0.action.hasPrefix("providers.") }) {
-                window.providerNames = try store.providerNames()
+                window.providerNames = try await store.providerNames()
             }
             if ContinuousClock.now >= nextTick {
                 continuation.yield(.stats(window.tick(inFlight: inFlight?())))
@@ -83,8 +84,8 @@ public struct DatabaseFeed: Sendable {
 
     /// Adds the usage events with ids in `after+1...through` to `window`, summed by second, provider,
     /// model and user in one query, and a sample of their latencies.
-    private func summarize(after: Int64, through: Int64, into window: inout LiveStatsWindow) throws {
-        let totals = try store.usageTotals(after: after, through: through, samples: Self.latencySamples)
+    private func summarize(after: Int64, through: Int64, into window: inout LiveStatsWindow) async throws {
+        let totals = try await store.usageTotals(after: after, through: through, samples: Self.latencySamples)
         var groups: [Int64: [LiveStatsWindow.Group]] = [:]
         for total in totals.groups {
             let tally = LiveStatsWindow.Tally(requests: total.requests, errors: total.errors, tokens: total.tokens,

@@ -47,7 +47,7 @@ public struct AdminSocketServer: Service {
     private let threadPool: NIOThreadPool
 
     /// Where live notifications come from: called again if a stream fails.
-    public typealias NotificationSource = @Sendable () -> AsyncThrowingStream<HubNotification, any Error>
+    public typealias NotificationSource = @Sendable () async -> AsyncThrowingStream<HubNotification, any Error>
 
     /// - Parameters:
     ///   - inFlight: requests being served now, for `hub.status` and the stats tick.
@@ -78,7 +78,7 @@ public struct AdminSocketServer: Service {
         let (channel, inode) = try await bind(router: router, fanout: fanout, connections: connections)
         logger.info("admin socket listening on \(configuration.socketPath)")
         let source = notifications ?? { [store = service.store, interval = configuration.pollInterval] in
-            DatabaseFeed(store: store, pollInterval: interval, inFlight: inFlight).notifications()
+            await DatabaseFeed(store: store, pollInterval: interval, inFlight: inFlight).notifications()
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {

@@ -81,7 +81,7 @@ final class NotificationFanout: Sendable {
     func run(_ source: AdminSocketServer.NotificationSource, logger: Logger) async {
         while !Task.isCancelled {
             do {
-                for try await notification in source() { broadcast(notification) }
+                for try await notification in await source() { broadcast(notification) }
             } catch {
                 if Task.isCancelled || error is CancellationError { return }
                 logger.warning("admin socket: the live feed failed, restarting: \(error)")

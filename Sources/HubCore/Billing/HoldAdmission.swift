@@ -7,8 +7,11 @@ import Foundation
 /// open holds of a user never exceeds their balance, and a call is never charged beyond its hold.
 enum HoldAdmission {
     /// Writes `hold` and returns nil; or writes nothing and returns what was available.
-    /// A user deleted meanwhile has nothing to hold against (`.zero`).
+    /// A user deleted meanwhile has nothing to hold against (`.zero`); a hold of nothing is admitted
+    /// and not written (the table holds positive amounts only). A hold written before (the same
+    /// request id: a retried batch) is left as it is.
     static func admit(_ hold: HoldRecord, _ db: StoreDB) throws -> Amount? {
+        guard hold.amount.isPositive else { return nil }
         guard let available = try Amount.fetchOne(db, sql: """
             SELECT balance - COALESCE((SELECT sum(amount) FROM holds WHERE user_id = ?), 0) FROM users WHERE id = ?
             """, arguments: [hold.userId, hold.userId]) else { return .zero }

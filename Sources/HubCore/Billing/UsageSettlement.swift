@@ -58,32 +58,19 @@ public enum UsageSettlement {
 
     /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
     /// last-use times of keys and credentials.
-    public static func commit(_ batch: UsageBatch, to store: HubStore) async throws(HubError) -> [SettlementResult] {
+    public static func commit(_ batch: UsageBatch, to store: HubStore) async throws(HubError) -> UsageBatchOutcome {
         try await store.write { db in try write(batch, db) }
     }
 
-    static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> [SettlementResult] {
-        if !batch.holds.isEmpty {
-            // A user deleted meanwhile has nothing left to hold against: its row is skipped, not a failed batch.
-            // (An existence check and a plain insert rather than `INSERT ... SELECT ?, ...`, whose bare
-            // parameters PostgreSQL cannot type.) As SQLite's `INSERT OR IGNORE` did: a hold already
-            // written (same request id) is left as it is, and one the table's CHECK refuses (not a
-            // positive amount) is skipped.
-            for hold in batch.holds where hold.amount.isPositive {
-                guard try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [hold.userId]) != nil else {
-                    continue
-                }
-                try db.execute(sql: """
-                    INSERT INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """, arguments: [hold.requestId, hold.userId, hold.apiKeyId, hold.model, hold.amount,
-                                     hold.runId, hold.createdAt])
-            }
+    static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> UsageBatchOutcome {
+        var refused: [String: Amount] = [:]
+        for hold in batch.holds {
+            if let available = try HoldAdmission.admit(hold, db) { refused[hold.requestId] = available }
         }
         let results = try batch.records.map { try settle($0, db) }
         for notice in batch.overruns { try notice.insert(db) }
         try LastUse.write(batch.lastUse, db)
-        return results
+        return UsageBatchOutcome(settlements: results, refusedHolds: refused)
     }
 
     private static func settle(_ record: UsageRecord, _ db: StoreDB) throws -> SettlementResult {
@@ -137,20 +124,20 @@ extension UsageSettlement {
         try db.execute(sql: """
             INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
               tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
-              streamed, created_at, overrun, credential_id, failed_credential_id, team_id)
+              streamed, created_at, overrun, credential_id, failed_credential_id, team_id, node_id)
             VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
                     ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM credentials WHERE id = ?),
-                    (SELECT id FROM credentials WHERE id = ?), ?)
+                    (SELECT id FROM credentials WHERE id = ?), ?, ?)
             """, arguments: [
             event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
             event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
             event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,
-            event.credentialId, event.failedCredentialId, event.teamId,
+            event.credentialId, event.failedCredentialId, event.teamId, event.nodeId,
         ])
     }
 
-    /// ``commit(_:to:)`` on GRDB's writer queue, suspending instead of blocking the caller's thread.
+    /// Commits `batch` as one ``UsageBatch`` of settlements.
     public static func commitAsync(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        try await commit(UsageBatch(records: batch), to: store)
+        try await commit(UsageBatch(records: batch), to: store).settlements
     }
 }

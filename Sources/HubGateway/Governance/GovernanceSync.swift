@@ -26,7 +26,7 @@ final class GovernanceSync: Service {
             let resync = ContinuousClock.now - lastResync >= resyncInterval
             if snapshot.catalog.marker != marker || resync {
                 do {
-                    try Self.configure(governance.budgets, snapshot: snapshot, store: gateway.store, now: governance.clock.now(),
+                    try await Self.configure(governance.budgets, snapshot: snapshot, store: gateway.store, now: governance.clock.now(),
                                        all: resync)
                     if snapshot.catalog.marker != marker {
                         gateway.logger.info("governance reloaded", metadata: ["audit_id": "\(snapshot.catalog.marker.auditId)"])
@@ -42,12 +42,12 @@ final class GovernanceSync: Service {
     }
 
     /// Gives `book` the snapshot's budgets, with the spend of new ones (or of all) from the database.
-    static func configure(_ book: BudgetBook, snapshot: ConfigSnapshot, store: HubStore, now: Date, all: Bool) throws(HubError) {
+    static func configure(_ book: BudgetBook, snapshot: ConfigSnapshot, store: HubStore, now: Date, all: Bool) async throws(HubError) {
         let governance = snapshot.catalog.governance
         let known = book.budgetIds
         // After a mode switch every budget counts in the other unit: load them all again.
         let load = all || book.mode != snapshot.mode ? governance.budgets : governance.budgets.filter { !known.contains($0.id ?? 0) }
-        let spends = load.isEmpty ? [:] : try GovernanceSpend.current(load, settings: snapshot.settings, now: now, store)
+        let spends = load.isEmpty ? [:] : try await GovernanceSpend.current(load, settings: snapshot.settings, now: now, store)
         book.configure(governance, settings: snapshot.settings, spends: spends, now: now)
     }
 }

@@ -161,7 +161,7 @@ extension Gateway {
         let logger = self.logger
         let error = "upstream answered \(status): \(message)"
         Task.detached {
-            do { try CredentialHealth.disable(store, credentialId: credential.id, error: error) } catch {
+            do { try await CredentialHealth.disable(store, credentialId: credential.id, error: error) } catch {
                 logger.error("cannot disable credential \(credential.id): \(error)")
             }
         }

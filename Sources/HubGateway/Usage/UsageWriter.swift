@@ -192,7 +192,7 @@ actor UsageWriter: Service {
         Task.detached {
             for crossing in crossings {
                 do {
-                    try BudgetNotices.softLimitReached(
+                    try await BudgetNotices.softLimitReached(
                         budgetId: crossing.budgetId, subject: crossing.subject, period: crossing.period,
                         periodStart: crossing.periodStart, amount: crossing.amount, spent: crossing.spent, store: store)
                 } catch {

@@ -60,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
             try await mock.run(logger: logger, onListening: onListening)
         }
         defer { mockTask.cancel() }
-        let callers = try DemoSeed.seed(service, upstream: "http://\(mockAddress)")
+        let callers = try await DemoSeed.seed(service, upstream: "http://\(mockAddress)")
         try await DemoSeed.receivePayments(WebhookIntake(store: store, sealer: sealer))
 
         var gatewayOptions = GatewayOptions()

@@ -18,11 +18,11 @@ enum DemoSeed {
         ("deepseek/deepseek-chat", 3), ("openrouter/llama-3.1-70b", 1),
     ]
 
-    static func seed(_ service: AdminService, upstream: String) throws(HubError) -> [Caller] {
+    static func seed(_ service: AdminService, upstream: String) async throws(HubError) -> [Caller] {
         @discardableResult
-        func run<M: AdminMethod>(_ method: M) throws(HubError) -> M.Result { try service.perform(method, actor: actor) }
+        func run<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result { try await service.perform(method, actor: actor) }
 
-        try run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 2),
+        try await run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 2),
                                   paymentLink: "https://billing.example.com/buy", lowBalanceThreshold: Amount(units: 1)))
         let providers: [(String, ProviderKind, String, String)] = [
             ("openai", .openAICompatible, "\(upstream)/v1", "OpenAI"),
@@ -31,16 +31,16 @@ enum DemoSeed {
             ("openrouter", .openAICompatible, "\(upstream)/v1", "OpenRouter"),
         ]
         for (name, kind, url, display) in providers {
-            try run(Admin.ProvidersAdd(name: name, kind: kind, baseUrl: url, displayName: display))
+            try await run(Admin.ProvidersAdd(name: name, kind: kind, baseUrl: url, displayName: display))
         }
         // Two OpenAI keys sharing traffic 2:1; DeepSeek has a key the mock always answers 503, so
         // failover to its healthy key shows in the Providers pane.
-        try run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-demo-openai-main-0001", weight: 100))
-        try run(Admin.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-demo-openai-backup-0002", weight: 50))
-        try run(Admin.CredentialsAdd(provider: "anthropic", name: "main", secret: "sk-ant-demo-main-0003"))
-        try run(Admin.CredentialsAdd(provider: "deepseek", name: "flaky", secret: "sk-fault-503-demo-0004", weight: 30))
-        try run(Admin.CredentialsAdd(provider: "deepseek", name: "main", secret: "sk-demo-deepseek-0005"))
-        try run(Admin.CredentialsAdd(provider: "openrouter", name: "main", secret: "sk-or-demo-main-0006"))
+        try await run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-demo-openai-main-0001", weight: 100))
+        try await run(Admin.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-demo-openai-backup-0002", weight: 50))
+        try await run(Admin.CredentialsAdd(provider: "anthropic", name: "main", secret: "sk-ant-demo-main-0003"))
+        try await run(Admin.CredentialsAdd(provider: "deepseek", name: "flaky", secret: "sk-fault-503-demo-0004", weight: 30))
+        try await run(Admin.CredentialsAdd(provider: "deepseek", name: "main", secret: "sk-demo-deepseek-0005"))
+        try await run(Admin.CredentialsAdd(provider: "openrouter", name: "main", secret: "sk-or-demo-main-0006"))
 
         // Credits per 1M tokens, and the provider's USD cost (the margin shows in the Pricing pane).
         let rates: [(String, String, String, String, String)] = [
@@ -50,10 +50,10 @@ enum DemoSeed {
             ("deepseek/deepseek-chat", "0.35", "1.4", "0.27", "1.1"),
         ]
         for (model, input, output, costInput, costOutput) in rates {
-            try run(Admin.RatesSet(model: model, input: try Amount(parsing: input), output: try Amount(parsing: output),
+            try await run(Admin.RatesSet(model: model, input: try Amount(parsing: input), output: try Amount(parsing: output),
                                    costInput: try Amount(parsing: costInput), costOutput: try Amount(parsing: costOutput)))
         }
-        try run(Admin.RatesSet(model: "openai/text-embedding-3-small", type: .embedding,
+        try await run(Admin.RatesSet(model: "openai/text-embedding-3-small", type: .embedding,
                                input: try Amount(parsing: "0.03"), costInput: try Amount(parsing: "0.02")))
         // openrouter/llama-3.1-70b is left unpriced: flagged in Pricing, refused in service-provider mode.
 
@@ -65,31 +65,31 @@ enum DemoSeed {
         ]
         var callers: [Caller] = []
         for (name, email, credits) in users {
-            try run(Admin.UsersAdd(name: name, email: email))
+            try await run(Admin.UsersAdd(name: name, email: email))
             let amount = try Amount(parsing: credits)
             if amount.isPositive {
-                try run(Admin.UsersGrant(user: name, amount: amount, reason: "demo purchase", kind: .purchase))
+                try await run(Admin.UsersGrant(user: name, amount: amount, reason: "demo purchase", kind: .purchase))
             }
-            let key = try run(Admin.KeysCreate(user: name, name: "demo"))
+            let key = try await run(Admin.KeysCreate(user: name, name: "demo"))
             callers.append(Caller(name: name, key: key.secret))
         }
         // Zoë spends her starter credits and is then refused (402); mallory is suspended (403). These
         // two come last: the traffic calls them only now and then.
-        try run(Admin.UsersDeduct(user: "Zoë", amount: Amount(units: 2), reason: "demo: starter credits used up"))
-        try run(Admin.UsersSuspend(user: "mallory", reason: "demo: abuse report"))
+        try await run(Admin.UsersDeduct(user: "Zoë", amount: Amount(units: 2), reason: "demo: starter credits used up"))
+        try await run(Admin.UsersSuspend(user: "mallory", reason: "demo: abuse report"))
 
         // Billing (docs/billing.md): packages and a plan on sale, one subscriber, and the Stripe signing
         // secret the README's tour signs its webhook with.
-        try run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd", credits: Amount(units: 100),
+        try await run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd", credits: Amount(units: 100),
                                   bonus: Amount(units: 10)))
-        try run(Admin.PackagesAdd(name: "team", price: Amount(units: 45), currency: "usd", credits: Amount(units: 500),
+        try await run(Admin.PackagesAdd(name: "team", price: Amount(units: 45), currency: "usd", credits: Amount(units: 500),
                                   bonus: Amount(units: 50)))
-        try run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100), price: Amount(units: 20),
+        try await run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100), price: Amount(units: 20),
                                rolloverCap: Amount(units: 20)))
-        try run(Admin.SubscriptionsStart(user: "陳美玲", plan: "pro"))
-        try run(Admin.WebhookSecretsAdd(processor: .stripe, secret: stripeSecret))
+        try await run(Admin.SubscriptionsStart(user: "陳美玲", plan: "pro"))
+        try await run(Admin.WebhookSecretsAdd(processor: .stripe, secret: stripeSecret))
         // An operator endpoint nothing listens on: its notices show retrying in 6 Billing, Notices.
-        try run(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/hub-notices", secret: "demo-notice-secret-0123456789"))
+        try await run(Admin.NoticeEndpointsAdd(url: "http://127.0.0.1:9/hub-notices", secret: "demo-notice-secret-0123456789"))
         return callers
     }
 
