@@ -68,12 +68,26 @@ package final class PostgresBackend: StoreBackend {
         try? await threads.shutdownGracefully()
     }
 
-    package func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         try await transaction(begin: ["BEGIN", "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))"], body)
     }
 
-    package func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws(HubError) -> T {
         try await transaction(begin: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], body)
+    }
+
+    /// Wakes the caller soon after any node commits a configuration change or a ledger entry (and
+    /// after each (re)connection of the listener, when something may have been missed): a
+    /// ``PostgresChangeListener`` on a connection of its own, for as long as the stream is iterated.
+    package func changeNotifications() -> AsyncStream<Void>? {
+        let changes = PostgresChangeListener(location: location).changes()
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let relay = Task {
+                for await _ in changes { continuation.yield() }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in relay.cancel() }
+        }
     }
 
     /// Checks out a connection, then runs the transaction on a thread of the pool (internal, not

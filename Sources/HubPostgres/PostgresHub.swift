@@ -20,7 +20,7 @@ package struct PostgresHub: Sendable {
         let backend = try await PostgresBackend.start(location, threads: threads)
         do {
             let store = HubStore(directory: directory, backend: backend)
-            try await checkCurrent(store, location)
+            try await checkCurrent(backend, location)
             return PostgresHub(store: store, backend: backend)
         } catch {
             await backend.shutdown()
@@ -31,8 +31,8 @@ package struct PostgresHub: Sendable {
     /// Stops the connection pool and the threads; the store fails with `unavailable` afterwards.
     package func shutdown() async { await backend.shutdown() }
 
-    private static func checkCurrent(_ store: HubStore, _ location: PostgresLocation) async throws(HubError) {
-        let (applied, settings) = try await store.read { db -> ([String]?, Int) in
+    private static func checkCurrent(_ backend: PostgresBackend, _ location: PostgresLocation) async throws(HubError) {
+        let (applied, settings) = try await backend.read { db -> ([String]?, Int) in
             guard try Bool.fetchOne(db, sql: "SELECT to_regclass('schema_migrations') IS NOT NULL") == true else { return (nil, 0) }
             let applied = try String.fetchAll(db, sql: "SELECT id FROM schema_migrations")
             let settings = applied.contains("v1: core tables") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM settings") ?? 0 : 0
@@ -102,7 +102,7 @@ extension PostgresHub {
             let store = HubStore(directory: directory, backend: backend)
             do throws(HubError) {
                 let check = try keyCheck(sealer)
-                let createdSettings = try await store.write { db in
+                let createdSettings = try await backend.write { db in
                     try db.execute(sql: """
                         INSERT INTO settings (id, mode, updated_at, key_check) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                         """, arguments: [mode.rawValue, Date(), check])
