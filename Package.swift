@@ -79,6 +79,11 @@ let package = Package(
             dependencies: [
                 "HubCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // DatabaseValue: what StoreDB's statements take and give, on PostgreSQL too.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // NIOThreadPool: where PostgresBackend's synchronous transactions block.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -32,6 +32,12 @@ public struct CopyReport: Sendable {
 /// counts per table and of every user's ledger sum against their balance, on both sides. Any
 /// difference rolls the whole copy back and names the table or the user.
 public enum HubCopy {
+    /// Tables whose rows in the target are not a sign of another hub but were made for an empty
+    /// one: the migrations' seeds, and the settings row `init --database` writes. The source's rows
+    /// replace them; its settings bring its key check, so the nodes then use the source's secret.key
+    /// (which sealed the copied provider secrets).
+    static var replaced: Set<String> { PostgresSchema.seeded.union(["settings"]) }
+
     public static func copy(from store: HubStore, to database: PostgresStore, pageSize: Int = 1_000) async throws -> CopyReport {
         let started = ContinuousClock.now
         let tables = try store.exportedTables()
@@ -41,7 +47,7 @@ public enum HubCopy {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext('aigne-hub migrate'))", logger: PostgresStore.quiet)
             try await refuseUnfit(tables, connection, location)
             try await setRollupTriggers(enabled: false, connection)
-            for table in PostgresSchema.seeded.sorted() {   // the migration's row gives way to the source's
+            for table in replaced.sorted() {   // the row the migrations or init made gives way to the source's
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(quoted(table))"), logger: PostgresStore.quiet)
             }
             for table in tables {
@@ -84,7 +90,7 @@ public enum HubCopy {
             throw HubError(.failedPrecondition, "the PostgreSQL schema at \(location) lacks \(missing.joined(separator: ", ")) that this hub's SQLite database has: this aigne-hub has no PostgreSQL migration for it yet; nothing was copied")
         }
         var occupied: [String] = []
-        for table in Set(tables.map(\.name)).union(PostgresSchema.tables).subtracting(PostgresSchema.seeded).sorted() {
+        for table in Set(tables.map(\.name)).union(PostgresSchema.tables).subtracting(replaced).sorted() {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM \(quoted(table)))"), logger: PostgresStore.quiet)
             for try await any in rows.decode(Bool.self) where any { occupied.append(table) }
         }

@@ -60,6 +60,7 @@ enum PostgresSchema {
         PostgresMigration(id: "billing: console request keys, starter credit expiry", creates: ["admin_request_keys"],
                           sql: billingConsole),
         PostgresMigration(id: "cluster: nodes, the node of each call", creates: ["nodes"], sql: cluster),
+        PostgresMigration(id: changeNotificationsID, creates: [], sql: changeNotifications),
     ]
 
     /// Triggers that derive rows from other rows (rollups): `migrate` copies the derived rows as they

@@ -16,28 +16,9 @@ public struct PostgresStore: Sendable {
     public static func open<T: Sendable>(
         _ location: PostgresLocation, _ body: (PostgresStore) async throws -> T
     ) async throws -> T {
-        let logger = Logger(label: "aigne-hub.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        let tls = try location.tlsConfiguration()
-        do {
-            var configuration = PostgresConnection.Configuration(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database,
-                tls: try tls.map { location.sslMode == .require || location.sslMode == .verifyFull
-                    ? .require(try NIOSSLContext(configuration: $0)) : .prefer(try NIOSSLContext(configuration: $0)) } ?? .disable)
-            configuration.options.connectTimeout = .seconds(10)
-            let probe = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await probe.close()
-        } catch {
-            throw PostgresFailure.hubError(error, location, doing: "connect to")
-        }
-        let clientTLS: PostgresClient.Configuration.TLS = tls.map {
-            location.sslMode == .require || location.sslMode == .verifyFull ? .require($0) : .prefer($0)
-        } ?? .disable
-        var configuration = PostgresClient.Configuration(
-            host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: clientTLS)
-        configuration.options.maximumConnections = 4
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        try await location.probe()
+        let configuration = try location.clientConfiguration(maximumConnections: 4)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
         let database = PostgresStore(location: location, client: client)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -19,7 +19,7 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("enterprise or service-provider.", valueName: "mode"), transform: Parse.mode)
     var mode: DeploymentMode = .enterprise
 
-    @Option(name: .long, help: ArgumentHelp("Create the schema in this PostgreSQL database instead (postgres://USER@HOST:PORT/DATABASE; also $AIGNE_HUB_DATABASE_URL): see docs/operations.md#postgresql.", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Create the schema and settings in this PostgreSQL database instead (postgres://USER@HOST:PORT/DATABASE; also $AIGNE_HUB_DATABASE_URL); --data-dir then holds this node's secret key: see docs/operations.md#postgresql.", valueName: "url"))
     var database: String?
 
     @Option(name: .long, help: ArgumentHelp("A file whose first line is the PostgreSQL password.", valueName: "file"))
@@ -30,7 +30,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         if case .postgres(let location) = try DatabaseLocation.resolve(database: database, dataDir: dataDir, passwordFile: passwordFile) {
-            return try await PostgresCommands.initialize(location, json: json)
+            return try await PostgresCommands.initialize(location, directory: DataDirectory.resolve(explicit: dataDir), mode: mode, json: json)
         }
         let directory = DataDirectory.resolve(explicit: dataDir)
         try HubStore.initialize(directory, mode: mode)

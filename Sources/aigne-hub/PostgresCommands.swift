@@ -81,17 +81,35 @@ struct MigrateCommand: AsyncParsableCommand {
 
 /// `init --database postgres://…` and the refusal of `serve` on PostgreSQL.
 enum PostgresCommands {
-    /// Creates the schema, or brings it up to date; a second run changes nothing.
-    static func initialize(_ location: PostgresLocation, json: Bool) async throws {
-        let outcome = try await PostgresStore.open(location) { database in try await database.prepareSchema() }
+    /// Creates the schema or brings it up to date (a second run changes nothing), and on the
+    /// first run writes the hub's settings with the key check of this node's secret key (made in
+    /// `directory` when it has none). A node whose key is not the hub's is refused.
+    static func initialize(_ location: PostgresLocation, directory: DataDirectory, mode: DeploymentMode, json: Bool) async throws {
+        let outcome = try await PostgresHub.initialize(location, directory: directory, mode: mode)
         if json {
-            struct Created: Encodable { var database: String; var applied: [String]; var current: [String] }
-            let data = try HubJSON.encoder(pretty: true).encode(Created(database: location.description, applied: outcome.applied, current: outcome.current))
-            print(SafeText.json(String(decoding: data, as: UTF8.self)))
-        } else if outcome.applied.isEmpty {
-            print("The schema at \(location) is up to date (\(outcome.current.count) migrations); nothing changed.")
+            struct Created: Encodable {
+                var database: String; var dataDir: String; var applied: [String]; var current: [String]
+                var createdSettings: Bool; var createdKeyFile: Bool
+            }
+            let created = Created(database: location.description, dataDir: directory.path, applied: outcome.schema.applied,
+                                  current: outcome.schema.current, createdSettings: outcome.createdSettings, createdKeyFile: outcome.createdKeyFile)
+            print(SafeText.json(String(decoding: try HubJSON.encoder(pretty: true).encode(created), as: UTF8.self)))
+            return
+        }
+        if outcome.schema.applied.isEmpty {
+            print("The schema at \(location) is up to date (\(outcome.schema.current.count) migrations); nothing changed.")
         } else {
-            print("Created the hub schema at \(location): \(outcome.applied.count) migrations applied.")
+            print("Created the hub schema at \(location): \(outcome.schema.applied.count) migrations applied.")
+        }
+        if outcome.createdSettings {
+            print("Wrote the hub's settings (mode: \(mode.rawValue)), sealed with this node's secret key.")
+        } else {
+            print("The hub's settings were there already; this node's secret key is the hub's.")
+        }
+        if outcome.createdKeyFile {
+            print("Created \(directory.secretKeyURL.path): every node of this hub needs this same key (copy it, mode 600).")
+        }
+        if !outcome.schema.applied.isEmpty {
             print("Copy a hub into it with `aigne-hub migrate --to URL`; serving from PostgreSQL comes with a later version.")
         }
     }

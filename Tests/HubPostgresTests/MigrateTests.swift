@@ -14,8 +14,8 @@ import Glibc
         try Dictionary(uniqueKeysWithValues: tables.map { ($0, Int64(try server.psql("SELECT count(*) FROM \"\($0)\"", database: database))!) })
     }
 
-    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() throws {
-        let hub = try DemoHub(users: 60, events: 20_000)
+    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() async throws {
+        let hub = try await DemoHub(users: 60, events: 20_000)
         let server = try PostgresServer.start()
         defer { server.stop() }
         try server.createDatabase("hub")
@@ -77,8 +77,8 @@ import Glibc
         #expect(again.status == 1 && again.stderr.contains("is not empty (rows in "), "\(again)")
     }
 
-    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() throws {
-        let hub = try DemoHub(users: 5, events: 300)
+    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() async throws {
+        let hub = try await DemoHub(users: 5, events: 300)
         let server = try PostgresServer.start()
         defer { server.stop() }
         let tables = try hub.rowCounts().keys
@@ -88,7 +88,9 @@ import Glibc
         }
         func prepared(_ database: String) throws {
             try server.createDatabase(database)
-            let made = try AigneHubBinary.run(["init", "--database", server.url(database: database)], environment: environment)
+            // The SQLite hub's own directory: init seals the settings with its key, as a node migrating it would.
+            let made = try AigneHubBinary.run(["init", "--database", server.url(database: database), "--data-dir", hub.directory.path],
+                                              environment: environment)
             #expect(made.status == 0, "\(made)")
         }
 
@@ -97,8 +99,8 @@ import Glibc
         try server.psql("INSERT INTO users (name, created_at) VALUES ('squatter', now())", database: "occupied")
         let occupied = try migrate("occupied")
         #expect(occupied.status == 1 && occupied.stderr.contains("is not empty (rows in users)"), "\(occupied)")
-        // Empty: no row but those the migrations put there (retention's one row).
-        let empty = Dictionary(uniqueKeysWithValues: tables.map { ($0, PostgresSchema.seeded.contains($0) ? Int64(1) : 0) })
+        // Empty: no row but those the migrations and init put there (retention's and the settings' one row).
+        let empty = Dictionary(uniqueKeysWithValues: tables.map { ($0, HubCopy.replaced.contains($0) ? Int64(1) : 0) })
         var expected = empty
         expected["users"] = 1
         #expect(try Self.postgresCounts(server, "occupied", tables) == expected)

@@ -64,7 +64,8 @@ import Glibc
     @Test func postgresMigrationsMirrorTheSQLiteOnes() {
         // A SQLite migration without its PostgreSQL twin fails here, naming it.
         let sqlite = HubStore.migrationIdentifiers
-        let postgres = PostgresSchema.migrations.map(\.id)
+        // PostgreSQL-only migrations (a cluster's) have no SQLite twin.
+        let postgres = PostgresSchema.migrations.map(\.id).filter { !PostgresSchema.postgresOnly.contains($0) }
         #expect(postgres == sqlite, "PostgreSQL migrations missing: \(sqlite.filter { !postgres.contains($0) }) (add them to PostgresSchema.migrations)")
     }
 
@@ -84,17 +85,30 @@ import Glibc
         defer { server.stop() }
         try server.createDatabase("hub")
         let withPassword = ["PGPASSWORD": server.password]
+        // The node's data directory: its secret key, which seals the settings' key check.
+        let node = FileManager.default.temporaryDirectory.appendingPathComponent("pg-init-node-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: node) }
 
-        let first = try AigneHubBinary.run(["init", "--database", server.url(database: "hub")], environment: withPassword)
+        let first = try AigneHubBinary.run(["init", "--database", server.url(database: "hub"), "--data-dir", node],
+                                           environment: withPassword, removing: [SecretSealer.environmentVariable])
         #expect(first.status == 0, "\(first)")
         #expect(first.stdout.contains("Created the hub schema") && first.stdout.contains("\(PostgresSchema.migrations.count) migrations applied"))
-        let second = try AigneHubBinary.run(["init", "--database", server.url(database: "hub", withPassword: true)])
-        #expect(second.status == 0 && second.stdout.contains("up to date"), "\(second)")
+        #expect(first.stdout.contains("Wrote the hub's settings (mode: enterprise)") && first.stdout.contains("\(node)/secret.key"), "\(first)")
+        let second = try AigneHubBinary.run(["init", "--database", server.url(database: "hub", withPassword: true), "--data-dir", node],
+                                            removing: [SecretSealer.environmentVariable])
+        #expect(second.status == 0 && second.stdout.contains("up to date") && second.stdout.contains("this node's secret key is the hub's"), "\(second)")
+        // Another node with a key of its own: refused, and left without a key file.
+        let stranger = FileManager.default.temporaryDirectory.appendingPathComponent("pg-init-stranger-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: stranger) }
+        let refused = try AigneHubBinary.run(["init", "--database", server.url(database: "hub"), "--data-dir", stranger],
+                                             environment: withPassword, removing: [SecretSealer.environmentVariable])
+        #expect(refused.status != 0 && refused.stderr.contains("every node of a hub uses the same key"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: stranger))
         #expect(try server.psql("SELECT count(*) FROM schema_migrations", database: "hub") == "\(PostgresSchema.migrations.count)")
         for outcome in [first, second] { #expect(!(outcome.stdout + outcome.stderr).contains(server.password)) }
 
         // The same tables and columns, in the same order, as a SQLite hub's.
-        let hub = try DemoHub(users: 1, events: 0)
+        let hub = try await DemoHub(users: 1, events: 0)
         let sqlite = Dictionary(uniqueKeysWithValues: try hub.store.exportedTables().map { ($0.name, $0.columns.map(\.name)) })
         let location = try PostgresLocation(parsing: server.url(database: "hub", withPassword: true), environment: [:])
         var postgres = try await PostgresStore.open(location) { try await $0.columnsByTable() }
@@ -104,21 +118,22 @@ import Glibc
         // A password file; then a wrong password, refused without being shown.
         let passwordFile = server.directory.appendingPathComponent("client-password")
         try Data((server.password + "\n").utf8).write(to: passwordFile)
-        let fromFile = try AigneHubBinary.run(["init", "--database", server.url(database: "hub"), "--password-file", passwordFile.path], removing: ["PGPASSWORD"])
+        let fromFile = try AigneHubBinary.run(["init", "--database", server.url(database: "hub"), "--password-file", passwordFile.path, "--data-dir", node],
+                                              removing: ["PGPASSWORD", SecretSealer.environmentVariable])
         #expect(fromFile.status == 0, "\(fromFile)")
-        let wrong = try AigneHubBinary.run(["init", "--database", "postgres://postgres:WrongHorse@127.0.0.1:\(server.port)/hub?sslmode=disable"])
+        let wrong = try AigneHubBinary.run(["init", "--database", "postgres://postgres:WrongHorse@127.0.0.1:\(server.port)/hub?sslmode=disable", "--data-dir", node])
         #expect(wrong.status == 2 && wrong.stderr.contains("password authentication failed"), "\(wrong)")
         #expect(!wrong.stderr.contains("WrongHorse"))
 
         // Another application's tables: refused, nothing created.
         try server.createDatabase("shop")
         try server.psql("CREATE TABLE orders (id int); CREATE TABLE users (id int)", database: "shop")
-        let foreign = try AigneHubBinary.run(["init", "--database", server.url(database: "shop")], environment: withPassword)
+        let foreign = try AigneHubBinary.run(["init", "--database", server.url(database: "shop"), "--data-dir", node], environment: withPassword)
         #expect(foreign.status != 0 && foreign.stderr.contains("tables aigne-hub did not create (orders, users)"), "\(foreign)")
         #expect(try server.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", database: "shop") == "orders,users")
         try server.createDatabase("rails")
         try server.psql("CREATE TABLE schema_migrations (version varchar PRIMARY KEY)", database: "rails")
-        let rails = try AigneHubBinary.run(["init", "--database", server.url(database: "rails")], environment: withPassword)
+        let rails = try AigneHubBinary.run(["init", "--database", server.url(database: "rails"), "--data-dir", node], environment: withPassword)
         #expect(rails.status != 0 && rails.stderr.contains("schema_migrations table that aigne-hub did not create"), "\(rails)")
     }
 

@@ -52,6 +52,7 @@ package protocol ServerSession: AnyObject {
 /// not `IFNULL`; `TRUE`/`FALSE` for booleans; `ON CONFLICT ... DO ...`, not `INSERT OR ...`;
 /// `lower(name)` for case-insensitive names; time keys from ``StoreDB/dayKey(_:)`` and its kin.
 /// Where the two must differ, branch on ``kind``.
+/// On PostgreSQL a `?` takes its type from where it stands: write `CAST(? AS BIGINT)` where the server cannot tell (`? IS NULL`, `SELECT ?`, `COALESCE(?, 0)`); and a failed statement aborts the whole transaction there, so never catch a database error and go on.
 package final class StoreDB {
     package let kind: StoreKind
     private let sqlite: Database?
