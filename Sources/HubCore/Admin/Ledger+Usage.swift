@@ -151,9 +151,11 @@ private struct BucketBook {
 }
 
 /// SQL for lists of values: placeholders, multi-row VALUES, chunks that stay under both backends'
-/// limits on a statement's parameters (SQLite: 32,766; PostgreSQL: 65,535).
+/// limits on a statement's parameters (SQLite: 32,766; PostgreSQL: 65,535) and rows of a VALUES list
+/// (500, SQLite's compound-select limit, where older versions count each row).
 enum SQLList {
     static let maxParameters = 30_000
+    static let maxRows = 500
 
     /// `?, ?, ?` for `count` values.
     static func of(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
@@ -165,7 +167,7 @@ enum SQLList {
 
     /// `items` in chunks whose parameters (`rowsOf` each) fit in one statement.
     static func chunks<T>(_ items: [T], rowsOf columns: Int = 1) -> [ArraySlice<T>] {
-        let size = max(1, maxParameters / columns)
+        let size = max(1, min(maxRows, maxParameters / columns))
         return stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
     }
 
