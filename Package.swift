@@ -147,6 +147,8 @@ let package = Package(
             dependencies: [
                 "HubCore",
                 "HubAdmin",
+                // The conformance suite's PostgreSQL endpoint (a throwaway server from HubTestSupport).
+                "HubPostgres",
                 "HubTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

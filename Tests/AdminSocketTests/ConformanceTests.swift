@@ -3,9 +3,13 @@ import HubAdmin
 import HubCore
 import Testing
 
-/// The two ``HubConnection`` implementations.
+/// The two ``HubConnection`` implementations, the database one on each backend: SQLite (the data
+/// directory's file) and PostgreSQL (a cluster's database, as `--database URL` opens it).
 enum Endpoint: String, CaseIterable, Sendable {
-    case database, socket
+    case database, socket, postgres
+
+    /// The server that keeps the state behind this endpoint.
+    var storeKind: StoreKind { self == .postgres ? .postgres : .sqlite }
 }
 
 /// The admin service called directly: the behaviour both endpoints must reproduce.
@@ -36,10 +40,14 @@ func withConnection<T>(
         return try await withServer(inFlight: inFlight) { hub, server in
             try await body(HubConnections.socket(server.path), hub)
         }
+    case .postgres:
+        return try await withPostgresHub { postgres in
+            try await body(postgres.connection(), postgres.hub)
+        }
     }
 }
 
-@Suite("Conformance: the socket and the database give the same results and errors")
+@Suite("Conformance: the socket and the database (SQLite and PostgreSQL) give the same results and errors")
 struct ConformanceTests {
     @Test("the script calls every admin method and hub.status")
     func scriptCoversEveryMethod() async {
@@ -77,6 +85,9 @@ struct ConformanceTests {
             #expect(status.inFlight == (endpoint == .socket ? 7 : nil))
             #expect(status.pid == (endpoint == .socket ? getpid() : nil))
             #expect(status.counts.users == 0)
+            // The one field that tells the backends apart (the transcript leaves it out).
+            #expect(status.database == endpoint.storeKind)
+            #expect(status.nodes.isEmpty)
         }
     }
 

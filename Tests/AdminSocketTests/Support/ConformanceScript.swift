@@ -30,9 +30,9 @@ enum ConformanceScript {
     /// Usage events written the way the gateway writes them (not an admin method).
     static let seedUsage = ScriptStep(method: "(gateway writes usage)", expected: nil) { _, hub throws(HubError) in
         do {
-            try hub.insertUsage(3, userId: 1, providerId: 1, at: Date().addingTimeInterval(-3_600), requestPrefix: "a")
-            try hub.insertUsage(2, userId: 2, providerId: 1, model: "gpt-4o-mini", at: Date().addingTimeInterval(-600),
-                                requestPrefix: "b")
+            try await hub.writeUsage(3, userId: 1, providerId: 1, at: Date().addingTimeInterval(-3_600), requestPrefix: "a")
+            try await hub.writeUsage(2, userId: 2, providerId: 1, model: "gpt-4o-mini", at: Date().addingTimeInterval(-600),
+                                     requestPrefix: "b")
         } catch {
             throw HubError(.storage, "\(error)")
         }
@@ -282,9 +282,11 @@ enum Normalise {
                                             "cancelled_at", "redeemed_at", "next_attempt_at", "delivered_at",
                                             "resets_at", "added_at", "soft_notice_period",
                                             "oldest_event", "last_run_at"]
-    /// `hub.status` fields only a running hub knows (absent when the database answers).
+    /// `hub.status` fields only a running hub knows (absent when the database answers), and those
+    /// that name where the state is kept (the data directory; `database`: SQLite or PostgreSQL,
+    /// which the `status` test checks per endpoint).
     private static let live: Set<String> = ["running", "pid", "started_at", "uptime_seconds", "in_flight", "subscribers",
-                                           "data_dir"]
+                                           "data_dir", "database"]
 
     static func json(_ data: Data) -> String {
         guard let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {

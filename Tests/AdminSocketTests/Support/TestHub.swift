@@ -36,6 +36,23 @@ struct TestHub: Sendable {
         }
     }
 
+    /// ``insertUsage(_:userId:providerId:model:at:requestPrefix:)`` through the store's async
+    /// seam, so on either backend (SQLite or PostgreSQL); returns the events' ids.
+    @discardableResult
+    func writeUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
+                    at time: Date = Date(), requestPrefix: String = UUID().uuidString) async throws -> [Int64] {
+        try await store.write { db in
+            try (0..<count).map { index in
+                var event = UsageEvent(
+                    requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
+                    model: model, tokensIn: 100 + Int64(index), tokensOut: 50, creditsCharged: Amount(nanos: 1_000),
+                    latencyMs: 120 + Double(index % 50), status: index % 10 == 9 ? 502 : 200, createdAt: time)
+                try event.insert(db)
+                return event.id!
+            }
+        }
+    }
+
     /// Every row of every table, in rowid order: compare before and after to prove nothing changed.
     func tableContents() throws -> [String: [[DatabaseValue]]] {
         try store.sqliteRead { db in
