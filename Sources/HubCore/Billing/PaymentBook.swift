@@ -214,6 +214,6 @@ extension CreditPackage {
     static func named(_ reference: String, _ db: StoreDB) throws -> CreditPackage? {
         let reference = reference.trimmingSpaces
         if let id = Int64(reference) { return try CreditPackage.fetchOne(db, key: id) }
-        return try CreditPackage.fetchOne(db, sql: "SELECT * FROM credit_packages WHERE name = ? LIMIT 1", arguments: [reference])
+        return try CreditPackage.fetchOne(db, sql: "SELECT * FROM credit_packages WHERE lower(name) = lower(?) LIMIT 1", arguments: [reference])
     }
 }
