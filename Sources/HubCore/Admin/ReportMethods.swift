@@ -67,7 +67,7 @@ extension Admin {
             return try await context.read { db in
                 let zone = try GovernanceTimeZone.current(db)
                 let hours = try GovernanceTimeZone.monthHours(month.trimmingSpaces, in: zone.zone)
-                let rows = try Row.fetchAll(db, sql: Self.sql(grouping), arguments: [hours.start, hours.end])
+                let rows = try Row.fetchAll(db, sql: Self.sql(grouping, db), arguments: [hours.start, hours.end])
                     .map { row in Self.row(row, grouping) }
                 var total = ChargebackRow(key: "", label: "(total)")
                 for row in rows {
@@ -82,15 +82,18 @@ extension Admin {
             }
         }
 
-        private static func sql(_ grouping: ChargebackGrouping) -> String {
+        private static func sql(_ grouping: ChargebackGrouping, _ db: StoreDB) -> String {
             let (key, join, group) = switch grouping {
             case .team: ("CASE WHEN h.team_id = 0 THEN '' ELSE COALESCE(t.name, '#' || h.team_id) END",
-                         "LEFT JOIN teams t ON t.id = h.team_id", "h.team_id")
+                         "LEFT JOIN teams t ON t.id = h.team_id", "h.team_id, t.name")
             case .user: ("CASE WHEN h.user_id = 0 THEN '' ELSE COALESCE(u.name, '#' || h.user_id) END",
-                         "LEFT JOIN users u ON u.id = h.user_id", "h.user_id")
+                         "LEFT JOIN users u ON u.id = h.user_id", "h.user_id, u.name")
             case .model: ("CASE WHEN h.provider_id = 0 THEN h.model ELSE COALESCE(p.name, '#' || h.provider_id) || '/' || h.model END",
-                          "LEFT JOIN providers p ON p.id = h.provider_id", "h.provider_id, h.model")
+                          "LEFT JOIN providers p ON p.id = h.provider_id", "h.provider_id, h.model, p.name")
             }
+            // The joined name is grouped too: one per id, and PostgreSQL refuses a selected column
+            // that is neither grouped nor aggregated. Ties order by the key's code points on both
+            // backends (PostgreSQL cannot apply a collation to an output column's alias: the key is repeated).
             return """
                 SELECT \(key) AS grp, SUM(h.requests) AS calls, SUM(h.tokens_in) AS tokens_in,
                        SUM(h.tokens_out) AS tokens_out, SUM(h.provider_cost) AS provider_cost,
@@ -98,7 +101,7 @@ extension Admin {
                 FROM usage_hourly h \(join)
                 WHERE h.hour >= ? AND h.hour < ?
                 GROUP BY \(group)
-                ORDER BY credits_charged DESC, provider_cost DESC, grp
+                ORDER BY credits_charged DESC, provider_cost DESC, \(db.binaryOrder("(\(key))"))
                 """
         }
 

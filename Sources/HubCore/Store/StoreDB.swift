@@ -121,6 +121,13 @@ extension StoreDB {
         kind == .sqlite ? "substr(\(column), 1, 13)" : "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
     }
 
+    /// A text expression to order by as SQLite's BINARY collation does (by code point): PostgreSQL
+    /// orders text by the database's collation, often a linguistic one (`en_US`: case and
+    /// punctuation weigh less), so there it says `COLLATE "C"`.
+    package func binaryOrder(_ expression: String) -> String {
+        kind == .sqlite ? expression : "\(expression) COLLATE \"C\""
+    }
+
     /// The larger of two integer expressions.
     package func greatest(_ a: String, _ b: String) -> String {
         kind == .sqlite ? "max(\(a), \(b))" : "GREATEST(\(a), \(b))"
