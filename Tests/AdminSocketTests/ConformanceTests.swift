@@ -67,11 +67,13 @@ struct ConformanceTests {
             await ConformanceScript.transcript(connection, hub: hub)
         }
         #expect(transcript.count == expected.count)
-        for (got, want) in zip(transcript, expected) {
-            #expect(got == want)
-        }
-        for (line, step) in zip(transcript, ConformanceScript.steps) {
-            #expect(line.code == step.expected, "\(line)")
+        for (step, (got, want)) in zip(ConformanceScript.steps, zip(transcript, expected)) {
+            if step.sqliteOnly && endpoint.storeKind == .postgres {
+                #expect(got.code == .failedPrecondition, "\(got)")
+            } else {
+                #expect(got == want)
+                #expect(got.code == step.expected, "\(got)")
+            }
         }
     }
 
