@@ -116,7 +116,7 @@ extension Admin {
         public func run(_ context: AdminContext) async throws -> [CredentialInfo] {
             try await context.read { db in
                 let providers = try provider.map { [try Lookup.provider(db, $0)] }
-                    ?? Provider.fetchAll(db, sql: "SELECT * FROM providers ORDER BY lower(name)")
+                    ?? Provider.fetchAll(db, sql: "SELECT * FROM providers ORDER BY \(db.binaryOrder("lower(name)"))")
                 return try providers.flatMap { owner in
                     try StoredCredential.fetchAll(db, sql: "SELECT * FROM credentials WHERE provider_id = ? ORDER BY id",
                                                   arguments: [owner.id])

@@ -43,7 +43,7 @@ extension Admin {
 
         public func run(_ context: AdminContext) async throws -> [CreditPackage] {
             try await context.read { db in
-                try CreditPackage.fetchAll(db, sql: "SELECT * FROM credit_packages ORDER BY active DESC, lower(name)")
+                try CreditPackage.fetchAll(db, sql: "SELECT * FROM credit_packages ORDER BY active DESC, \(db.binaryOrder("lower(name)"))")
             }
         }
     }

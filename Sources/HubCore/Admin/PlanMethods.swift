@@ -61,7 +61,7 @@ extension Admin {
         public static let mutates = false
         public init() {}
         public func run(_ context: AdminContext) async throws -> [Plan] {
-            try await context.read { db in try Plan.fetchAll(db, sql: "SELECT * FROM plans ORDER BY active DESC, lower(name)") }
+            try await context.read { db in try Plan.fetchAll(db, sql: "SELECT * FROM plans ORDER BY active DESC, \(db.binaryOrder("lower(name)"))") }
         }
     }
 

@@ -59,7 +59,7 @@ extension Admin {
                     SELECT p.*, COUNT(c.id) AS credentials,
                            COALESCE(SUM(CASE WHEN c.enabled THEN 1 ELSE 0 END), 0) AS enabled_credentials
                     FROM providers p LEFT JOIN credentials c ON c.provider_id = p.id
-                    GROUP BY p.id ORDER BY lower(p.name)
+                    GROUP BY p.id ORDER BY \(db.binaryOrder("lower(p.name)"))
                     """)
             }
         }

@@ -198,7 +198,7 @@ enum RateQueries {
         let rows = try Row.fetchAll(db, sql: """
             SELECT r.*, p.name AS provider_name FROM model_rates r JOIN providers p ON p.id = r.provider_id
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-            ORDER BY lower(p.name), r.model, r.type, r.id DESC
+            ORDER BY \(db.binaryOrder("lower(p.name)")), \(db.binaryOrder("r.model")), \(db.binaryOrder("r.type")), r.id DESC
             """, arguments: arguments)
         return try rows.map { RateInfo(try ModelRate(row: $0), provider: $0["provider_name"]) }
     }

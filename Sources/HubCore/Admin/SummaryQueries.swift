@@ -61,7 +61,7 @@ extension Admin {
                 let limit = try Validate.limit(limit, default: 1_000, max: 100_000)
                 users = try await context.read { db in
                     guard let settings = try HubSettings.fetchOne(db), settings.hasLowBalanceThreshold else { return [] }
-                    return try User.fetchAll(db, sql: "SELECT * FROM users WHERE balance < ? ORDER BY lower(name) LIMIT ?",
+                    return try User.fetchAll(db, sql: "SELECT * FROM users WHERE balance < ? ORDER BY \(db.binaryOrder("lower(name)")) LIMIT ?",
                                              arguments: [settings.lowBalanceThreshold.nanos, limit])
                 }
             } else {

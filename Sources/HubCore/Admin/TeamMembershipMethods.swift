@@ -24,7 +24,7 @@ extension Admin {
             try await context.read { db in
                 try Row.fetchAll(db, sql: """
                     SELECT m.user_id, m.team_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
-                    ORDER BY lower(t.name), m.user_id
+                    ORDER BY \(db.binaryOrder("lower(t.name)")), m.user_id
                     """).map { TeamMembershipEntry(userId: $0["user_id"], teamId: $0["team_id"], team: $0["name"]) }
             }
         }

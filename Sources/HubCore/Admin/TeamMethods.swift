@@ -38,7 +38,7 @@ extension Admin {
             try await context.read { db in
                 let settings = try Settings.current(db)
                 let month = BudgetCalendar(settings: settings).interval(.month, containing: Date())
-                return try Team.fetchAll(db, sql: "SELECT * FROM teams ORDER BY lower(name)").map { team in
+                return try Team.fetchAll(db, sql: "SELECT * FROM teams ORDER BY \(db.binaryOrder("lower(name)"))").map { team in
                     TeamSummary(
                         team: team,
                         members: try Int.fetchOne(db, sql: "SELECT count(*) FROM team_members WHERE team_id = ?",
@@ -64,7 +64,7 @@ extension Admin {
                 let team = try Lookup.team(db, self.team)
                 let subject = Subject(kind: .team, id: team.id!, name: team.name)
                 let members = try User.fetchAll(db, sql: """
-                    SELECT u.* FROM users u JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? ORDER BY lower(u.name)
+                    SELECT u.* FROM users u JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? ORDER BY \(db.binaryOrder("lower(u.name)"))
                     """, arguments: [team.id])
                 return TeamDetail(
                     team: team, members: members,

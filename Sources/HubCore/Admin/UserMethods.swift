@@ -78,7 +78,7 @@ extension Admin {
                 arguments += [limit]
                 return try User.fetchAll(db, sql: """
                     SELECT * FROM users\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                    ORDER BY lower(name) LIMIT ?
+                    ORDER BY \(db.binaryOrder("lower(name)")) LIMIT ?
                     """, arguments: arguments)
             }
         }

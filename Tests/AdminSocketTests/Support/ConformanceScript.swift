@@ -68,6 +68,9 @@ enum ConformanceScript {
             step(A.UsersAdd(name: "alice", email: "alice@example.com")),
             step(A.UsersAdd(name: "bob")),
             step(A.UsersAdd(name: "李小龙", email: "li@example.com")),
+            // By code point "émile" sorts after "frank" (SQLite's BINARY); a linguistic collation puts it first.
+            step(A.UsersAdd(name: "frank")),
+            step(A.UsersAdd(name: "émile")),
             step(A.UsersAdd(name: "Alice"), .alreadyExists),
             step(A.UsersAdd(name: "  "), .invalidArgument),
             step(A.UsersAdd(name: "carol", email: "not-an-email"), .invalidArgument),
