@@ -50,17 +50,17 @@ extension Admin {
             let grouping = by ?? .user
             return try await context.read { db in
                 if Self.isWholeDay(since), Self.isWholeDay(until) {
-                    return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup),
+                    return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .rollup, db),
                                                         arguments: [UsageRollup.day(since), UsageRollup.day(until)])
                 }
-                return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .events), arguments: [since, until])
+                return try UsageSummaryRow.fetchAll(db, sql: Self.sql(grouping, table: .events, db), arguments: [since, until])
             }
         }
 
         private enum Source { case events, rollup }
 
         /// Whole-day ranges read the `usage_daily` rollup (cheap at any volume); others scan events by time.
-        private static func sql(_ grouping: UsageGrouping, table: Source) -> String {
+        private static func sql(_ grouping: UsageGrouping, table: Source, _ db: StoreDB) -> String {
             let group = switch grouping {
             case .user: "u.name"
             case .model: "p.name || '/' || e.model"
@@ -74,6 +74,8 @@ extension Admin {
                 ("usage_daily e", "e.day >= ? AND e.day < ?", "SUM(e.requests)", "SUM(e.errors)",
                  "SUM(e.latency_ms_sum) / SUM(e.requests)")
             }
+            // Ties in the key's order, a missing one (NULL) first, as SQLite sorts: PostgreSQL's
+            // hash aggregate gives them in no order at all.
             return """
                 SELECT \(group) AS grp, \(requests) AS requests, \(errors) AS errors,
                        SUM(e.tokens_in) AS tokens_in, SUM(e.tokens_out) AS tokens_out,
@@ -83,7 +85,8 @@ extension Admin {
                 LEFT JOIN users u ON u.id = e.user_id
                 LEFT JOIN providers p ON p.id = e.provider_id
                 WHERE \(range)
-                GROUP BY grp ORDER BY credits_charged DESC, requests DESC
+                GROUP BY grp
+                ORDER BY credits_charged DESC, requests DESC, (\(group)) IS NULL DESC, \(db.binaryOrder("(\(group))"))
                 """
         }
 
