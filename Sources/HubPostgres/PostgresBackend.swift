@@ -21,7 +21,7 @@ import Synchronization
 /// - ``read(_:)``: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`: one consistent snapshot for
 ///   the whole body, taking no lock.
 ///
-/// Start with ``start(_:threads:)``; ``shutdown()`` ends the pool and the threads (after it, every
+/// Start with ``start(_:threads:leaseTimeout:)``; ``shutdown()`` ends the pool and the threads (after it, every
 /// transaction fails with `unavailable`).
 package final class PostgresBackend: StoreBackend {
     /// The advisory lock every hub write takes: the bytes of "aignehub" as a big-endian BIGINT.
@@ -158,7 +158,13 @@ package final class PostgresBackend: StoreBackend {
             }
             return value
         } catch {
-            _ = try? session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
+            do {
+                _ = try session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
+            } catch {
+                // The connection cannot even roll back: close it, so that the pool never hands out a
+                // connection still inside this transaction (the next BEGIN would only warn).
+                _ = try? session.connection.close().wait()
+            }
             throw error
         }
     }
