@@ -110,7 +110,7 @@ extension PostgresHub {
                 }
                 do {
                     try await store.verify(sealer)
-                } catch {
+                } catch where error.code == .secretKey {
                     let key = keyFromEnvironment ? "$\(SecretSealer.environmentVariable)" : directory.secretKeyURL.path
                     throw HubError(.secretKey, """
                         this node's secret key (\(key)) is not the one \(location) was made with: every node of a hub \
