@@ -52,4 +52,69 @@ import Testing
             """, database: "domain") == "0")
         #expect(try database.server.psql("SELECT balance FROM users WHERE name = 'bob'", database: "domain") == "\(Amount(units: 102).nanos)")
     }
+
+    @Test func twoNodesSettleUsageAgainstOneBalance() async throws {
+        let database = try await PostgresBackendTests.Database(name: "usage", schema: false)
+        defer { database.server.stop() }
+        let node = PostgresClusterTests.nodeDirectory()
+        defer { try? FileManager.default.removeItem(at: node.url) }
+        _ = try await PostgresHub.initialize(database.location, directory: node, mode: .serviceProvider, environment: [:])
+        let first = try await PostgresHub.open(database.location, directory: node, threads: 4)
+        let second = try await PostgresHub.open(database.location, directory: node, threads: 4)
+        defer { Task { await first.shutdown(); await second.shutdown() } }
+        let service = AdminService(store: first.store, sealer: try SecretSealer.load(for: node, environment: [:]))
+        _ = try await service.perform(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
+        _ = try await service.perform(Admin.UsersAdd(name: "alice"), actor: "test")
+        _ = try await service.perform(Admin.UsersGrant(user: "alice", amount: Amount(units: 10), reason: "welcome"), actor: "test")
+
+        for (index, hub) in [first, second].enumerated() {
+            let started = Date()
+            let recovery = try await NodeRegistry.register(
+                NodeRecord(id: "node-\(index)", host: "h\(index)", httpAddress: "127.0.0.1:0", version: "test", pid: index,
+                           startedAt: started, heartbeatAt: started), store: hub.store)
+            #expect(recovery.settled.isEmpty)
+        }
+
+        // 2 nodes × 20 batches of 5 calls, each held then settled at 0.01 units, all at once.
+        let batches = 20, calls = 5, price = Amount(nanos: 10_000_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, hub) in [first, second].enumerated() {
+                for batch in 0..<batches {
+                    group.addTask {
+                        let ids = (0..<calls).map { "n\(index)-b\(batch)-c\($0)" }
+                        let holds = ids.map { HoldRecord(requestId: $0, userId: 1, apiKeyId: nil, model: "gpt-4o", amount: price, runId: "node-\(index)") }
+                        let admitted = try await UsageSettlement.commit(UsageBatch(holds: holds), to: hub.store)
+                        #expect(admitted.refusedHolds.isEmpty)
+                        let records = ids.map { id in
+                            var event = UsageEvent(requestId: id, userId: 1, apiKeyId: nil, providerId: 1, model: "gpt-4o", tokensIn: 10,
+                                                   tokensOut: 5, latencyMs: 12.5, status: 200, createdAt: Date())
+                            event.nodeId = "node-\(index)"
+                            return UsageRecord(event: event, charge: price, hold: price)
+                        }
+                        let settled = try await UsageSettlement.commit(UsageBatch(records: records), to: hub.store)
+                        #expect(settled.settlements.allSatisfy { $0.charged == price })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let spent = Int64(2 * batches * calls) * price.nanos
+        #expect(try database.server.psql("SELECT balance FROM users WHERE name = 'alice'", database: "usage") == "\(Amount(units: 10).nanos - spent)")
+        #expect(try database.server.psql("SELECT count(*) FROM holds", database: "usage") == "0")
+        #expect(try database.server.psql("SELECT count(*), sum(latency_ms) FROM usage_events WHERE node_id IS NOT NULL", database: "usage")
+                == "\(2 * batches * calls)|\(2 * batches * calls * 25 / 2)")   // 12.5 ms each, summed as DOUBLE PRECISION
+        #expect(try database.server.psql("""
+            SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(amount) FROM ledger l WHERE l.user_id = u.id), 0)
+            """, database: "usage") == "0")
+
+        // A hold beyond what is left is refused, naming what was available.
+        let greedy = HoldRecord(requestId: "greedy", userId: 1, apiKeyId: nil, model: "gpt-4o", amount: Amount(units: 100), runId: "node-0")
+        let refused = try await UsageSettlement.commit(UsageBatch(holds: [greedy]), to: second.store)
+        #expect(refused.refusedHolds["greedy"] == Amount(nanos: Amount(units: 10).nanos - spent))
+
+        _ = try await NodeRegistry.heartbeat("node-0", requests: 100, inFlight: 0, store: first.store)
+        try await NodeRegistry.stopped("node-1", requests: 100, store: second.store)
+        let nodes = try await first.store.read { db in try NodeRegistry.all(db) }
+        #expect(nodes.map(\.id).sorted() == ["node-0", "node-1"] && nodes.first { $0.id == "node-1" }?.stopReason == "stopped")
+    }
 }
