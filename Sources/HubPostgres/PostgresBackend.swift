@@ -48,11 +48,23 @@ package final class PostgresBackend: StoreBackend {
 
     /// Connects once (a server that is down or a wrong password fail now, with the server's
     /// reason), then starts the connection pool and `threads` threads for transactions.
+    ///
+    /// - `leaseTimeout`: how long a transaction waits for a connection.
+    /// - `writeLockTimeout`: how long a write waits for the write lock (the session's
+    ///   `lock_timeout`) before it fails with `unavailable`, rather than queue forever behind a node
+    ///   that hangs inside a transaction.
+    /// - `idleTransactionTimeout`: the server ends a session that sits that long inside a
+    ///   transaction without sending anything (`idle_in_transaction_session_timeout`): a node that
+    ///   froze mid-transaction gives the write lock back.
     package static func start(
-        _ location: PostgresLocation, threads count: Int = 16, leaseTimeout: Duration = .seconds(10)
+        _ location: PostgresLocation, threads count: Int = 16, leaseTimeout: Duration = .seconds(10),
+        writeLockTimeout: Duration = .seconds(30), idleTransactionTimeout: Duration = .seconds(60)
     ) async throws(HubError) -> PostgresBackend {
         try await location.probe()
-        let configuration = try location.clientConfiguration(maximumConnections: count)
+        let configuration = try location.clientConfiguration(maximumConnections: count, settings: [
+            ("lock_timeout", "\(writeLockTimeout.milliseconds)ms"),
+            ("idle_in_transaction_session_timeout", "\(idleTransactionTimeout.milliseconds)ms"),
+        ])
         let threads = NIOThreadPool(numberOfThreads: count)
         threads.start()
         return PostgresBackend(
@@ -168,6 +180,11 @@ package final class PostgresBackend: StoreBackend {
             throw error
         }
     }
+}
+
+extension Duration {
+    /// Whole milliseconds (PostgreSQL's settings take `…ms`).
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 /// Whether a transaction's connection came before its deadline: exactly one of ``lease()`` and

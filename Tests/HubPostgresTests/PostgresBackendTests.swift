@@ -185,6 +185,26 @@ import Testing
         print("PostgresBackend: with the server gone, a read failed after \(ContinuousClock.now - started): \(gone?.message ?? "")")
     }
 
+    @Test func aWriteWaitsForTheLockAtMostTheLockTimeout() async throws {
+        let database = try await Database()
+        defer { database.server.stop() }
+        let (holder, holderBackend) = try await database.node(threads: 2)
+        let impatient = try await PostgresBackend.start(database.location, threads: 2, writeLockTimeout: .milliseconds(500))
+        defer { Task { await holderBackend.shutdown(); await impatient.shutdown() } }
+        let holding = Task { try await holder.write { db in _ = try db.values(sql: "SELECT pg_sleep(3)") } }
+        // Wait until the holder has the lock (a deadline loop, not a guess).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await holder.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") }) == 0 {
+            try #require(ContinuousClock.now < deadline, "the holder never took the lock")
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let started = ContinuousClock.now
+        let refused = await #expect(throws: HubError.self) { try await impatient.write { db in try db.execute(sql: "SELECT 1") } }
+        #expect(refused?.code == .unavailable && refused?.message.contains("55P03") == true, "\(String(describing: refused))")
+        #expect(ContinuousClock.now - started < .seconds(2))
+        try await holding.value
+    }
+
     @Test func twoNodesWriteOneCounterExactly() async throws {
         let database = try await Database()
         defer { database.server.stop() }
