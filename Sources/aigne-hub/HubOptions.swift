@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubAdmin
 import HubCore
+import HubPostgres
 
 /// Options every admin verb takes: where the hub is, and how to print.
 struct HubOptions: ParsableArguments {
@@ -16,6 +17,15 @@ struct HubOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
         "Open this hub database directly (hub.sqlite or its directory), whether or not the hub runs.", valueName: "path"))
     var database: String?
+
+    @Option(name: .customLong("database"), help: ArgumentHelp(
+        "Work on a cluster's PostgreSQL database directly: postgres://USER@HOST:PORT/DATABASE (default: $AIGNE_HUB_DATABASE_URL when no hub answers on the data directory's socket). The secret key comes from --data-dir.",
+        valueName: "url"))
+    var postgresURL: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A file whose first line is the PostgreSQL password (else the URL's, else $PGPASSWORD).", valueName: "file"))
+    var passwordFile: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "The account a hub runs as when it is not you or root (a hub started with --admin-group): its socket is trusted too.",
@@ -32,19 +42,31 @@ struct HubOptions: ParsableArguments {
         .client(hubUser: try hubUser.map { name throws(HubError) in try PrivatePath.uid(named: name) })
     }
 
-    /// The hub: `--socket`, else `--db`, else the data directory's socket when a hub answers on
-    /// it, else its database. `surface` names the caller in the audit log for direct database use.
+    /// The hub: `--socket`, else `--db`, else `--database`, else the data directory's socket when a
+    /// hub answers on it, else `$AIGNE_HUB_DATABASE_URL`'s PostgreSQL database, else the data
+    /// directory's database. `surface` names the caller in the audit log for direct database use.
     func connect(surface: String = "cli") async throws(HubError) -> any HubConnection {
-        switch (socket, database) {
-        case (let socket?, nil):
+        switch (socket, database, postgresURL) {
+        case (let socket?, nil, nil):
             return HubConnections.socket(socket, trust: try trust())
-        case (nil, let database?):
+        case (nil, let database?, nil):
             return try await HubConnections.database(try Self.dataDirectory(ofDatabase: database), surface: surface)
-        case (nil, nil):
-            return try await HubConnections.open(dataDirectory: directory, surface: surface, trust: try trust())
-        case (_?, _?):
-            throw HubError.invalid("give --socket or --db, not both")
+        case (nil, nil, let url?):
+            return try await OpenHub.open(try location(url), nodeDirectory: directory).connection(surface: surface)
+        case (nil, nil, nil):
+            let socket = directory.adminSocketURL.path
+            if try AdminSocketProbe.answersIfTrusted(at: socket, trust: try trust()) {
+                return HubConnections.socket(socket, trust: try trust())
+            }
+            return try await OpenHub.open(try location(nil), nodeDirectory: directory).connection(surface: surface)
+        default:
+            throw HubError.invalid("give one of --socket, --db and --database")
         }
+    }
+
+    /// `--database` (or `$AIGNE_HUB_DATABASE_URL`), else the data directory's SQLite hub.
+    func location(_ url: String?) throws(HubError) -> DatabaseLocation {
+        try DatabaseLocation.resolve(database: url, dataDir: dataDir, passwordFile: passwordFile)
     }
 
     /// `--db` names hub.sqlite or the directory holding it (its secret key lives beside it).

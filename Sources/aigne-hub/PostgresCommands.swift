@@ -14,7 +14,7 @@ struct MigrateCommand: AsyncParsableCommand {
             transaction, sets the id sequences past the largest ids, then checks row counts per table and \
             every user's ledger sum against their balance on both sides; any difference rolls everything \
             back and names the table or user. Keep the hub's secret.key: the copied provider secrets are \
-            sealed with it. Serving from PostgreSQL comes with a later version (see docs/operations.md#postgresql).
+            sealed with it: start the nodes with it (see docs/operations.md#postgresql).
             """)
 
     @Option(name: .long, help: ArgumentHelp("The PostgreSQL database: postgres://USER@HOST:PORT/DATABASE[?sslmode=MODE].", valueName: "url"))
@@ -110,18 +110,7 @@ enum PostgresCommands {
             print("Created \(directory.secretKeyURL.path): every node of this hub needs this same key (copy it, mode 600).")
         }
         if !outcome.schema.applied.isEmpty {
-            print("Copy a hub into it with `aigne-hub migrate --to URL`; serving from PostgreSQL comes with a later version.")
+            print("Start nodes with `aigne-hub serve --database URL --data-dir DIR` (each DIR with this secret.key), or copy a SQLite hub in first with `aigne-hub migrate --to URL`.")
         }
-    }
-
-    /// `serve` runs on SQLite only in this version: a PostgreSQL location (from --database or
-    /// $AIGNE_HUB_DATABASE_URL) is refused rather than silently served from a data directory.
-    static func refuseServe(database: String?, passwordFile: String?) throws(HubError) {
-        guard case .postgres(let location) = try DatabaseLocation.resolve(database: database, dataDir: nil, passwordFile: passwordFile) else { return }
-        throw HubError(.failedPrecondition, """
-            serve cannot run on PostgreSQL (\(location)) in this version: the hub serves from a SQLite data directory \
-            (--data-dir). What works on PostgreSQL today: `aigne-hub init --database URL` (the schema) and \
-            `aigne-hub migrate --to URL` (copy a SQLite hub). See docs/operations.md#postgresql
-            """)
     }
 }

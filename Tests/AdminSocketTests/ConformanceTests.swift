@@ -42,7 +42,7 @@ func withConnection<T>(
 @Suite("Conformance: the socket and the database give the same results and errors")
 struct ConformanceTests {
     @Test("the script calls every admin method and hub.status")
-    func scriptCoversEveryMethod() {
+    func scriptCoversEveryMethod() async {
         let called = Set(ConformanceScript.steps.map(\.method))
         let methods = Set(Admin.methods.map { $0.name } + [Admin.HubStatus.name])
         #expect(methods.subtracting(called).isEmpty, "not called: \(methods.subtracting(called).sorted())")

@@ -81,7 +81,7 @@ struct PermissionTests {
     }
 
     @Test("the policy admits the owner, root and the admin group only")
-    func policy() {
+    func policy() async {
         let owner = AdminPeerPolicy(ownerUid: 1000)
         #expect(owner.allows(PeerCredentials(pid: 1, uid: 1000, gid: 1000)))
         #expect(owner.allows(PeerCredentials(pid: 1, uid: 0, gid: 0)))

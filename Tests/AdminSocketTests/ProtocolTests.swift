@@ -134,7 +134,7 @@ struct ProtocolTests {
     }
 
     @Test("the error codes are stable and map back to the same HubError codes")
-    func errorCodeTable() {
+    func errorCodeTable() async {
         var seen = Set<Int>()
         for code in HubError.Code.allCases {
             let rpc = RPCErrorCode.code(for: code)

@@ -5,7 +5,7 @@ import Testing
 /// purchase arriving by a signed Stripe webhook (sent with curl and openssl, as the README's tour
 /// does), and both seen in the balance, the ledger, the audit log and the Revenue pane.
 @Suite(.serialized) struct BillingTmuxTests {
-    @Test func theDemosPendingPaymentIsResolvedAndAWebhookPurchaseAppears() throws {
+    @Test func theDemosPendingPaymentIsResolvedAndAWebhookPurchaseAppears() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("billing-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

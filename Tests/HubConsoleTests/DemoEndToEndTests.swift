@@ -4,7 +4,7 @@ import Testing
 /// `aigne-hub demo`, the README's "run it" command, in a real terminal: it must come up with live
 /// traffic flowing through the hub, and leave nothing behind when the console quits.
 @Suite(.serialized) struct DemoEndToEndTests {
-    @Test func theDemoShowsLiveTrafficAndCleansUpOnQuit() throws {
+    @Test func theDemoShowsLiveTrafficAndCleansUpOnQuit() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("demo-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

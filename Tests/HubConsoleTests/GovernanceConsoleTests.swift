@@ -91,7 +91,7 @@ import HubAdmin
         #expect(confirm.contains { $0.hasPrefix("⚠ 預算已用盡：呼叫現在會被拒絕，直到 ") })
     }
 
-    @Test func aSoftThresholdIsMarkedOnTheBar() throws {
+    @Test func aSoftThresholdIsMarkedOnTheBar() async throws {
         func status(spent: Int64, soft: Int?) throws -> BudgetStatus {
             let json = """
                 {"id": 1, "subject": {"kind": "team", "id": 1, "name": "eng"}, "amount": "100", "period": "month",

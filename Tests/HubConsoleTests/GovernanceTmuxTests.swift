@@ -7,7 +7,7 @@ import HubAdmin
 /// The real binary in tmux: a team budget set through the dialog, then seen in the Teams view and in
 /// the Users pane's bar; the month's chargeback exported to a file.
 @Suite(.serialized) struct GovernanceTmuxTests {
-    @Test func aTeamBudgetSetInTheDialogShowsInTheTeamsViewAndTheUsersBar() throws {
+    @Test func aTeamBudgetSetInTheDialogShowsInTheTeamsViewAndTheUsersBar() async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
         let connection = try DatabaseConnection.open(DataDirectory(url: URL(fileURLWithPath: hub.directory)), surface: "test")

@@ -7,7 +7,7 @@ import Testing
 /// Texts that come from the hub (mode-switch consequences, errors, ledger kinds) carry a code and
 /// parameters, and the console shows them in its language.
 @Suite struct HubTextTests {
-    @Test func everyHubTextErrorCodeAndLedgerKindIsTranslated() {
+    @Test func everyHubTextErrorCodeAndLedgerKindIsTranslated() async {
         #expect(Strings.missingHubTexts(in: .traditionalChinese).isEmpty, "\(Strings.missingHubTexts(in: .traditionalChinese))")
         for code in HubText.Code.allCases {
             #expect(HubText.englishTemplates[code] != nil, "\(code) has no English")
@@ -16,7 +16,7 @@ import Testing
         }
     }
 
-    @Test func theModePreviewIsCodesAndParametersWithEnglishForTheCLI() throws {
+    @Test func theModePreviewIsCodesAndParametersWithEnglishForTheCLI() async throws {
         let hub = try TestHub.make()
         defer { hub.remove() }
         let preview = try await hub.connection.service.perform(Admin.ModePreview(mode: .serviceProvider), actor: "test")
@@ -56,7 +56,7 @@ import Testing
         #expect(driver.state.status?.text == "✗ 已有名為「alice」的使用者")
     }
 
-    @Test func aHubErrorsTextSurvivesTheAdminSocketWire() throws {
+    @Test func aHubErrorsTextSurvivesTheAdminSocketWire() async throws {
         let error = HubError(.insufficientBalance, HubText(.balanceTooLow, "bob", "1", "2", "-1"))
         let object = RPCFailure(error, id: .integer(1)).object
         let decoded = try JSONDecoder().decode(RPCErrorObject.self, from: JSONEncoder().encode(object))

@@ -42,7 +42,7 @@ import Testing
         #expect(row("王小明", screen) != nil, "Esc shows every user again")
     }
 
-    @Test func theHubListsLowBalanceUsersBeyondTheFirstPage() throws {
+    @Test func theHubListsLowBalanceUsersBeyondTheFirstPage() async throws {
         let hub = try Self.hubWithThreshold()
         defer { hub.remove() }
         let low = try await hub.connection.service.perform(Admin.UsersSummaries(limit: 1, lowBalance: true), actor: "test")

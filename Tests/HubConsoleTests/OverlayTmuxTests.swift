@@ -13,7 +13,7 @@ import Testing
                         "黃a淑芬淑芬淑芬淑芬"]
 
     @Test(arguments: ["en", "zh-TW"])
-    func dialogsOverCJKRowsLeaveTheTerminalEqualToTheModel(language: String) throws {
+    func dialogsOverCJKRowsLeaveTheTerminalEqualToTheModel(language: String) async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
         for name in Self.names {

@@ -23,7 +23,7 @@ import Testing
         try hub.connection.service.store.sqliteWrite { db in for var event in events { try event.insert(db) } }
     }
 
-    @Test func theRollupCountsAttemptsFailuresAndLatencyByCredential() throws {
+    @Test func theRollupCountsAttemptsFailuresAndLatencyByCredential() async throws {
         let hub = try TestHub.make()
         defer { hub.remove() }
         let service = hub.connection.service

@@ -4,7 +4,7 @@ import Testing
 @testable import HubConsole
 
 @Suite struct ScreenModelTests {
-    @Test func wideCharactersTakeTwoCellsAndContinuation() {
+    @Test func wideCharactersTakeTwoCellsAndContinuation() async {
         var screen = ScreenModel(width: 10, height: 1)
         let end = screen.put("王a", x: 0, y: 0, style: .plain)
         #expect(end == 3)
@@ -14,7 +14,7 @@ import Testing
         #expect(screen.row(0) == "王a       ")
     }
 
-    @Test func aWideCharacterIsNeverSplitAtTheEdge() {
+    @Test func aWideCharacterIsNeverSplitAtTheEdge() async {
         var screen = ScreenModel(width: 5, height: 1)
         screen.put("ab王小", x: 0, y: 0, style: .plain)  // 小 would need columns 4-5
         #expect(screen.row(0) == "ab王 ")
@@ -24,7 +24,7 @@ import Testing
         #expect(limited.row(0) == " 王" + String(repeating: " ", count: 7))
     }
 
-    @Test func overwritingHalfOfAWideCharacterBlanksTheOtherHalf() {
+    @Test func overwritingHalfOfAWideCharacterBlanksTheOtherHalf() async {
         var screen = ScreenModel(width: 4, height: 1)
         screen.put("王", x: 0, y: 0, style: .plain)
         screen.put("x", x: 1, y: 0, style: .plain)
@@ -34,7 +34,7 @@ import Testing
         #expect(screen.row(0) == " xy ")
     }
 
-    @Test func padAndTruncateByDisplayWidth() {
+    @Test func padAndTruncateByDisplayWidth() async {
         #expect(TextFit.pad("王小明", to: 8) == "王小明  ")
         #expect(TextFit.pad("王小明", to: 5) == "王小…")
         #expect(TextFit.pad("bob", to: 5, alignRight: true) == "  bob")
@@ -42,12 +42,12 @@ import Testing
         #expect(TextFit.truncateLeading("/tmp/data/hub.sqlite", to: 11) == "…hub.sqlite")
     }
 
-    @Test func wrapBreaksAtSpacesAndInsideCJK() {
+    @Test func wrapBreaksAtSpacesAndInsideCJK() async {
         #expect(ConsoleView.wrap("one two three", width: 7) == ["one two", "three"])
         #expect(ConsoleView.wrap("王小明王小明", width: 5) == ["王小", "明王", "小明"])
     }
 
-    @Test func sparklineScalesToTheLargestValue() {
+    @Test func sparklineScalesToTheLargestValue() async {
         #expect(Sparkline.render([0, 1, 2, 4], width: 6) == "  ▁▃▅█")
         #expect(Sparkline.render([1, 2, 3, 4, 5], width: 3) == "▅▇█")
         #expect(Sparkline.render([], width: 3) == "   ")
@@ -82,7 +82,7 @@ import Testing
         return nil
     }
 
-    @Test func aDialogBoxOverCJKRowsAtBothAlignmentsLeavesWholeCharacters() {
+    @Test func aDialogBoxOverCJKRowsAtBothAlignmentsLeavesWholeCharacters() async {
         for offset in 0..<2 {
             var screen = ScreenModel(width: 20, height: 4)
             for y in 0..<4 { screen.put(String(repeating: " ", count: offset) + "佐藤花子佐藤花子佐藤花子", x: 0, y: y, style: .plain) }
@@ -93,7 +93,7 @@ import Testing
         }
     }
 
-    @Test func aWideCharacterOverAWideCharacterAtTheSameColumnStays() {
+    @Test func aWideCharacterOverAWideCharacterAtTheSameColumnStays() async {
         var screen = ScreenModel(width: 6, height: 1)
         screen.put("佐藤花", x: 0, y: 0, style: .plain)
         screen.put("金額", x: 0, y: 0, style: .plain)
@@ -101,7 +101,7 @@ import Testing
         #expect(Self.wholeCharacters(screen) == nil)
     }
 
-    @Test func restylingHalfAWideCharacterRestylesAllOfIt() {
+    @Test func restylingHalfAWideCharacterRestylesAllOfIt() async {
         var screen = ScreenModel(width: 6, height: 1)
         screen.put("佐藤花", x: 0, y: 0, style: .plain)
         screen.restyle(Rect(x: 1, y: 0, width: 2, height: 1)) { $0.reverse = true }
@@ -110,7 +110,7 @@ import Testing
         #expect(Self.wholeCharacters(screen) == nil)
     }
 
-    @Test func randomOverlaysNeverLeaveHalfACharacter() {
+    @Test func randomOverlaysNeverLeaveHalfACharacter() async {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SplitMix64(seed: seed)
         let texts = ["佐藤花子", "a佐藤", "│", "ab", "王小明 bob", "┌──┐", "金額 amount", "😀x", " "]

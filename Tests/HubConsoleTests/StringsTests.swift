@@ -2,18 +2,18 @@ import Testing
 @testable import HubConsole
 
 @Suite struct StringsTests {
-    @Test func everyPhraseIsTranslated() {
+    @Test func everyPhraseIsTranslated() async {
         #expect(Strings.missing(in: .english).isEmpty)
         #expect(Strings.missing(in: .traditionalChinese).isEmpty)
     }
 
-    @Test func placeholdersAreFilledInOrder() {
+    @Test func placeholdersAreFilledInOrder() async {
         #expect(Strings(.english)(.effectBalance, "25", "35") == "balance 25 → 35")
         #expect(Strings(.traditionalChinese)(.effectBalance, "25", "35") == "餘額 25 → 35")
         #expect(Strings(.traditionalChinese)(.confirmGrantTitle, "10", "王小明") == "為 王小明 加值 10 點？")
     }
 
-    @Test func everyTranslationKeepsItsPlaceholders() {
+    @Test func everyTranslationKeepsItsPlaceholders() async {
         let english = Strings(.english), chinese = Strings(.traditionalChinese)
         for phrase in Phrase.allCases {
             for n in 1...4 {
@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    @Test func theLanguageComesFromTheFlagOrTheLocale() throws {
+    @Test func theLanguageComesFromTheFlagOrTheLocale() async throws {
         #expect(try Language.pick("zh-TW", environment: [:]) == .traditionalChinese)
         #expect(try Language.pick("en", environment: ["LANG": "zh_TW.UTF-8"]) == .english)
         #expect(try Language.pick(nil, environment: ["LANG": "zh_TW.UTF-8"]) == .traditionalChinese)

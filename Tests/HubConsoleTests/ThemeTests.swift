@@ -9,14 +9,14 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 @Suite struct ThemeTests {
     let library = ThemeLibrary(directories: [packageThemes])
 
-    @Test func theShippedDefaultIsTheBuiltInOne() throws {
+    @Test func theShippedDefaultIsTheBuiltInOne() async throws {
         let file = try String(contentsOf: packageThemes.appendingPathComponent("default.yaml"), encoding: .utf8)
         #expect(file == BuiltinTheme.yaml)
         #expect(Theme.builtinDefault.name == "default")
         #expect(Set(Theme.builtinDefault.styles.keys) == Set(Role.allCases))
     }
 
-    @Test func atLeastSixThemesShipAndAllLoad() throws {
+    @Test func atLeastSixThemesShipAndAllLoad() async throws {
         let names = library.names
         for required in ["default", "light", "dark-256", "solarized", "high-contrast", "mono"] {
             #expect(names.contains(required), "missing theme \(required)")
@@ -28,7 +28,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         }
     }
 
-    @Test func theDefaultUsesOnlyTheSixteenANSIColours() {
+    @Test func theDefaultUsesOnlyTheSixteenANSIColours() async {
         for style in Theme.builtinDefault.styles.values {
             for color in [style.foreground, style.background] {
                 if case .indexed(let n) = color { #expect(n < 16) } else { #expect(color == .terminalDefault) }
@@ -36,7 +36,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         }
     }
 
-    @Test func aPartialThemeInheritsTheRest() throws {
+    @Test func aPartialThemeInheritsTheRest() async throws {
         let theme = try ThemeParser.parse("""
             name: partial
             roles:
@@ -48,7 +48,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(theme[.rowSelected] == Theme.builtinDefault[.rowSelected])
     }
 
-    @Test func anUnknownKeyIsReportedWithFileAndLine() {
+    @Test func anUnknownKeyIsReportedWithFileAndLine() async {
         #expect(throws: ConsoleError("bad.yaml:4: unknown key 'colour' (use fg, bg, bold, dim, reverse, underline)")) {
             try ThemeParser.parse("name: bad\nroles:\n  header:\n    colour: red\n", file: "bad.yaml", over: .builtinDefault)
         }
@@ -60,7 +60,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         }
     }
 
-    @Test func aBadColourIsReportedWithFileAndLine() {
+    @Test func aBadColourIsReportedWithFileAndLine() async {
         let text = "name: x\npalette:\n  accent: cyan\nroles:\n  header: { fg: purpleish }\n"
         #expect(throws: ConsoleError("x.yaml:5: bad colour 'purpleish' (use default, an ANSI name such as bright-cyan, 0-255, #rrggbb, or a palette name)")) {
             try ThemeParser.parse(text, file: "x.yaml", over: .builtinDefault)
@@ -68,11 +68,11 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(throws: ConsoleError.self) { try ThemeParser.parse("roles:\n  chart: { fg: 300 }\n", file: "y.yaml", over: .builtinDefault) }
     }
 
-    @Test func anUnknownThemeNameListsTheAvailableOnes() {
+    @Test func anUnknownThemeNameListsTheAvailableOnes() async {
         #expect(throws: ConsoleError.self) { try library.load("no-such-theme") }
     }
 
-    @Test func aThemeFileByPathLoads() throws {
+    @Test func aThemeFileByPathLoads() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("user-theme-\(UUID().uuidString).yaml")
         try "roles:\n  chart: { fg: 208 }\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -81,7 +81,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(theme.name == file.deletingPathExtension().lastPathComponent)
     }
 
-    @Test func coloursDegradeToWhatTheTerminalHas() {
+    @Test func coloursDegradeToWhatTheTerminalHas() async {
         #expect(ColorDepth.indexed256.fit(.indexed(208)) == 208)
         #expect(ColorDepth.sixteen.fit(.indexed(196)) == 9)   // bright red
         #expect(ColorDepth.eight.fit(.rgb(0xdc, 0x32, 0x2f)) == 1)  // solarized red → red
@@ -91,7 +91,7 @@ let packageThemes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         #expect(ColorDepth.sixteen.fit(.terminalDefault) == -1)
     }
 
-    @Test func theStandardSearchPathHonoursTheEnvironment() {
+    @Test func theStandardSearchPathHonoursTheEnvironment() async {
         let library = ThemeLibrary.standard(environment: ["AIGNE_HUB_THEMES": "/opt/a:/opt/b", "XDG_CONFIG_HOME": "/cfg"])
         #expect(library.directories.prefix(3).map(\.path) == ["/opt/a", "/opt/b", "/cfg/aigne-hub/themes"])
     }

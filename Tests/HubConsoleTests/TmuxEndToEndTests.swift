@@ -8,7 +8,7 @@ import Testing
         .deletingLastPathComponent()
     static let binary = packageRoot.appendingPathComponent(".build/debug/aigne-hub").path
 
-    @Test func grantCreditsThroughTheUsersPaneThenCheckTheLedger() throws {
+    @Test func grantCreditsThroughTheUsersPaneThenCheckTheLedger() async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
         let terminal = try Tmux(command: hub.consoleCommand)
@@ -34,7 +34,7 @@ import Testing
         try terminal.waitFor("EXIT=0")
     }
 
-    @Test func switchModeThroughThePreviewResizeAndQuit() throws {
+    @Test func switchModeThroughThePreviewResizeAndQuit() async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
         // A shipped theme by name: found from the binary in .build/debug without any environment.
@@ -63,7 +63,7 @@ import Testing
         try terminal.waitFor("EXIT=0")
     }
 
-    @Test func aBadThemeFailsBeforeTouchingTheTerminal() throws {
+    @Test func aBadThemeFailsBeforeTouchingTheTerminal() async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
         let result = try hub.cli("console", "--theme", "no-such-theme")

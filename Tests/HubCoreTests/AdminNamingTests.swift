@@ -7,7 +7,7 @@ import HubCore
 @Suite struct AdminNamingTests {
     static let consumers: Set<String> = ["console", "cli", "tui", "pane", "panes", "gateway", "socket", "ui"]
 
-    @Test func everyMethodIsAreaDotVerbWithoutAConsumerName() {
+    @Test func everyMethodIsAreaDotVerbWithoutAConsumerName() async {
         for method in Admin.methods {
             let parts = method.name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             #expect(parts.count == 2 && parts.allSatisfy { !$0.isEmpty }, "\(method.name) is not area.verb")

@@ -28,7 +28,7 @@ struct CLITests {
     }
 
     @Test("the examples of the issue work as written, and --json gives parseable JSON")
-    func issueExamples() throws {
+    func issueExamples() async throws {
         let hub = try CLIHub()
         let alice = try hub.json(["users", "add", "alice", "--email", "alice@example.com"]) as? [String: Any]
         #expect(alice?["name"] as? String == "alice" && alice?["status"] as? String == "active")
@@ -70,7 +70,7 @@ struct CLITests {
         (["rates", "set", "openai/gpt-4o", "--input", "1", "--per", "2M"], "unknown price unit '2M'", 64),
         (["users", "list", "--status", "gone"], "unknown status 'gone'", 64),
     ] as [([String], String, Int32)])
-    func badInput(arguments: [String], message: String, status: Int32) throws {
+    func badInput(arguments: [String], message: String, status: Int32) async throws {
         let hub = try CLIHub()
         _ = try hub.admin(["users", "add", "alice"])
         _ = try hub.admin(["users", "grant", "alice", "10", "--reason", "seed"])
@@ -85,7 +85,7 @@ struct CLITests {
     }
 
     @Test("errors come out as JSON with --json, and a missing hub is exit 2")
-    func jsonErrorsAndMissingHub() throws {
+    func jsonErrorsAndMissingHub() async throws {
         let missing = try Binary.run(["admin", "users", "list", "--data-dir", "/nonexistent/hub", "--json"])
         #expect(missing.status == 2)
         let error = try JSONSerialization.jsonObject(with: Data(missing.stderr.utf8)) as? [String: [String: String]]
@@ -94,7 +94,7 @@ struct CLITests {
     }
 
     @Test("init refuses an existing hub and creates the key file 0600")
-    func initRefusesExisting() throws {
+    func initRefusesExisting() async throws {
         let hub = try CLIHub()
         let again = try Binary.run(["init", "--data-dir", hub.directory])
         #expect(again.status == 1 && again.stderr.contains("already holds a hub"))

@@ -6,10 +6,10 @@ import Testing
 @Suite("Two OS processes on one database")
 struct CrossProcessTests {
     @Test("two aigne-hub processes granting and deducting at once lose nothing")
-    func twoProcesses() throws {
+    func twoProcesses() async throws {
         let hub = try TemporaryHub()
-        try hub.run(Admin.UsersAdd(name: "alice"))
-        try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 1_000), reason: "float"))
+        try await hub.run(Admin.UsersAdd(name: "alice"))
+        try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 1_000), reason: "float"))
         let rounds = 60
         // Each worker is a shell loop of real `aigne-hub` processes: grant 1.5, deduct 1, repeated.
         let script = """
@@ -32,7 +32,7 @@ struct CrossProcessTests {
         for worker in workers { worker.waitUntilExit() }
         #expect(workers.map(\.terminationStatus) == [0, 0])
 
-        let detail = try hub.run(Admin.UsersShow(user: "alice"))
+        let detail = try await hub.run(Admin.UsersShow(user: "alice"))
         #expect(detail.user.balance == Amount(units: Int64(1_000 + rounds)))   // 2 workers × rounds × 0.5
         #expect(try hub.ledgerViolations() == [])
         let entries = try hub.store.sqliteRead { db in try LedgerEntry.fetchCount(db) }

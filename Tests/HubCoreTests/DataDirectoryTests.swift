@@ -19,7 +19,7 @@ struct DataDirectoryTests {
     }
 
     @Test("init refuses a directory open to others, or another account's, and leaves it untouched")
-    func initRefusesOpenDirectory() throws {
+    func initRefusesOpenDirectory() async throws {
         for (mode, owner, cause) in [(mode_t(0o777), uid_t(0), "is open to other users (mode 777): run `chmod 700 "),
                                      (0o755, 0, "is open to other users (mode 755): run `chmod 700 "),
                                      (0o750, 0, "is open to its group (mode 750): run `chmod 700 "),
@@ -38,7 +38,7 @@ struct DataDirectoryTests {
     }
 
     @Test("init makes the directory 0700 and its files 0600, whatever the umask")
-    func modesAfterInit() throws {
+    func modesAfterInit() async throws {
         let scratch = Self.scratch()
         let directory = scratch + "/nested/hub"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -69,7 +69,7 @@ struct DataDirectoryTests {
     }
 
     @Test("files an older version left open are made 0600 when the hub is opened")
-    func looseFilesAreTightened() throws {
+    func looseFilesAreTightened() async throws {
         let hub = try CLITests.CLIHub()
         let directory = hub.directory
         chmod(directory + "/hub.sqlite", 0o644)
@@ -80,7 +80,7 @@ struct DataDirectoryTests {
     }
 
     @Test("the CLI refuses the database of a hub whose directory is open to others")
-    func cliRefusesOpenDirectory() throws {
+    func cliRefusesOpenDirectory() async throws {
         let hub = try CLITests.CLIHub()
         let directory = hub.directory
         chmod(directory, 0o777)

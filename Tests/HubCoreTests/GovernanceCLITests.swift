@@ -7,7 +7,7 @@ import Testing
 @Suite("aigne-hub CLI: teams, budgets, limits, key scopes")
 struct GovernanceCLITests {
     @Test("the issue's commands work as written and --json gives parseable JSON")
-    func commands() throws {
+    func commands() async throws {
         let hub = try CLITests.CLIHub()
         _ = try hub.json(["users", "add", "alice"])
         let team = try hub.json(["teams", "add", "research", "--description", "the lab"]) as? [String: Any]
@@ -39,7 +39,7 @@ struct GovernanceCLITests {
     }
 
     @Test("bad input: one line on stderr, a non-zero exit, nothing changed")
-    func badInput() throws {
+    func badInput() async throws {
         let hub = try CLITests.CLIHub()
         _ = try hub.json(["users", "add", "bob"])
         _ = try hub.json(["teams", "add", "ops"])

@@ -9,7 +9,7 @@ struct GovernanceRulesTests {
     static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 
     @Test("periods are calendar days, weeks from Monday and months in the configured zone")
-    func periods() throws {
+    func periods() async throws {
         let tokyo = try BudgetCalendar(identifier: "Asia/Tokyo")
         let instant = Self.date("2027-03-01T14:59:59Z")   // Monday 1 March, 23:59:59 in Tokyo
         #expect(tokyo.interval(.day, containing: instant) == (Self.date("2027-02-28T15:00:00Z"), Self.date("2027-03-01T15:00:00Z")))
@@ -27,7 +27,7 @@ struct GovernanceRulesTests {
     }
 
     @Test("model globs match provider/model and the requested name, without regard to case")
-    func globs() throws {
+    func globs() async throws {
         let glob = try ModelGlob("openai/gpt-4o*")
         #expect(glob.matches("openai/gpt-4o") && glob.matches("OpenAI/GPT-4o-mini"))
         #expect(!glob.matches("openai/gpt-4") && !glob.matches("azure/gpt-4o"))
@@ -39,7 +39,7 @@ struct GovernanceRulesTests {
     }
 
     @Test("address ranges: IPv4, IPv6, single addresses, IPv4-mapped clients")
-    func ranges() throws {
+    func ranges() async throws {
         let ten = try AddressRange("10.1.2.3/8")
         #expect(ten.description == "10.0.0.0/8")
         #expect(ten.contains("10.200.0.1") && !ten.contains("11.0.0.1") && !ten.contains("::1"))
@@ -54,7 +54,7 @@ struct GovernanceRulesTests {
     }
 
     @Test("a key spends for a team only while its user is a member")
-    func membership() throws {
+    func membership() async throws {
         let hub = try TemporaryHub()
         let service = hub.service
         let before = try hub.snapshot()

@@ -32,11 +32,11 @@ struct InputValidationTests {
     }
 
     @Test("each text field refuses control, DEL, C1 and bidi characters and changes nothing")
-    func refused() throws {
+    func refused() async throws {
         let hub = try TemporaryHub()
-        try hub.run(Admin.UsersAdd(name: "alice"))
-        try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(nanos: 1_000), reason: "seed"))
-        try hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        try await hub.run(Admin.UsersAdd(name: "alice"))
+        try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(nanos: 1_000), reason: "seed"))
+        try await hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         let before = try hub.snapshot()
         for (text, code) in Self.bad {
             for (field, method) in Self.methods(text) {
@@ -53,11 +53,11 @@ struct InputValidationTests {
     }
 
     @Test("plain text, CJK and emoji included, is accepted")
-    func plainAccepted() throws {
+    func plainAccepted() async throws {
         let hub = try TemporaryHub()
-        let user = try hub.run(Admin.UsersAdd(name: "佐藤花子 🌸", email: "hanako@example.jp"))
+        let user = try await hub.run(Admin.UsersAdd(name: "佐藤花子 🌸", email: "hanako@example.jp"))
         #expect(user.name == "佐藤花子 🌸")
-        try hub.run(Admin.UsersGrant(user: "佐藤花子 🌸", amount: Amount(nanos: 1), reason: "ようこそ — welcome"))
+        try await hub.run(Admin.UsersGrant(user: "佐藤花子 🌸", amount: Amount(nanos: 1), reason: "ようこそ — welcome"))
     }
 
     private static func perform<M: AdminMethod>(_ method: M, on hub: TemporaryHub) throws(HubError) -> M.Result {

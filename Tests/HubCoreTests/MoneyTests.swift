@@ -9,14 +9,14 @@ struct MoneyTests {
         ("12.5", 12_500_000_000), ("0.000003", 3_000), ("-4", -4_000_000_000), ("0.000000001", 1),
         ("+7.", 7_000_000_000), (".5", 500_000_000), ("  3  ", 3_000_000_000), ("0", 0),
     ] as [(String, Int64)])
-    func parsesExamples(text: String, nanos: Int64) throws {
+    func parsesExamples(text: String, nanos: Int64) async throws {
         #expect(try Amount(parsing: text).nanos == nanos)
     }
 
     @Test("malformed or over-precise amounts are refused with a message naming them", arguments: [
         "", "abc", "1e5", "1,000", "1.2.3", "--1", "0.0000000001", "99999999999", "١٢", "12 5",
     ])
-    func refusesMalformed(text: String) {
+    func refusesMalformed(text: String) async {
         #expect(throws: HubError.self) { try Amount(parsing: text) }
         do { _ = try Amount(parsing: text) } catch {
             #expect(error.code == .invalidArgument)
@@ -25,7 +25,7 @@ struct MoneyTests {
     }
 
     @Test("printing then parsing gives back every amount (10,000 random values)")
-    func roundTrips() throws {
+    func roundTrips() async throws {
         var random = SplitMix64(seed: 0xA1)
         for _ in 0..<10_000 {
             let nanos = Int64.random(in: -Int64(9e18)...Int64(9e18), using: &random) / Int64.random(in: 1...1_000_000_000, using: &random)
@@ -36,7 +36,7 @@ struct MoneyTests {
     }
 
     @Test("JSON carries amounts as exact decimal strings")
-    func jsonIsDecimalText() throws {
+    func jsonIsDecimalText() async throws {
         let data = try HubJSON.encoder().encode(["balance": Amount(nanos: 1_000_000_001)])
         #expect(String(decoding: data, as: UTF8.self) == #"{"balance":"1.000000001"}"#)
         let decoded = try HubJSON.decoder().decode([String: Amount].self, from: Data(#"{"a":"0.1","b":3}"#.utf8))
@@ -45,14 +45,14 @@ struct MoneyTests {
     }
 
     @Test("overflow is an error, never a wrap")
-    func overflowIsRefused() {
+    func overflowIsRefused() async {
         let huge = Amount(nanos: .max - 1)
         #expect(throws: HubError.self) { try huge.adding(Amount(nanos: 2)) }
         #expect(throws: HubError.self) { try PriceUnit.token.perMillion(Amount(nanos: .max / 10)) }
     }
 
     @Test("display rounding is half away from zero")
-    func displayRounding() {
+    func displayRounding() async {
         #expect(Amount(nanos: 12_345_000_000).formatted(places: 2) == "12.35")
         #expect(Amount(nanos: -12_345_000_000).formatted(places: 2) == "-12.35")
         #expect(Amount(nanos: 12_344_999_999).formatted(places: 2) == "12.34")
@@ -61,7 +61,7 @@ struct MoneyTests {
     }
 
     @Test("price units convert to per-million exactly")
-    func priceUnits() throws {
+    func priceUnits() async throws {
         #expect(try PriceUnit(parsing: "1k").perMillion(Amount(parsing: "0.0025")) == (try Amount(parsing: "2.5")))
         #expect(try PriceUnit(parsing: "1").perMillion(Amount(parsing: "0.000002")) == (try Amount(parsing: "2")))
         #expect(throws: HubError.self) { try PriceUnit(parsing: "2M") }
@@ -74,14 +74,14 @@ struct PricingTests {
                            cachedInputPerMillion: Amount(nanos: 1_250_000_000))
 
     @Test("a typical call")
-    func typicalCall() {
+    func typicalCall() async {
         // 1,000 prompt tokens (200 cached) and 500 completion tokens:
         // 800 × 2.5 + 200 × 1.25 + 500 × 10 = 7,250 per million = 0.00725
         #expect(gpt4o.cost(of: TokenUsage(input: 1_000, output: 500, cachedInput: 200)) == Amount(nanos: 7_250_000))
     }
 
     @Test("rounding happens once per call, half away from zero, to the nano-credit")
-    func roundsOnce() {
+    func roundsOnce() async {
         let tiny = ModelPrice(inputPerMillion: Amount(nanos: 1), outputPerMillion: Amount(nanos: 3))
         #expect(tiny.cost(of: TokenUsage(input: 499_999)) == .zero)                 // 0.499999 nano
         #expect(tiny.cost(of: TokenUsage(input: 500_000)) == Amount(nanos: 1))      // 0.5 nano rounds up
@@ -90,7 +90,7 @@ struct PricingTests {
     }
 
     @Test("cost equals an independent Decimal computation for 5,000 random calls")
-    func matchesDecimalOracle() {
+    func matchesDecimalOracle() async {
         var random = SplitMix64(seed: 0xC057)
         for _ in 0..<5_000 {
             let price = ModelPrice(
@@ -113,7 +113,7 @@ struct PricingTests {
     }
 
     @Test("negative counts are treated as zero and cached tokens never exceed input")
-    func clampsCounts() {
+    func clampsCounts() async {
         #expect(gpt4o.cost(of: TokenUsage(input: -5, output: -1)) == .zero)
         #expect(gpt4o.cost(of: TokenUsage(input: 100, cachedInput: 1_000)) == Amount(nanos: 125_000))
     }

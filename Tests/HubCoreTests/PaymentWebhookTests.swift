@@ -12,11 +12,11 @@ struct PaymentWebhookTests {
     /// `alice`, and `secret` as the Stripe and generic webhook secret.
     static func hub() throws -> TemporaryHub {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "USD",
+        try await hub.run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "USD",
                                       credits: Amount(units: 100), bonus: Amount(units: 10)))
-        try hub.run(Admin.UsersAdd(name: "alice"))
-        try hub.run(Admin.WebhookSecretsAdd(processor: .stripe, secret: secret))
-        try hub.run(Admin.WebhookSecretsAdd(processor: .generic, secret: secret))
+        try await hub.run(Admin.UsersAdd(name: "alice"))
+        try await hub.run(Admin.WebhookSecretsAdd(processor: .stripe, secret: secret))
+        try await hub.run(Admin.WebhookSecretsAdd(processor: .generic, secret: secret))
         return hub
     }
 
@@ -36,11 +36,11 @@ struct PaymentWebhookTests {
     }
 
     static func balance(_ hub: TemporaryHub, _ user: String = "alice") throws -> Amount {
-        try hub.run(Admin.UsersShow(user: user)).user.balance
+        try await hub.run(Admin.UsersShow(user: user)).user.balance
     }
 
     @Test("Stripe's scheme: valid, tampered, stale, future, wrong secret, rotated secrets, malformed headers")
-    func stripeScheme() throws {
+    func stripeScheme() async throws {
         let payload = Data(#"{"id":"evt_1"}"#.utf8)
         let now = Date()
         let t = Int64(now.timeIntervalSince1970)
@@ -72,7 +72,7 @@ struct PaymentWebhookTests {
     }
 
     @Test("the generic scheme: sha256=HMAC(body)")
-    func genericScheme() throws {
+    func genericScheme() async throws {
         let body = Data(#"{"id":"g-1","type":"purchase"}"#.utf8)
         let header = WebhookSignature.genericHeader(payload: body, secret: Self.secret)
         #expect(header.hasPrefix("sha256=") && header.count == 7 + 64)
@@ -121,18 +121,18 @@ struct PaymentWebhookTests {
         let unknownPackage = try await Self.send(hub, Self.checkout("evt_p", package: "gold", intent: "pi_p"))
         #expect(unknownPackage.outcome == .pending && unknownPackage.note?.contains("unknown package 'gold'") == true)
         #expect(try Self.balance(hub) == .zero)
-        #expect(try hub.run(Admin.PaymentsList(pending: true)).count == 2)
+        #expect(try await hub.run(Admin.PaymentsList(pending: true)).count == 2)
 
-        try hub.run(Admin.UsersAdd(name: "bob"))
-        let resolved = try hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob"))
+        try await hub.run(Admin.UsersAdd(name: "bob"))
+        let resolved = try await hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob"))
         #expect(resolved.status == .applied && resolved.credits == Amount(units: 110))
         #expect(try Self.balance(hub, "bob") == Amount(units: 110))
-        #expect(throws: HubError.self) { try hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob")) }
+        #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob")) }
         // No package named: support names it; an unknown one is refused and changes nothing.
-        #expect(throws: HubError.self) { try hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice")) }
-        try hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice", package: "starter"))
+        #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice")) }
+        try await hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice", package: "starter"))
         #expect(try Self.balance(hub) == Amount(units: 110))
-        #expect(try hub.run(Admin.PaymentsList(pending: true)).isEmpty)
+        #expect(try await hub.run(Admin.PaymentsList(pending: true)).isEmpty)
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
@@ -145,7 +145,7 @@ struct PaymentWebhookTests {
         #expect(half.outcome == .applied && half.payment?.credits == Amount(units: 55))
         #expect(try Self.balance(hub) == Amount(units: 55))
         // Alice spends 50, then the rest is refunded: 55 due, 5 left to take, 50 owed.
-        try hub.run(Admin.UsersDeduct(user: "alice", amount: Amount(units: 50), reason: "spent"))
+        try await hub.run(Admin.UsersDeduct(user: "alice", amount: Amount(units: 50), reason: "spent"))
         let rest = try await Self.send(hub, Self.refund("evt_r2", refundedCents: 1000))
         #expect(rest.payment?.credits == Amount(units: 5) && rest.payment?.owed == Amount(units: 50))
         #expect(try Self.balance(hub) == .zero)
@@ -153,7 +153,7 @@ struct PaymentWebhookTests {
         #expect(try await Self.send(hub, Self.refund("evt_r2", refundedCents: 1000)).outcome == .duplicate)
         #expect(try hub.ledgerViolations().isEmpty)
         // The revenue view: 10 usd in and back out; 110 credits sold and all taken back or owed.
-        let today = try #require(try hub.run(Admin.RevenueSummary()).first)
+        let today = try #require(try await hub.run(Admin.RevenueSummary()).first)
         #expect(today.purchases == Amount(units: 10) && today.refunds == Amount(units: 10))
         #expect(today.creditsSold == Amount(units: 110) && today.creditsRefunded == Amount(units: 110))
     }
@@ -165,7 +165,7 @@ struct PaymentWebhookTests {
         #expect(early.outcome == .pending)
         _ = try await Self.send(hub, Self.checkout("evt_late", intent: "pi_9"))
         #expect(try Self.balance(hub) == .zero)
-        let refund = try hub.run(Admin.PaymentsList()).first { $0.eventId == "evt_early" }
+        let refund = try await hub.run(Admin.PaymentsList()).first { $0.eventId == "evt_early" }
         #expect(refund?.status == .applied && refund?.credits == Amount(units: 110))
         #expect(try hub.ledgerViolations().isEmpty)
     }
@@ -189,7 +189,7 @@ struct PaymentWebhookTests {
     }
 
     @Test("a Stripe invoice names its user and plan in its subscription's metadata (old and new API shapes)")
-    func invoiceMetadataShapes() throws {
+    func invoiceMetadataShapes() async throws {
         let old = try PaymentEvent.stripe(Data(#"{"id":"evt_1","type":"invoice.paid","data":{"object":{"id":"in_1","subscription":"sub_1","subscription_details":{"metadata":{"user":"alice","plan":"pro"}},"metadata":{},"amount_paid":500,"currency":"usd"}}}"#.utf8))
         #expect(old.userRef == "alice" && old.planRef == "pro" && old.subscriptionRef == "sub_1" && old.amount == Amount(units: 5))
         let new = try PaymentEvent.stripe(Data(#"{"id":"evt_2","type":"invoice.paid","data":{"object":{"id":"in_2","parent":{"subscription_details":{"subscription":"sub_2","metadata":{"user":"bob","plan":"pro"}}},"metadata":{"user":"carol"},"amount_paid":500,"currency":"jpy"}}}"#.utf8))
@@ -199,20 +199,20 @@ struct PaymentWebhookTests {
     }
 
     @Test("packages: validation, update, disable; secrets are sealed and masked")
-    func packagesAndSecrets() throws {
+    func packagesAndSecrets() async throws {
         let hub = try Self.hub()
-        #expect(throws: HubError.self) { try hub.run(Admin.PackagesAdd(name: "Starter", price: .zero, currency: "usd", credits: Amount(units: 1))) }
-        #expect(throws: HubError.self) { try hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "dollars", credits: Amount(units: 1))) }
-        #expect(throws: HubError.self) { try hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "usd", credits: .zero)) }
-        let updated = try hub.run(Admin.PackagesUpdate(package: "starter", credits: Amount(units: 200)))
+        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "Starter", price: .zero, currency: "usd", credits: Amount(units: 1))) }
+        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "dollars", credits: Amount(units: 1))) }
+        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "usd", credits: .zero)) }
+        let updated = try await hub.run(Admin.PackagesUpdate(package: "starter", credits: Amount(units: 200)))
         #expect(updated.totalCredits == Amount(units: 210))
-        #expect(try hub.run(Admin.PackagesDisable(package: "starter")).active == false)
-        #expect(throws: HubError.self) { try hub.run(Admin.PackagesDisable(package: "starter")) }
-        let secrets = try hub.run(Admin.WebhookSecretsList())
+        #expect(try await hub.run(Admin.PackagesDisable(package: "starter")).active == false)
+        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesDisable(package: "starter")) }
+        let secrets = try await hub.run(Admin.WebhookSecretsList())
         #expect(secrets.count == 2 && secrets.allSatisfy { !$0.secretMasked.contains("0123456789") })
         let stored = try hub.store.sqliteRead { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM webhook_secrets") }
         #expect(stored.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("whsec") })
-        try hub.run(Admin.WebhookSecretsRemove(id: secrets[0].id))
-        #expect(try hub.run(Admin.WebhookSecretsList()).count == 1)
+        try await hub.run(Admin.WebhookSecretsRemove(id: secrets[0].id))
+        #expect(try await hub.run(Admin.WebhookSecretsList()).count == 1)
     }
 }

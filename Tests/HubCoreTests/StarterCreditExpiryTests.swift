@@ -16,19 +16,19 @@ struct StarterCreditExpiryTests {
     }
 
     static func ledgerSumsToBalance(_ hub: TemporaryHub, _ user: String) throws -> Bool {
-        let entries = try hub.run(Admin.UsersLedger(user: user, limit: 1_000))
-        return Amount(nanos: entries.reduce(0) { $0 + $1.amount.nanos }) == (try hub.run(Admin.UsersShow(user: user))).user.balance
+        let entries = try await hub.run(Admin.UsersLedger(user: user, limit: 1_000))
+        return Amount(nanos: entries.reduce(0) { $0 + $1.amount.nanos }) == (try await hub.run(Admin.UsersShow(user: user))).user.balance
     }
 
     @Test("given an expiry, starter credits are spent first and expire by a ledger entry; purchased credit stays")
-    func starterCreditsExpire() throws {
+    func starterCreditsExpire() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        let settings = try hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5),
+        let settings = try await hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5),
                                                      starterCreditsExpireDays: 30))
         #expect(settings.starterCreditsExpireDays == 30)
         let made = Date()
-        try hub.run(Admin.UsersAdd(name: "alice"))
-        try hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 20), reason: "bought", kind: .purchase))
+        try await hub.run(Admin.UsersAdd(name: "alice"))
+        try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 20), reason: "bought", kind: .purchase))
         let starter = try #require(try Self.buckets(hub, "alice").first)
         #expect(starter.kind == "starter" && starter.remaining == Amount(units: 5))
         let expiry = try #require(starter.expiresAt)
@@ -40,47 +40,47 @@ struct StarterCreditExpiryTests {
 
         // Nothing expires before the end; after it, the 3 left go by an adjustment, once.
         _ = try PlanPeriodTests.advance(hub, at: expiry.addingTimeInterval(-1))
-        #expect(try hub.run(Admin.UsersShow(user: "alice")).user.balance == Amount(units: 23))
+        #expect(try await hub.run(Admin.UsersShow(user: "alice")).user.balance == Amount(units: 23))
         _ = try PlanPeriodTests.advance(hub, at: expiry.addingTimeInterval(1))
         _ = try PlanPeriodTests.advance(hub, at: expiry.addingTimeInterval(2))
-        let entries = try hub.run(Admin.UsersLedger(user: "alice"))
+        let entries = try await hub.run(Admin.UsersLedger(user: "alice"))
         let expired = entries.filter { $0.reason.hasPrefix("starter credits expired") }
         #expect(expired.count == 1 && expired.first?.amount == Amount(units: -3) && expired.first?.kind == .adjustment)
-        #expect(try hub.run(Admin.UsersShow(user: "alice")).user.balance == Amount(units: 20))
+        #expect(try await hub.run(Admin.UsersShow(user: "alice")).user.balance == Amount(units: 20))
         #expect(try Self.buckets(hub, "alice").map(\.kind) == ["purchased"])
         #expect(try Self.ledgerSumsToBalance(hub, "alice"))
     }
 
     @Test("without an expiry (the default, or 0) starter credits are purchased-like credit that stays")
-    func starterCreditsWithoutExpiryStay() throws {
+    func starterCreditsWithoutExpiryStay() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5), starterCreditsExpireDays: 7))
-        #expect(try hub.run(Admin.SettingsSet(starterCreditsExpireDays: 0)).starterCreditsExpireDays == nil)
-        try hub.run(Admin.UsersAdd(name: "bob"))
+        try await hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5), starterCreditsExpireDays: 7))
+        #expect(try await hub.run(Admin.SettingsSet(starterCreditsExpireDays: 0)).starterCreditsExpireDays == nil)
+        try await hub.run(Admin.UsersAdd(name: "bob"))
         #expect(try Self.buckets(hub, "bob").map(\.kind) == ["purchased"])
         _ = try PlanPeriodTests.advance(hub, at: Date().addingTimeInterval(400 * 86_400))
-        #expect(try hub.run(Admin.UsersShow(user: "bob")).user.balance == Amount(units: 5))
+        #expect(try await hub.run(Admin.UsersShow(user: "bob")).user.balance == Amount(units: 5))
     }
 
     @Test("a bad number of days is refused and changes nothing")
-    func badDaysAreRefused() throws {
+    func badDaysAreRefused() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
         for days in [-1, 3_651] {
-            #expect(throws: HubError.self) { try hub.run(Admin.SettingsSet(starterCreditsExpireDays: days)) }
+            #expect(throws: HubError.self) { try await hub.run(Admin.SettingsSet(starterCreditsExpireDays: days)) }
         }
-        #expect(try hub.run(Admin.SettingsGet()).starterCreditsExpireDays == nil)
+        #expect(try await hub.run(Admin.SettingsGet()).starterCreditsExpireDays == nil)
     }
 
     @Test("the plan's rollover cap carries plan credits only, never starter credits")
-    func rolloverCarriesPlanCreditsOnly() throws {
+    func rolloverCarriesPlanCreditsOnly() async throws {
         let hub = try TemporaryHub(mode: .serviceProvider)
-        try hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5), starterCreditsExpireDays: 1))
-        try hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 10), rolloverCap: Amount(units: 100)))
-        try hub.run(Admin.UsersAdd(name: "carol"))
-        let subscription = try hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro"))
+        try await hub.run(Admin.SettingsSet(starterCreditsEnabled: true, starterCredits: Amount(units: 5), starterCreditsExpireDays: 1))
+        try await hub.run(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 10), rolloverCap: Amount(units: 100)))
+        try await hub.run(Admin.UsersAdd(name: "carol"))
+        let subscription = try await hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro"))
         _ = try PlanPeriodTests.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
         // Starter credits (a day) expired; the 10 plan credits rolled over and 10 new ones came.
-        #expect(try hub.run(Admin.UsersShow(user: "carol")).user.balance == Amount(units: 20))
+        #expect(try await hub.run(Admin.UsersShow(user: "carol")).user.balance == Amount(units: 20))
         #expect(try Self.ledgerSumsToBalance(hub, "carol"))
     }
 }

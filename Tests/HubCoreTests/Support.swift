@@ -20,7 +20,7 @@ final class TemporaryHub: Sendable {
     var store: HubStore { service.store }
 
     @discardableResult
-    func run<M: AdminMethod>(_ method: M, actor: String = "test") throws -> M.Result {
+    func run<M: AdminMethod>(_ method: M, actor: String = "test") async throws -> M.Result {
         try await service.perform(method, actor: actor)
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// A call the upstream accepted is never sent again: a timeout after acceptance is one upstream
 /// call and a 504, free for the client, recorded with the provider cost the hub must assume.
 @Suite struct AcceptedCallTests {
-    @Test func failoverPolicyTable() {
+    @Test func failoverPolicyTable() async {
         let table: [(FailoverPolicy.Outcome, FailoverPolicy.Decision)] = [
             (.status(200), .use),
             (.status(201), .use),

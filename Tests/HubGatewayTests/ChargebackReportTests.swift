@@ -69,7 +69,7 @@ import Testing
         #expect(try fixture.ledgerInvariantHolds())
     }
 
-    @Test func badInputIsRefusedWithOneLineAndChangesNothing() throws {
+    @Test func badInputIsRefusedWithOneLineAndChangesNothing() async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         try runHub(["init", "--data-dir", dataDir])

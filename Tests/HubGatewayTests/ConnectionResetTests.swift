@@ -10,7 +10,7 @@ import AsyncHTTPClient
 /// A connection that breaks after the request was written may have been accepted (the upstream
 /// may be working, and billing, on it): one upstream call, a 502, never a retry elsewhere.
 @Suite struct ConnectionResetTests {
-    @Test func onlyConnectErrorsAreNotConnected() {
+    @Test func onlyConnectErrorsAreNotConnected() async {
         func connected(_ error: any Error) -> Bool {
             if case .notConnected = UpstreamFailure.classify(error) { return false }
             return true

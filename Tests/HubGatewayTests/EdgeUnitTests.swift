@@ -8,7 +8,7 @@ import Testing
 @Suite struct EdgeUnitTests {
     let timeouts = ConnectionTimeouts(header: .seconds(10), body: .seconds(60), idle: .seconds(75))
 
-    @Test func connectionDeadlinesFollowTheRequest() {
+    @Test func connectionDeadlinesFollowTheRequest() async {
         let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var phase = ConnectionPhase(timeouts: timeouts, now: t0)
         #expect(phase.deadline?.kind == .idle && phase.deadline?.at == t0 + .seconds(75))
@@ -28,7 +28,7 @@ import Testing
         #expect(phase.deadline?.kind == .idle && phase.deadline?.at == t3 + .seconds(75))
     }
 
-    @Test func anEarlyAnswerKeepsTheBodyDeadline() {
+    @Test func anEarlyAnswerKeepsTheBodyDeadline() async {
         let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var phase = ConnectionPhase(timeouts: timeouts, now: t0)
         phase.bytesArrived(now: t0)
@@ -56,7 +56,7 @@ import Testing
         #expect(total == 1_050)
     }
 
-    @Test func refusalsAreSampledAtMostOncePerInterval() {
+    @Test func refusalsAreSampledAtMostOncePerInterval() async {
         let rows = RowCounter()
         let sampler = RefusalSampler(interval: .seconds(3_600)) { _, error in rows.add(error) }
         for _ in 0..<1_000 { sampler.refused(.unauthorized("incorrect API key provided")) }

@@ -25,7 +25,7 @@ import Testing
         }
     }
 
-    @Test func embeddingsFieldsAreAllowListedToo() throws {
+    @Test func embeddingsFieldsAreAllowListedToo() async throws {
         let known = try ChatRequest(body: ByteBuffer(string: #"{"model":"e","input":"hi","dimensions":8,"encoding_format":"float"}"#))
         try known.checkFields(allowed: ChatRequest.embeddingsFields)
         let unknown = try ChatRequest(body: ByteBuffer(string: #"{"model":"e","input":"hi","provider":{"order":["x"]}}"#))

@@ -8,7 +8,7 @@ import Testing
 /// The gateway's parts on their own: SSE framing, credit reservations, weighted choice, parsing
 /// and the Anthropic translation.
 @Suite struct GatewayUnitTests {
-    @Test func sseParserJoinsEventsAcrossChunks() {
+    @Test func sseParserJoinsEventsAcrossChunks() async {
         var parser = SSEParser()
         #expect(parser.feed(ByteBuffer(string: "event: message_start\r\ndata: {\"a\":")).isEmpty)
         let events = parser.feed(ByteBuffer(string: "1}\r\n\r\n: comment\n\ndata: [DONE]\n\n"))
@@ -52,7 +52,7 @@ import Testing
         #expect(await balancer.pick([heavy, light], excluding: [1, 2]) == nil)
     }
 
-    @Test func chatRequestParsingRefusesBadInput() throws {
+    @Test func chatRequestParsingRefusesBadInput() async throws {
         #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: "not json")) }
         #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: #"{"messages":[]}"#)) }
         #expect(throws: APIError.self) { try ChatRequest(body: ByteBuffer(string: #"{"model":"m","max_tokens":1.5}"#)) }
@@ -60,7 +60,7 @@ import Testing
         #expect(request.model == "m" && request.maxTokens == 12 && request.stream && request.wantsUsage)
     }
 
-    @Test func anthropicAnswersBecomeOpenAICompletions() throws {
+    @Test func anthropicAnswersBecomeOpenAICompletions() async throws {
         let adapter = AnthropicAdapter()
         let body = ByteBuffer(string: #"{"id":"msg_1","content":[{"type":"text","text":"hi"}],"stop_reason":"max_tokens","usage":{"input_tokens":10,"cache_read_input_tokens":5,"output_tokens":3}}"#)
         let (translated, usage) = adapter.chatResponse(body, clientModel: "claude/x")
@@ -82,7 +82,7 @@ import Testing
         #expect(stream.finished && stream.usage == TokenUsage(input: 4, output: 2))
     }
 
-    @Test func openAIBodiesAreSplicedOnlyWhenThatIsSafe() throws {
+    @Test func openAIBodiesAreSplicedOnlyWhenThatIsSafe() async throws {
         func forwarded(_ body: String, model: String) throws -> [String: Any]? {
             let chat = try ChatRequest(body: ByteBuffer(string: body))
             guard let bytes = OpenAIAdapter.forwardedBody(chat, model: model) else { return nil }
@@ -105,7 +105,7 @@ import Testing
                 == TokenUsage(input: 3, output: 4))
     }
 
-    @Test func mockFaultsParse() {
+    @Test func mockFaultsParse() async {
         #expect(MockFault("503") == .status(503))
         #expect(MockFault("reset") == .reset)
         #expect(MockFault("200") == nil)

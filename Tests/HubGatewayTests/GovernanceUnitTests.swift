@@ -6,7 +6,7 @@ import Testing
 /// The governance parts of the request path, in memory: the rate limiter's windows, the budget
 /// book's holds and periods, OpenAI's duration notation.
 @Suite struct GovernanceUnitTests {
-    @Test func durationsAreWrittenAsOpenAIDoes() {
+    @Test func durationsAreWrittenAsOpenAIDoes() async {
         #expect(RateHeaders.goDuration(.milliseconds(20)) == "20ms")
         #expect(RateHeaders.goDuration(.milliseconds(1_500)) == "1.5s")
         #expect(RateHeaders.goDuration(.seconds(1)) == "1s")
@@ -14,7 +14,7 @@ import Testing
         #expect(RateHeaders.goDuration(.milliseconds(59_874)) == "59.874s")
     }
 
-    @Test func windowsSlideAndConcurrencySlotsAreFreedOnce() throws {
+    @Test func windowsSlideAndConcurrencySlotsAreFreedOnce() async throws {
         let limiter = RateLimiter()
         let key = SubjectKey(.key, 1)
         let rule = RateLimiter.Rule(subject: key, name: "k", limits: LimitValues(rpm: 2, concurrency: 1))
@@ -38,14 +38,14 @@ import Testing
         #expect(throws: Never.self) { try limiter.admit([rule], now: start + .seconds(61)) }
     }
 
-    @Test func aDroppedPermitFreesItsSlot() throws {
+    @Test func aDroppedPermitFreesItsSlot() async throws {
         let limiter = RateLimiter()
         let rule = RateLimiter.Rule(subject: SubjectKey(.team, 7), name: "t", limits: LimitValues(concurrency: 1))
         do { _ = try limiter.admit([rule]) }
         #expect(limiter.inFlight(SubjectKey(.team, 7)) == 0)
     }
 
-    @Test func budgetHoldsAndPeriods() throws {
+    @Test func budgetHoldsAndPeriods() async throws {
         let book = BudgetBook()
         var settings = try #require(Self.settings(mode: .serviceProvider))
         settings.governanceTimeZone = "UTC"
@@ -71,7 +71,7 @@ import Testing
 
     /// A hold priced at the largest amount holds the whole budget and saturates: it must not wrap the
     /// budget's sums negative and so admit every later call (review finding).
-    @Test func anAbsurdHoldDoesNotWrapABudget() throws {
+    @Test func anAbsurdHoldDoesNotWrapABudget() async throws {
         let book = BudgetBook()
         let settings = try #require(Self.settings(mode: .serviceProvider))
         let budget = Budget(id: 1, subjectKind: .user, subjectId: 5, period: .day, amount: Amount(units: 1), softPercent: nil,

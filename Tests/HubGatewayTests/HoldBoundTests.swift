@@ -144,7 +144,7 @@ import Testing
         #expect(try fixture.admin(["rates", "list"]).contains("mock/mock-model"))
     }
 
-    @Test func cacheWritePricesAreSetAndListed() throws {
+    @Test func cacheWritePricesAreSetAndListed() async throws {
         let fixture = try HubFixture()
         let listed = try fixture.admin(["rates", "list"])
         #expect(listed.contains("CACHE WRITE/1M") && listed.contains("=in"))

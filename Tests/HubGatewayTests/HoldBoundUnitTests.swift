@@ -11,7 +11,7 @@ import Testing
 @Suite struct HoldBoundUnitTests {
     private func chat(_ body: String) throws -> ChatRequest { try ChatRequest(body: ByteBuffer(string: body)) }
 
-    @Test func maxTokensOfOneIsANumberNotABoolean() throws {
+    @Test func maxTokensOfOneIsANumberNotABoolean() async throws {
         #expect(try chat(#"{"model":"m","max_tokens":1}"#).maxTokens == 1)
         #expect(try chat(#"{"model":"m","max_completion_tokens":1.0}"#).maxTokens == 1)
         #expect(throws: APIError.self) { try chat(#"{"model":"m","max_tokens":true}"#) }
@@ -24,21 +24,21 @@ import Testing
 
     /// An absurd output limit would price a worst case at `Int64.max` nano-units (review finding): it
     /// is refused, naming the field and the ceiling.
-    @Test func outputLimitsAndChoicesHaveACeiling() throws {
+    @Test func outputLimitsAndChoicesHaveACeiling() async throws {
         #expect(try chat(#"{"model":"m","max_tokens":100000000}"#).maxTokens == 100_000_000)
         #expect(throws: APIError.self) { try chat(#"{"model":"m","max_tokens":100000001}"#) }
         #expect(throws: APIError.self) { try chat(#"{"model":"m","max_completion_tokens":1e15}"#) }
         #expect(throws: APIError.self) { try chat(#"{"model":"m","n":1e12}"#) }
     }
 
-    @Test func modelNamesAreBounded() throws {
+    @Test func modelNamesAreBounded() async throws {
         #expect(try chat(#"{"model":"\#(String(repeating: "m", count: 256))"}"#).model.count == 256)
         #expect(throws: APIError.self) { try chat(#"{"model":"\#(String(repeating: "m", count: 257))"}"#) }
         #expect(throws: APIError.self) { try chat(#"{"model":"mock\u0001model"}"#) }
         #expect(throws: APIError.self) { try chat(#"{"model":"mock\nmodel"}"#) }
     }
 
-    @Test func imagesAndPricedFieldsAreFound() throws {
+    @Test func imagesAndPricedFieldsAreFound() async throws {
         let body = #"{"model":"m","service_tier":"priority","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,\#(String(repeating: "A", count: 30_000))"}}]}]}"#
         let request = try chat(body)
         #expect(request.images == 1 && request.pricedFields == ["service_tier 'priority'"])
@@ -47,7 +47,7 @@ import Testing
         #expect(try chat(#"{"model":"m","service_tier":"auto"}"#).pricedFields.isEmpty)
     }
 
-    @Test func theForwardedOpenAIBodyCarriesTheReservedLimit() throws {
+    @Test func theForwardedOpenAIBodyCarriesTheReservedLimit() async throws {
         func forwarded(_ body: String, limit: Int64?) throws -> [String: Any] {
             var request = try chat(body)
             request.outputLimit = limit
@@ -76,7 +76,7 @@ import Testing
         #expect(free["max_tokens"] == nil)
     }
 
-    @Test func theAnthropicLimitFollowsTheHold() throws {
+    @Test func theAnthropicLimitFollowsTheHold() async throws {
         var request = try chat(#"{"model":"c","max_completion_tokens":50,"max_tokens":3,"messages":[{"role":"user","content":"hi"}]}"#)
         request.outputLimit = 3
         #expect(try AnthropicAdapter.messagesBody(request, model: "c")["max_tokens"] as? Int64 == 3)
@@ -85,7 +85,7 @@ import Testing
         #expect(try AnthropicAdapter.messagesBody(unlimited, model: "c")["max_tokens"] as? Int64 == 300)
     }
 
-    @Test func cacheWritesArePricedWithTheirOwnRateOrAsInput() {
+    @Test func cacheWritesArePricedWithTheirOwnRateOrAsInput() async {
         let usage = AnthropicAdapter.usage(["input_tokens": 100, "cache_read_input_tokens": 1_000,
                                             "cache_creation_input_tokens": 10_000, "output_tokens": 10])
         #expect(usage == TokenUsage(input: 11_100, output: 10, cachedInput: 1_000, cacheWrite: 10_000))
@@ -97,7 +97,7 @@ import Testing
         #expect(price.cost(of: usage!) == Amount(nanos: (100 + 100 + 12_500 + 10) * 1_000))
     }
 
-    @Test func mockFaultIgnoringMaxTokensParses() {
+    @Test func mockFaultIgnoringMaxTokensParses() async {
         #expect(MockFault("ignore-max-tokens") == .ignoreMaxTokens)
         #expect(MockFault.embedded(in: "sk-fault-ignore-max-tokens") == .ignoreMaxTokens)
         #expect(MockFault.embedded(in: "sk-fault-503-b") == .status(503))

@@ -5,7 +5,7 @@ import Testing
 /// The official `openai` Python package against a real hub and mock upstreams: chat, streaming,
 /// embeddings, models, an Anthropic provider, and every error status.
 @Suite struct OpenAIClientTests {
-    @Test func officialClientWorksUnchanged() throws {
+    @Test func officialClientWorksUnchanged() async throws {
         let fixture = try HubFixture(withAnthropic: true)
         let link = "https://pay.example.com/buy"
         try fixture.admin(["settings", "set", "--payment-link", link])

@@ -5,7 +5,7 @@ import Testing
 /// `serve` says "listening" only once every listener is bound, and an address in use ends it at
 /// once with one line naming the cause.
 @Suite struct ServeFailFastTests {
-    @Test func aPortInUseEndsServeWithinFiveSeconds() throws {
+    @Test func aPortInUseEndsServeWithinFiveSeconds() async throws {
         let first = try HubFixture(hubArguments: ["--metrics-listen", "127.0.0.1:0"])
         #expect(first.hub.banner.contains("listening on http://") && first.hub.banner.contains("(metrics: http://"))
         let port = try #require(URLComponents(string: first.hub.url)?.port)

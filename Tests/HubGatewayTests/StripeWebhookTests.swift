@@ -7,7 +7,7 @@ import Testing
 /// (Tests/e2e/stripe_webhooks.py): valid, replayed, tampered, stale, wrong-secret and rotated
 /// events, 50 concurrent replays, pending payments resolved from the CLI, a refund beyond the balance.
 @Suite struct StripeWebhookTests {
-    @Test func stripesOwnLibraryAgreesWithTheHub() throws {
+    @Test func stripesOwnLibraryAgreesWithTheHub() async throws {
         let fixture = try HubFixture()
         let old = "whsec_old_0123456789abcdefghij", new = "whsec_new_9876543210zyxwvutsrq"
         try fixture.admin(["packages", "add", "starter", "--price", "10", "--currency", "usd", "--credits", "100", "--bonus", "10"])

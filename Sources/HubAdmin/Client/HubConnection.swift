@@ -41,10 +41,14 @@ extension HubConnection {
 public struct DatabaseConnection: HubConnection {
     public let service: AdminService
     public let actor: String
+    /// The database as the user named it (a PostgreSQL location, its password left out).
+    private let databaseName: String?
 
-    public init(service: AdminService, actor: String) {
+    /// `databaseName`: how to name the database (default: the SQLite file's path).
+    public init(service: AdminService, actor: String, databaseName: String? = nil) {
         self.service = service
         self.actor = actor
+        self.databaseName = databaseName
     }
 
     /// Opens the hub database in `directory`, acting as the current OS user via `surface`.
@@ -52,7 +56,7 @@ public struct DatabaseConnection: HubConnection {
         DatabaseConnection(service: try await AdminService.open(directory), actor: AdminActor.osUser(via: surface))
     }
 
-    public var endpoint: HubEndpoint { .database(service.store.directory.databaseURL.path) }
+    public var endpoint: HubEndpoint { .database(databaseName ?? service.store.directory.databaseURL.path) }
 
     public func call<M: AdminMethod>(_ method: M) async throws(HubError) -> M.Result {
         try await service.perform(method, actor: actor)

@@ -81,7 +81,7 @@ public struct SecretSealer: Sendable {
 
     /// A sealed known value, kept in the settings row so that a wrong key is caught when the hub
     /// opens, not at the first upstream call.
-    func makeKeyCheck() throws(HubError) -> Data { try seal(Self.keyCheckPlaintext) }
+    package func makeKeyCheck() throws(HubError) -> Data { try seal(Self.keyCheckPlaintext) }
 
     func verify(keyCheck: Data) throws(HubError) {
         guard (try? unseal(keyCheck)) == Self.keyCheckPlaintext else {

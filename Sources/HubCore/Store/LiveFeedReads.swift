@@ -86,16 +86,17 @@ extension HubStore {
             let second = db.kind == .sqlite ? "CAST(strftime('%s', created_at) AS INTEGER)"
                 : "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(second), provider_id, model, user_id,
-                       CASE WHEN provider_id IS NULL THEN status ELSE 0 END, COUNT(*),
-                       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END),
-                       SUM(tokens_in + tokens_out), SUM(credits_charged), SUM(latency_ms)
+                SELECT \(second) AS second, provider_id, model, user_id,
+                       CASE WHEN provider_id IS NULL THEN status ELSE 0 END AS status, COUNT(*) AS requests,
+                       SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,
+                       SUM(tokens_in + tokens_out) AS tokens, SUM(credits_charged) AS credits, SUM(latency_ms) AS latency
                 FROM usage_events WHERE id > ? AND id <= ? GROUP BY 1, 2, 3, 4, 5
                 """, arguments: [after, through])
             for row in rows {
                 groups.append(UsageGroupTotal(
-                    second: row[0], providerId: row[1], model: row[2], userId: row[3], status: row[4],
-                    requests: row[5], errors: row[6], tokens: row[7], creditNanos: row[8], latencyMsSum: row[9]))
+                    second: row["second"], providerId: row["provider_id"], model: row["model"], userId: row["user_id"],
+                    status: row["status"], requests: row["requests"], errors: row["errors"], tokens: row["tokens"],
+                    creditNanos: row["credits"], latencyMsSum: row["latency"]))
             }
             let step = max(1, (through - after) / Int64(max(1, samples)))
             let latencies = try Double.fetchAll(db, sql: """

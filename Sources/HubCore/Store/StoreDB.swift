@@ -78,7 +78,8 @@ package final class StoreDB {
         }
     }
 
-    /// The rows of one query.
+    /// The rows of one query. Read their columns by name, never by position (a PostgreSQL row is
+    /// made from a dictionary), and name every computed column with `AS`.
     package func rows(sql: String, arguments: StoreArguments = []) throws -> [Row] {
         if let db = sqlite {
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments.statementArguments)

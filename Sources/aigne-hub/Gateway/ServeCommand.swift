@@ -3,6 +3,7 @@ import Foundation
 import HubAdmin
 import HubCore
 import HubGateway
+import HubPostgres
 import Logging
 
 /// `aigne-hub serve`: runs the gateway until SIGTERM/SIGINT.
@@ -25,8 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @Option(name: .long, help: ArgumentHelp("The hub's data directory.", valueName: "dir")) var dataDir: String?
-    @Option(name: .long, help: ArgumentHelp("A PostgreSQL database: refused in this version (see docs/operations.md#postgresql).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp(
+        "Serve as a node of the cluster on this PostgreSQL database: postgres://USER@HOST:PORT/DATABASE (or $AIGNE_HUB_DATABASE_URL). --data-dir is then this node's own directory (its secret.key, the cluster's, and its admin socket).",
+        valueName: "url"))
     var database: String?
+    @Option(name: .long, help: ArgumentHelp("A file whose first line is the PostgreSQL password (else the URL's, else $PGPASSWORD).", valueName: "file"))
+    var passwordFile: String?
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port; the chosen one is printed).") var port = 8090
     @Option(help: ArgumentHelp("Serve GET /metrics on this address (off by default: the metrics show revenue).",
@@ -73,11 +78,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try PostgresCommands.refuseServe(database: database, passwordFile: nil)
+        let location = try DatabaseLocation.resolve(database: database, dataDir: dataDir, passwordFile: passwordFile)
         let directory = DataDirectory.resolve(explicit: dataDir)
         var policy = AdminPeerPolicy()
         if let adminGroup { policy.adminGroup = try PeerGroups.gid(named: adminGroup) }
-        try await ServePreflight.check(directory, adminGroup: adminGroup != nil)
+        let onPostgres = if case .postgres = location { true } else { false }
+        try await ServePreflight.check(directory, adminGroup: adminGroup != nil, postgres: onPostgres)
         var options = GatewayOptions()
         options.host = host
         options.port = port
@@ -102,7 +108,19 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "aigne-hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        let gateway = try await Gateway(directory: directory, options: options, logger: logger)
+        let hub = try await OpenHub.open(location, nodeDirectory: directory)
+        do {
+            try await serve(hub, directory: directory, policy: policy, options: options, onPostgres: onPostgres, logger: logger)
+            await hub.close()
+        } catch {
+            await hub.close()
+            throw error
+        }
+    }
+
+    private func serve(_ hub: OpenHub, directory: DataDirectory, policy: AdminPeerPolicy, options: GatewayOptions,
+                       onPostgres: Bool, logger: Logger) async throws {
+        let gateway = try await Gateway(service: hub.service, options: options, logger: logger)
         let adminSocket = AdminSocketServer(
             service: gateway.adminService, configuration: .init(directory: directory, policy: policy),
             inFlight: gateway.inFlight, logger: logger)
@@ -110,7 +128,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket],
                                         adminSocketPath: directory.adminSocketURL.path) { addresses in
                 let metrics = addresses.metrics.map { " (metrics: http://\($0)/metrics)" } ?? ""
-                let line = "aigne-hub: listening on http://\(addresses.api)\(metrics) (data: \(directory.path))\n"
+                let data = onPostgres ? "database: \(hub.databaseName), node \(gateway.nodeId.prefix(8))" : "data: \(directory.path)"
+                let line = "aigne-hub: listening on http://\(addresses.api)\(metrics) (\(data))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         } catch let error as ListenError {

@@ -1,3 +1,4 @@
+import Foundation
 import HubAdmin
 import HubCore
 
@@ -7,10 +8,19 @@ import HubCore
 /// the process) or its admin socket, the database is
 /// neither corrupt, nor newer than this binary, nor locked, and the secret key is the right one.
 enum ServePreflight {
-    /// - Parameter adminGroup: an admin group was given, so the directory may be open to its group.
-    static func check(_ directory: DataDirectory, adminGroup: Bool) async throws(HubError) {
-        guard directory.isInitialized else {
+    /// - Parameters:
+    ///   - adminGroup: an admin group was given, so the directory may be open to its group.
+    ///   - postgres: the hub is on PostgreSQL: `directory` is this node's own (its key, socket and lock),
+    ///     and the database is checked when it is opened (schema current, same secret key).
+    static func check(_ directory: DataDirectory, adminGroup: Bool, postgres: Bool = false) async throws(HubError) {
+        guard postgres || directory.isInitialized else {
             throw HubError(.storage, "no hub in \(directory.path): run `aigne-hub init` first (or pass --data-dir)")
+        }
+        guard !postgres || FileManager.default.fileExists(atPath: directory.path) else {
+            throw HubError(.storage, """
+                no node directory \(directory.path): run `aigne-hub init --database URL --data-dir \(directory.path)` \
+                (with the cluster's secret.key in it) first
+                """)
         }
         try directory.checkPrivate(adminGroup: adminGroup)
         if AdminSocketProbe.accepts(at: directory.adminSocketURL.path) {
@@ -19,6 +29,7 @@ enum ServePreflight {
                 """)
         }
         try HubLock.acquire(directory)
+        if postgres { return }
         try HubStore.checkUsable(directory)
         _ = try await AdminService.open(directory)   // the secret key must open this hub's secrets
     }
