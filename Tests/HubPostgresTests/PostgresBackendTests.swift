@@ -93,6 +93,25 @@ import Testing
             #expect(try Bool.fetchOne(db, sql: "SELECT CAST(? AS BIGINT) IS NULL", arguments: [nil as Int64?]) == true)
         }
 
+        // Every result type the schema and its functions give, as a SQLite hub would hold it.
+        let row: [String: DatabaseValue] = try await store.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT 1::int2 AS small, 2::int4 AS int, 1.5::float4 AS real, 2.5::numeric AS fraction, 12345678901234567890::numeric AS huge,
+                       '2026-01-02'::date AS day, '{"a": 1}'::jsonb AS json, 'x'::varchar AS name, 'y'::char(2) AS padded,
+                       'z' AS literal, NULL::bigint AS nothing, pg_advisory_xact_lock(1) AS void, TRUE AS yes
+                """)!
+            return Dictionary(uniqueKeysWithValues: row.columnNames.map { ($0, row[$0] as DatabaseValue) })
+        }
+        let expected: [String: DatabaseValue] = [
+            "small": 1.databaseValue, "int": 2.databaseValue, "real": 1.5.databaseValue, "fraction": 2.5.databaseValue,
+            "huge": 12_345_678_901_234_567_890.0.databaseValue, "day": "2026-01-02".databaseValue,
+            "json": #"{"a": 1}"#.databaseValue, "name": "x".databaseValue, "padded": "y ".databaseValue,
+            "literal": "z".databaseValue, "nothing": .null, "void": .null, "yes": 1.databaseValue,
+        ]
+        #expect(row == expected)
+        let unread = await #expect(throws: HubError.self) { try await store.read { db in try db.values(sql: "SELECT '1 day'::interval AS span") } }
+        #expect(unread?.code == .internal && unread?.message.contains("column span has PostgreSQL type") == true, "\(String(describing: unread))")
+
         // update, deleteOne
         var richer = user
         richer.balance = Amount(nanos: -5)
