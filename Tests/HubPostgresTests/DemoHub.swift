@@ -70,7 +70,7 @@ final class DemoHub: Sendable {
                 event.teamId = user == 1 ? 1 : nil
                 try event.insert(db)
                 if !failed {
-                    _ = try Ledger.post(StoreDB(sqlite: db), userId: user, kind: .usage, amount: charge.negated, actor: "gateway",
+                    _ = try Ledger.post(db, userId: user, kind: .usage, amount: charge.negated, actor: "gateway",
                                         reason: "usage", idempotencyKey: "usage:\(requestId)", requestId: requestId, at: time)
                 }
             }
