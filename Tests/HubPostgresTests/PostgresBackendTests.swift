@@ -45,6 +45,8 @@ import Testing
             SELECT '?', 'it''s ?', "odd?name", $1 -- a ? here
             , $2 /* and ? there */ FROM t WHERE a = $3
             """)
+        #expect([3.0, -0.0, 0.1, 1e-7, 1e20, .infinity, -.infinity, .nan].map(\.postgresText)
+                == ["3", "0", "0.1", "1e-07", "1e+20", "Infinity", "-Infinity", "NaN"])
         #expect(UTCText.timestamp(microsecondsSince2000: 0) == "2000-01-01 00:00:00.000")
         #expect(UTCText.timestamp(microsecondsSince2000: -1) == "1999-12-31 23:59:59.999")
         #expect(UTCText.timestamp(microsecondsSince2000: 835_315_200_123_999) == "2026-06-21 00:00:00.123")
@@ -84,6 +86,7 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM credentials WHERE sealed_secret = ? AND last_used_at IS NULL",
                                      arguments: [Data([0, 1, 0x7f, 0x80, 0xff])]) == 1)
             #expect(try Double.fetchOne(db, sql: "SELECT CAST(? AS DOUBLE PRECISION) * 2", arguments: [0.25]) == 0.5)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM credentials WHERE weight = ?", arguments: [3.0]) == 1)
             #expect(try String.fetchOne(db, sql: "SELECT name FROM users WHERE lower(name) = lower(?) LIMIT ?", arguments: ["王小明", 1]) == "王小明")
             #expect(try Date.fetchOne(db, sql: "SELECT created_at FROM users") == Self.when)
             #expect(try Bool.fetchOne(db, sql: "SELECT enabled FROM credentials") == false)
