@@ -11,40 +11,42 @@ final class DemoHub: Sendable {
     let service: AdminService
     var store: HubStore { service.store }
 
-    init(users: Int, events: Int, seed: UInt64 = 7) throws {
+    init(users: Int, events: Int, seed: UInt64 = 7) async throws {
         directory = DataDirectory(url: FileManager.default.temporaryDirectory.appendingPathComponent("pg-demo-\(UUID().uuidString)"))
         let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
         service = AdminService(store: store, sealer: sealer)
-        try populate(users: users, events: events, generator: SplitMix64(seed: seed))
+        try await populate(users: users, events: events, generator: SplitMix64(seed: seed))
     }
 
     deinit { try? FileManager.default.removeItem(at: directory.url) }
 
-    private func run<M: AdminMethod>(_ method: M) throws -> M.Result { try await service.perform(method, actor: "test") }
+    private func run<M: AdminMethod>(_ method: M) async throws -> M.Result { try await service.perform(method, actor: "test") }
 
-    private func populate(users: Int, events: Int, generator: SplitMix64) throws {
+    private func populate(users: Int, events: Int, generator: SplitMix64) async throws {
         var random = generator
-        _ = try run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
-        _ = try run(Admin.ProvidersAdd(name: "anthropic", kind: .anthropic, baseUrl: "https://api.anthropic.com"))
-        _ = try run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-test-1234567890abcd"))
-        _ = try run(Admin.CredentialsAdd(provider: "anthropic", name: "main", secret: "sk-ant-test-1234567890"))
-        _ = try run(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(units: 5), output: Amount(units: 15),
+        _ = try await run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
+        _ = try await run(Admin.ProvidersAdd(name: "anthropic", kind: .anthropic, baseUrl: "https://api.anthropic.com"))
+        _ = try await run(Admin.CredentialsAdd(provider: "openai", name: "main", secret: "sk-test-1234567890abcd"))
+        _ = try await run(Admin.CredentialsAdd(provider: "anthropic", name: "main", secret: "sk-ant-test-1234567890"))
+        _ = try await run(Admin.RatesSet(model: "openai/gpt-4o", input: Amount(units: 5), output: Amount(units: 15),
                                    costInput: Amount(nanos: 2_500_000_000), costOutput: Amount(units: 10)))
-        _ = try run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd", credits: Amount(units: 10)))
-        _ = try run(Admin.PlansAdd(name: "monthly", interval: .month, credits: Amount(units: 20), price: Amount(units: 15), currency: "usd"))
-        _ = try run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/hook", secret: "whsec-notice-1234567890"))
-        _ = try run(Admin.WebhookSecretsAdd(processor: .stripe, secret: "whsec_test_1234567890"))
-        let batch = try run(Admin.CodesCreate(count: 3, value: Amount(units: 2)))
+        _ = try await run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd", credits: Amount(units: 10)))
+        _ = try await run(Admin.PlansAdd(name: "monthly", interval: .month, credits: Amount(units: 20), price: Amount(units: 15), currency: "usd"))
+        _ = try await run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/hook", secret: "whsec-notice-1234567890"))
+        _ = try await run(Admin.WebhookSecretsAdd(processor: .stripe, secret: "whsec_test_1234567890"))
+        let batch = try await run(Admin.CodesCreate(count: 3, value: Amount(units: 2)))
         let names = ["王小明"] + (1..<users).map { "user-\($0)" }
         for name in names {
-            _ = try run(Admin.UsersAdd(name: name, email: "\(name)@example.com"))
-            _ = try run(Admin.KeysCreate(user: name, name: "default"))
-            _ = try run(Admin.UsersGrant(user: name, amount: Amount(units: 100 + Int64(random.next() % 100)), reason: "welcome"))
+            _ = try await run(Admin.UsersAdd(name: name, email: "\(name)@example.com"))
+            _ = try await run(Admin.KeysCreate(user: name, name: "default"))
+            _ = try await run(Admin.UsersGrant(user: name, amount: Amount(units: 100 + Int64(random.next() % 100)), reason: "welcome"))
         }
-        _ = try run(Admin.SubscriptionsStart(user: names[0], plan: "monthly"))
-        _ = try run(Admin.CodesRedeem(user: names[1 % names.count], code: batch.codes[0]))
-        _ = try run(Admin.UsersDeduct(user: names[0], amount: Amount(nanos: 1_234_567_891), reason: "correction"))
-        try store.sqliteWrite { db in
+        _ = try await run(Admin.SubscriptionsStart(user: names[0], plan: "monthly"))
+        _ = try await run(Admin.CodesRedeem(user: names[1 % names.count], code: batch.codes[0]))
+        _ = try await run(Admin.UsersDeduct(user: names[0], amount: Amount(nanos: 1_234_567_891), reason: "correction"))
+        let seeded = random
+        try await store.write { db in
+            var random = seeded
             try db.execute(sql: "INSERT INTO teams (name, created_at) VALUES ('research', ?)", arguments: [Date()])
             try db.execute(sql: "INSERT INTO team_members (team_id, user_id, added_at) VALUES (1, 1, ?)", arguments: [Date()])
             try db.execute(sql: "UPDATE api_keys SET team_id = 1 WHERE user_id = 1")

@@ -15,7 +15,7 @@ import Glibc
     }
 
     @Test func migrateCopiesADemoSizedHubAndVerifiesIt() throws {
-        let hub = try DemoHub(users: 60, events: 20_000)
+        let hub = try await DemoHub(users: 60, events: 20_000)
         let server = try PostgresServer.start()
         defer { server.stop() }
         try server.createDatabase("hub")
@@ -78,7 +78,7 @@ import Glibc
     }
 
     @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() throws {
-        let hub = try DemoHub(users: 5, events: 300)
+        let hub = try await DemoHub(users: 5, events: 300)
         let server = try PostgresServer.start()
         defer { server.stop() }
         let tables = try hub.rowCounts().keys

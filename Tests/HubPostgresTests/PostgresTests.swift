@@ -94,7 +94,7 @@ import Glibc
         for outcome in [first, second] { #expect(!(outcome.stdout + outcome.stderr).contains(server.password)) }
 
         // The same tables and columns, in the same order, as a SQLite hub's.
-        let hub = try DemoHub(users: 1, events: 0)
+        let hub = try await DemoHub(users: 1, events: 0)
         let sqlite = Dictionary(uniqueKeysWithValues: try hub.store.exportedTables().map { ($0.name, $0.columns.map(\.name)) })
         let location = try PostgresLocation(parsing: server.url(database: "hub", withPassword: true), environment: [:])
         var postgres = try await PostgresStore.open(location) { try await $0.columnsByTable() }
