@@ -14,7 +14,7 @@ import Glibc
         try Dictionary(uniqueKeysWithValues: tables.map { ($0, Int64(try server.psql("SELECT count(*) FROM \"\($0)\"", database: database))!) })
     }
 
-    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() throws {
+    @Test func migrateCopiesADemoSizedHubAndVerifiesIt() async throws {
         let hub = try await DemoHub(users: 60, events: 20_000)
         let server = try PostgresServer.start()
         defer { server.stop() }
@@ -77,7 +77,7 @@ import Glibc
         #expect(again.status == 1 && again.stderr.contains("is not empty (rows in "), "\(again)")
     }
 
-    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() throws {
+    @Test func migrateRefusesATamperedTargetOrARunningHubAndChangesNothing() async throws {
         let hub = try await DemoHub(users: 5, events: 300)
         let server = try PostgresServer.start()
         defer { server.stop() }
