@@ -93,16 +93,16 @@ struct ConformanceTests {
     @Test("open(dataDirectory:) picks the socket when a hub answers, else the database")
     func openPicksTheEndpoint() async throws {
         try await withServer { hub, _ in
-            let live = try HubConnections.open(dataDirectory: hub.directory, surface: "test")
+            let live = try await HubConnections.open(dataDirectory: hub.directory, surface: "test")
             #expect(live.endpoint == .socket(hub.socketPath))
         }
         let stopped = try TestHub.create()
         defer { stopped.remove() }
-        let connection = try HubConnections.open(dataDirectory: stopped.directory, surface: "test")
+        let connection = try await HubConnections.open(dataDirectory: stopped.directory, surface: "test")
         #expect(connection.endpoint == .database(stopped.directory.databaseURL.path))
         // A stale socket file (nobody listening) is not a running hub.
         try StaleSocket.create(at: stopped.socketPath)
-        let again = try HubConnections.open(dataDirectory: stopped.directory, surface: "test")
+        let again = try await HubConnections.open(dataDirectory: stopped.directory, surface: "test")
         #expect(again.endpoint == .database(stopped.directory.databaseURL.path))
     }
 

@@ -19,7 +19,7 @@ struct TerminalOutputTests {
         text.unicodeScalars.filter { TerminalSafety.isUnsafe($0) && $0 != "\n" }.map { String(format: "U+%04X", $0.value) }
     }
 
-    static func seed(_ hub: TestHub) throws {
+    static func seed(_ hub: TestHub) async throws {
         let provider = try await hub.service.perform(
             Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"), actor: "test")
         try hub.insertUsage(3, providerId: provider.id, model: evil)
@@ -34,7 +34,7 @@ struct TerminalOutputTests {
           arguments: ["--socket", "--db"])
     func lists(_ option: String) async throws {
         try await withServer { hub, server in
-            try Self.seed(hub)
+            try await Self.seed(hub)
             let target = option == "--socket" ? server.path : hub.directory.path
             for verb in [["usage", "recent"], ["usage", "summary", "--by", "model"], ["users", "list"]] {
                 let text = try AigneHubBinary.run(["admin"] + verb + [option, target])

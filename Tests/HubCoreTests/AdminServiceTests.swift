@@ -105,7 +105,7 @@ struct AdminServiceTests {
         #expect(decoded.map(\.key.prefix) == [created.key.prefix])
         let revoked = try await hub.run(Admin.KeysRevoke(key: created.key.prefix))
         #expect(revoked.isRevoked)
-        #expect(throws: HubError(.failedPrecondition, "key \(created.key.prefix) is already revoked")) {
+        await #expect(throws: HubError(.failedPrecondition, "key \(created.key.prefix) is already revoked")) {
             try await hub.run(Admin.KeysRevoke(key: "\(created.key.id!)"))
         }
     }
@@ -124,8 +124,8 @@ struct AdminServiceTests {
         try await hub.run(Admin.RatesRemove(model: "openai/gpt-4o"))
         #expect(try await hub.run(Admin.RatesList()).isEmpty)
         #expect(try await hub.run(Admin.RatesHistory(model: "openai/gpt-4o")).count == 2)
-        #expect(throws: HubError.self) { try await hub.run(Admin.RatesSet(model: "gpt-4o", input: Amount(units: 1))) }
-        #expect(throws: HubError.self) { try await hub.run(Admin.RatesSet(model: "openai/gpt-4o")) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.RatesSet(model: "gpt-4o", input: Amount(units: 1))) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.RatesSet(model: "openai/gpt-4o")) }
     }
 
     @Test("removing a provider removes its credentials and rates, keeps usage, and is audited")
@@ -153,7 +153,7 @@ struct AdminServiceTests {
         try await hub.run(Admin.UsersAdd(name: "alice"))
         try await hub.run(Admin.ProvidersAdd(name: "openai", kind: .openAICompatible, baseUrl: "https://api.openai.com/v1"))
         let before = try hub.snapshot()
-        let cases: [(String, () throws -> Void)] = [
+        let cases: [(String, () async throws -> Void)] = [
             ("unknown user 'bob'", { try await hub.run(Admin.UsersGrant(user: "bob", amount: Amount(units: 1), reason: "x")) }),
             ("the amount must be greater than zero, got -5", { try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: -5), reason: "x")) }),
             ("a reason is required", { try await hub.run(Admin.UsersDeduct(user: "alice", amount: Amount(units: 1), reason: "  ")) }),
@@ -167,8 +167,8 @@ struct AdminServiceTests {
             ("'x' is not an email address", { try await hub.run(Admin.UsersAdd(name: "eve", email: "x")) }),
         ]
         for (message, operation) in cases {
-            #expect(throws: HubError.self, "\(message)") { try operation() }
-            do { try operation() } catch let error as HubError { #expect(error.message == message) }
+            await #expect(throws: HubError.self, "\(message)") { try await operation() }
+            do { try await operation() } catch let error as HubError { #expect(error.message == message) }
         }
         #expect(try hub.snapshot() == before)
     }
@@ -229,7 +229,7 @@ struct AdminServiceTests {
         let audit = try await hub.run(Admin.AuditList(action: "credentials.update"))
         #expect(audit.count == 1 && !(audit[0].after ?? "").contains("RotatedOnce"))
         #expect(!(try hub.snapshot().joined().contains("RotatedOnce")))
-        #expect(throws: HubError(.invalidArgument, "the secret is empty")) {
+        await #expect(throws: HubError(.invalidArgument, "the secret is empty")) {
             try await hub.run(Admin.CredentialsUpdate(provider: "openai", credential: "main", secret: "  "))
         }
     }

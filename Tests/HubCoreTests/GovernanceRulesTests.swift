@@ -58,12 +58,12 @@ struct GovernanceRulesTests {
         let hub = try TemporaryHub()
         let service = hub.service
         let before = try hub.snapshot()
-        #expect(throws: HubError.self) { try await service.perform(Admin.BudgetsSet(user: "nobody", amount: Amount(units: 1), period: .day), actor: "t") }
-        #expect(throws: HubError.self) { try await service.perform(Admin.LimitsSet(team: "lab", rpm: 5), actor: "t") }
+        await #expect(throws: HubError.self) { try await service.perform(Admin.BudgetsSet(user: "nobody", amount: Amount(units: 1), period: .day), actor: "t") }
+        await #expect(throws: HubError.self) { try await service.perform(Admin.LimitsSet(team: "lab", rpm: 5), actor: "t") }
         #expect(try hub.snapshot() == before, "refused governance changes leave every table as it was")
         _ = try await service.perform(Admin.UsersAdd(name: "ann"), actor: "test")
         _ = try await service.perform(Admin.TeamsAdd(name: "lab"), actor: "test")
-        #expect(throws: HubError.self) { try await service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test") }
+        await #expect(throws: HubError.self) { try await service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test") }
         #expect(try await service.perform(Admin.KeysList(), actor: "test").isEmpty, "a refused create changes nothing")
         _ = try await service.perform(Admin.TeamsAddMember(team: "lab", user: "ann"), actor: "test")
         let created = try await service.perform(Admin.KeysCreate(user: "ann", name: "k", team: "lab"), actor: "test")

@@ -41,7 +41,7 @@ struct InputValidationTests {
         for (text, code) in Self.bad {
             for (field, method) in Self.methods(text) {
                 do {
-                    _ = try Self.perform(method, on: hub)
+                    _ = try await Self.perform(method, on: hub)
                     Issue.record("\(field) accepted \(code)")
                 } catch {
                     #expect(error.code == .invalidArgument, "\(field) \(code): \(error)")
@@ -60,7 +60,7 @@ struct InputValidationTests {
         try await hub.run(Admin.UsersGrant(user: "佐藤花子 🌸", amount: Amount(nanos: 1), reason: "ようこそ — welcome"))
     }
 
-    private static func perform<M: AdminMethod>(_ method: M, on hub: TemporaryHub) throws(HubError) -> M.Result {
+    private static func perform<M: AdminMethod>(_ method: M, on hub: TemporaryHub) async throws(HubError) -> M.Result {
         try await hub.service.perform(method, actor: "test")
     }
 }

@@ -27,7 +27,7 @@ struct LedgerTests {
                 case 0: try await hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "step \(step)", kind: .purchase))
                 case 1: try await hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "step \(step)"))
                 case 2:
-                    try hub.store.sqliteWrite { db in
+                    try await hub.store.write { db in
                         let id = try Lookup.user(db, user).id!
                         try Ledger.post(db, userId: id, kind: .usage, amount: amount.negated, actor: "gateway",
                                         reason: "usage", idempotencyKey: "usage:req-\(step)", requestId: "req-\(step)")
@@ -58,7 +58,7 @@ struct LedgerTests {
         let entry = try await hub.run(grant)
         #expect(entry.balanceAfter == Amount(units: 25))
         let before = try hub.snapshot()
-        #expect(throws: HubError(.duplicate, "idempotency key 'ticket-42' was already used by ledger entry #\(entry.id!): not applied again")) {
+        await #expect(throws: HubError(.duplicate, "idempotency key 'ticket-42' was already used by ledger entry #\(entry.id!): not applied again")) {
             try await hub.run(grant)
         }
         #expect(try hub.snapshot() == before)
@@ -70,7 +70,7 @@ struct LedgerTests {
         try await hub.run(Admin.UsersAdd(name: "bob"))
         try await hub.run(Admin.UsersGrant(user: "bob", amount: Amount(units: 5), reason: "trial"))
         let before = try hub.snapshot()
-        #expect(throws: HubError(.insufficientBalance, "bob has 5 credits: taking 5.5 would leave -0.5")) {
+        await #expect(throws: HubError(.insufficientBalance, "bob has 5 credits: taking 5.5 would leave -0.5")) {
             try await hub.run(Admin.UsersDeduct(user: "bob", amount: Amount(nanos: 5_500_000_000), reason: "mistake"))
         }
         #expect(try hub.snapshot() == before)
@@ -96,9 +96,11 @@ struct LedgerTests {
                 group.addTask {
                     for i in 0..<50 {
                         let amount = Amount(nanos: 250_000_000)
-                        _ = try? i.isMultiple(of: 2)
-                            ? hub.run(Admin.UsersGrant(user: "dora", amount: amount, reason: "w\(worker)"))
-                            : hub.run(Admin.UsersDeduct(user: "dora", amount: amount, reason: "w\(worker)"))
+                        if i.isMultiple(of: 2) {
+                            _ = try? await hub.run(Admin.UsersGrant(user: "dora", amount: amount, reason: "w\(worker)"))
+                        } else {
+                            _ = try? await hub.run(Admin.UsersDeduct(user: "dora", amount: amount, reason: "w\(worker)"))
+                        }
                     }
                 }
             }

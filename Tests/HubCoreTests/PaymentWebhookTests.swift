@@ -10,7 +10,7 @@ struct PaymentWebhookTests {
 
     /// A hub in service-provider mode with a `starter` package (100 + 10 credits for 10 usd), user
     /// `alice`, and `secret` as the Stripe and generic webhook secret.
-    static func hub() throws -> TemporaryHub {
+    static func hub() async throws -> TemporaryHub {
         let hub = try TemporaryHub(mode: .serviceProvider)
         try await hub.run(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "USD",
                                       credits: Amount(units: 100), bonus: Amount(units: 10)))
@@ -35,7 +35,7 @@ struct PaymentWebhookTests {
             .receive(.stripe, payload: payload, signature: header, now: now)
     }
 
-    static func balance(_ hub: TemporaryHub, _ user: String = "alice") throws -> Amount {
+    static func balance(_ hub: TemporaryHub, _ user: String = "alice") async throws -> Amount {
         try await hub.run(Admin.UsersShow(user: user)).user.balance
     }
 
@@ -84,10 +84,10 @@ struct PaymentWebhookTests {
 
     @Test("a purchase applies once; a replay, a bad signature and a stale one change nothing")
     func exactlyOnce() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         let first = try await Self.send(hub, Self.checkout("evt_a"))
         #expect(first.outcome == .applied)
-        #expect(try Self.balance(hub) == Amount(units: 110))
+        #expect(try await Self.balance(hub) == Amount(units: 110))
         let replay = try await Self.send(hub, Self.checkout("evt_a"))
         #expect(replay.outcome == .duplicate && replay.payment?.id == first.payment?.id)
         let before = try hub.snapshot()
@@ -96,59 +96,59 @@ struct PaymentWebhookTests {
             try await Self.send(hub, Self.checkout("evt_c"), at: Date().addingTimeInterval(-600))
         }
         #expect(try hub.snapshot() == before)
-        #expect(try Self.balance(hub) == Amount(units: 110))
+        #expect(try await Self.balance(hub) == Amount(units: 110))
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
     @Test("50 concurrent deliveries of one event credit once")
     func concurrentReplays() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         let outcomes = try await withThrowingTaskGroup(of: PaymentReceipt.Outcome.self) { group in
             for _ in 0..<50 { group.addTask { try await Self.send(hub, Self.checkout("evt_race")).outcome } }
             return try await group.reduce(into: [PaymentReceipt.Outcome]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 == .applied }.count == 1)
         #expect(outcomes.filter { $0 == .duplicate }.count == 49)
-        #expect(try Self.balance(hub) == Amount(units: 110))
+        #expect(try await Self.balance(hub) == Amount(units: 110))
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
     @Test("unknown user or package: pending, then resolved by support; resolving twice is refused")
     func pendingAndResolved() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         let unknownUser = try await Self.send(hub, Self.checkout("evt_u", user: "nobody", intent: "pi_u"))
         #expect(unknownUser.outcome == .pending && unknownUser.note?.contains("unknown user 'nobody'") == true)
         let unknownPackage = try await Self.send(hub, Self.checkout("evt_p", package: "gold", intent: "pi_p"))
         #expect(unknownPackage.outcome == .pending && unknownPackage.note?.contains("unknown package 'gold'") == true)
-        #expect(try Self.balance(hub) == .zero)
+        #expect(try await Self.balance(hub) == .zero)
         #expect(try await hub.run(Admin.PaymentsList(pending: true)).count == 2)
 
         try await hub.run(Admin.UsersAdd(name: "bob"))
         let resolved = try await hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob"))
         #expect(resolved.status == .applied && resolved.credits == Amount(units: 110))
-        #expect(try Self.balance(hub, "bob") == Amount(units: 110))
-        #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob")) }
+        #expect(try await Self.balance(hub, "bob") == Amount(units: 110))
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownUser.payment!.id!, user: "bob")) }
         // No package named: support names it; an unknown one is refused and changes nothing.
-        #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice")) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice")) }
         try await hub.run(Admin.PaymentsResolve(payment: unknownPackage.payment!.id!, user: "alice", package: "starter"))
-        #expect(try Self.balance(hub) == Amount(units: 110))
+        #expect(try await Self.balance(hub) == Amount(units: 110))
         #expect(try await hub.run(Admin.PaymentsList(pending: true)).isEmpty)
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
     @Test("a refund takes credits back, never below zero; the rest is owed; partial refunds add up")
     func refunds() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         _ = try await Self.send(hub, Self.checkout("evt_buy"))
         // Half refunded: 55 of 110 credits back.
         let half = try await Self.send(hub, Self.refund("evt_r1", refundedCents: 500))
         #expect(half.outcome == .applied && half.payment?.credits == Amount(units: 55))
-        #expect(try Self.balance(hub) == Amount(units: 55))
+        #expect(try await Self.balance(hub) == Amount(units: 55))
         // Alice spends 50, then the rest is refunded: 55 due, 5 left to take, 50 owed.
         try await hub.run(Admin.UsersDeduct(user: "alice", amount: Amount(units: 50), reason: "spent"))
         let rest = try await Self.send(hub, Self.refund("evt_r2", refundedCents: 1000))
         #expect(rest.payment?.credits == Amount(units: 5) && rest.payment?.owed == Amount(units: 50))
-        #expect(try Self.balance(hub) == .zero)
+        #expect(try await Self.balance(hub) == .zero)
         // A replay of the last refund changes nothing.
         #expect(try await Self.send(hub, Self.refund("evt_r2", refundedCents: 1000)).outcome == .duplicate)
         #expect(try hub.ledgerViolations().isEmpty)
@@ -160,11 +160,11 @@ struct PaymentWebhookTests {
 
     @Test("a refund that arrives before its purchase waits for it")
     func refundBeforePurchase() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         let early = try await Self.send(hub, Self.refund("evt_early", intent: "pi_9", refundedCents: 1000))
         #expect(early.outcome == .pending)
         _ = try await Self.send(hub, Self.checkout("evt_late", intent: "pi_9"))
-        #expect(try Self.balance(hub) == .zero)
+        #expect(try await Self.balance(hub) == .zero)
         let refund = try await hub.run(Admin.PaymentsList()).first { $0.eventId == "evt_early" }
         #expect(refund?.status == .applied && refund?.credits == Amount(units: 110))
         #expect(try hub.ledgerViolations().isEmpty)
@@ -172,7 +172,7 @@ struct PaymentWebhookTests {
 
     @Test("the generic event: purchase and refund; malformed events are refused")
     func genericEvents() async throws {
-        let hub = try Self.hub()
+        let hub = try await Self.hub()
         let intake = WebhookIntake(store: hub.store, sealer: hub.service.sealer)
         func send(_ json: String) async throws(HubError) -> PaymentReceipt {
             let body = Data(json.utf8)
@@ -180,7 +180,7 @@ struct PaymentWebhookTests {
         }
         #expect(try await send(#"{"id":"o-1","type":"purchase","user":"alice","package":"starter","payment":"ord-1","amount":"10.00","currency":"usd"}"#).outcome == .applied)
         #expect(try await send(#"{"id":"o-2","type":"refund","payment":"ord-1","amount":"2.50","currency":"usd"}"#).outcome == .applied)
-        #expect(try Self.balance(hub) == Amount(nanos: 82_500_000_000))
+        #expect(try await Self.balance(hub) == Amount(nanos: 82_500_000_000))
         for bad in [#"{"type":"purchase"}"#, #"{"id":"o-3","type":"gift"}"#, #"{"id":"o-4","type":"refund","payment":"ord-1"}"#, "[1]",
                     #"{"id":"o-5","type":"purchase","amount":"-1"}"#] {
             await #expect(throws: HubError.self, "\(bad)") { try await send(bad) }
@@ -200,14 +200,14 @@ struct PaymentWebhookTests {
 
     @Test("packages: validation, update, disable; secrets are sealed and masked")
     func packagesAndSecrets() async throws {
-        let hub = try Self.hub()
-        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "Starter", price: .zero, currency: "usd", credits: Amount(units: 1))) }
-        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "dollars", credits: Amount(units: 1))) }
-        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "usd", credits: .zero)) }
+        let hub = try await Self.hub()
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "Starter", price: .zero, currency: "usd", credits: Amount(units: 1))) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "dollars", credits: Amount(units: 1))) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PackagesAdd(name: "x", price: .zero, currency: "usd", credits: .zero)) }
         let updated = try await hub.run(Admin.PackagesUpdate(package: "starter", credits: Amount(units: 200)))
         #expect(updated.totalCredits == Amount(units: 210))
         #expect(try await hub.run(Admin.PackagesDisable(package: "starter")).active == false)
-        #expect(throws: HubError.self) { try await hub.run(Admin.PackagesDisable(package: "starter")) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.PackagesDisable(package: "starter")) }
         let secrets = try await hub.run(Admin.WebhookSecretsList())
         #expect(secrets.count == 2 && secrets.allSatisfy { !$0.secretMasked.contains("0123456789") })
         let stored = try hub.store.sqliteRead { db in try Data.fetchAll(db, sql: "SELECT sealed_secret FROM webhook_secrets") }

@@ -9,16 +9,16 @@ import Testing
 /// scheduler's step, called here with the times a real clock would reach.
 @Suite("Plans, subscriptions and expiring credits")
 struct PlanPeriodTests {
-    static func post(_ hub: TemporaryHub, _ user: String, usage amount: Int64, key: String) throws {
-        try hub.store.sqliteWrite { db in
+    static func post(_ hub: TemporaryHub, _ user: String, usage amount: Int64, key: String) async throws {
+        try await hub.store.write { db in
             let id = try Lookup.user(db, user).id!
             try Ledger.post(db, userId: id, kind: .usage, amount: Amount(units: -amount), actor: "gateway", reason: "usage",
                             idempotencyKey: "usage:\(key)", requestId: key)
         }
     }
 
-    static func parts(_ hub: TemporaryHub, _ user: String) throws -> (plan: Amount, purchased: Amount, balance: Amount) {
-        try hub.store.sqliteRead { db in
+    static func parts(_ hub: TemporaryHub, _ user: String) async throws -> (plan: Amount, purchased: Amount, balance: Amount) {
+        try await hub.store.read { db in
             let user = try Lookup.user(db, user)
             let parts = try CreditBuckets.parts(userId: user.id!, balance: user.balance, db)
             let plan = parts.filter { $0.kind == "plan" }.reduce(Int64(0)) { $0 + $1.remaining.nanos }
@@ -26,8 +26,8 @@ struct PlanPeriodTests {
         }
     }
 
-    static func advance(_ hub: TemporaryHub, at time: Date) throws -> [SubscriptionChange] {
-        try hub.store.sqliteWrite { db in try Subscriptions.advance(db, now: time) }
+    static func advance(_ hub: TemporaryHub, at time: Date) async throws -> [SubscriptionChange] {
+        try await hub.store.write { db in try Subscriptions.advance(db, now: time) }
     }
 
     @Test("two boundaries: renewed once per period, plan credits spent first and expired, purchased untouched")
@@ -37,31 +37,36 @@ struct PlanPeriodTests {
         try await hub.run(Admin.UsersAdd(name: "alice"))
         try await hub.run(Admin.UsersGrant(user: "alice", amount: Amount(units: 50), reason: "bought", kind: .purchase))
         let subscription = try await hub.run(Admin.SubscriptionsStart(user: "alice", plan: "pro"))
-        #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 50), Amount(units: 150)))
+        #expect(try await Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 50), Amount(units: 150)))
 
         // Usage spends plan credits first.
-        try Self.post(hub, "alice", usage: 30, key: "r1")
-        #expect(try Self.parts(hub, "alice") == (Amount(units: 70), Amount(units: 50), Amount(units: 120)))
+        try await Self.post(hub, "alice", usage: 30, key: "r1")
+        #expect(try await Self.parts(hub, "alice") == (Amount(units: 70), Amount(units: 50), Amount(units: 120)))
 
         // Nothing is due before the boundary.
-        #expect(try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(-1)).isEmpty)
+        #expect(try await Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(-1)).isEmpty)
 
         // First boundary: 70 unspent plan credits expire, 100 new ones arrive; run twice, renewed once.
         let first = subscription.periodEnd.addingTimeInterval(1)
-        #expect(try Self.advance(hub, at: first).map(\.kind) == [.renewed])
-        #expect(try Self.advance(hub, at: first).isEmpty)
-        #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 50), Amount(units: 150)))
+        #expect(try await Self.advance(hub, at: first).map(\.kind) == [.renewed])
+        #expect(try await Self.advance(hub, at: first).isEmpty)
+        #expect(try await Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 50), Amount(units: 150)))
 
         // Spend beyond the plan credits: purchased credit pays the rest.
-        try Self.post(hub, "alice", usage: 120, key: "r2")
-        #expect(try Self.parts(hub, "alice") == (.zero, Amount(units: 30), Amount(units: 30)))
+        try await Self.post(hub, "alice", usage: 120, key: "r2")
+        #expect(try await Self.parts(hub, "alice") == (.zero, Amount(units: 30), Amount(units: 30)))
 
         // Second boundary, reached by two "processes" (two pools on one database) at once: renewed once.
         let renewed = try await hub.run(Admin.SubscriptionsList(user: "alice"))[0].subscription
         let second = renewed.periodEnd.addingTimeInterval(1)
         let other = try HubStore.open(hub.directory)
-        try concurrently([hub.store, other]) { store in try store.sqliteWrite { db in try Subscriptions.advance(db, now: second) }.count }
-        #expect(try Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 30), Amount(units: 130)))
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for store in [hub.store, other] {
+                group.addTask { try await store.write { db in try Subscriptions.advance(db, now: second) }.count }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await Self.parts(hub, "alice") == (Amount(units: 100), Amount(units: 30), Amount(units: 130)))
 
         let ledger = try await hub.run(Admin.UsersLedger(user: "alice"))
         #expect(ledger.filter { $0.idempotencyKey.hasPrefix("plan:") }.count == 3, "the start and two renewals")
@@ -75,9 +80,9 @@ struct PlanPeriodTests {
         try await hub.run(Admin.PlansAdd(name: "saver", interval: .year, credits: Amount(units: 100), rolloverCap: Amount(units: 20)))
         try await hub.run(Admin.UsersAdd(name: "bob"))
         let subscription = try await hub.run(Admin.SubscriptionsStart(user: "bob", plan: "saver"))
-        try Self.post(hub, "bob", usage: 30, key: "b1")
-        _ = try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
-        #expect(try Self.parts(hub, "bob") == (Amount(units: 120), .zero, Amount(units: 120)))
+        try await Self.post(hub, "bob", usage: 30, key: "b1")
+        _ = try await Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
+        #expect(try await Self.parts(hub, "bob") == (Amount(units: 120), .zero, Amount(units: 120)))
         #expect(try hub.ledgerViolations().isEmpty)
     }
 
@@ -88,13 +93,13 @@ struct PlanPeriodTests {
         try await hub.run(Admin.UsersAdd(name: "carol"))
         try await hub.run(Admin.NoticeEndpointsAdd(url: "https://ops.example.com/notices", secret: "notice_secret_0123456789"))
         let subscription = try await hub.run(Admin.SubscriptionsStart(user: "carol", plan: "pro", externalRef: "sub_123"))
-        #expect(try Self.parts(hub, "carol").balance == .zero, "a processor's period is credited by its invoice")
-        let changes = try Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
+        #expect(try await Self.parts(hub, "carol").balance == .zero, "a processor's period is credited by its invoice")
+        let changes = try await Self.advance(hub, at: subscription.periodEnd.addingTimeInterval(1))
         #expect(changes.map(\.kind) == [.pastDue])
         #expect(try await hub.run(Admin.NoticesList()).map(\.kind) == ["subscription_past_due"], "the operator is told, through the outbox")
         #expect(try await hub.run(Admin.SubscriptionsList(user: "carol"))[0].subscription.status == .pastDue)
         try await hub.run(Admin.SubscriptionsCancel(user: "carol"))
-        #expect(throws: HubError.self) { try await hub.run(Admin.SubscriptionsCancel(user: "carol")) }
+        await #expect(throws: HubError.self) { try await hub.run(Admin.SubscriptionsCancel(user: "carol")) }
     }
 }
 
@@ -121,7 +126,7 @@ extension PlanPeriodTests {
         let next = try await PaymentWebhookTests.send(
             hub, Self.invoice("evt_inv3", user: "dora", plan: "pro", start: end, end: end.addingTimeInterval(30 * 86_400)))
         #expect(next.payment?.credits == Amount(units: 100))
-        #expect(try Self.parts(hub, "dora") == (Amount(units: 100), .zero, Amount(units: 100)))
+        #expect(try await Self.parts(hub, "dora") == (Amount(units: 100), .zero, Amount(units: 100)))
 
         let unknown = try await PaymentWebhookTests.send(hub, Self.invoice("evt_inv4", user: "dora", plan: "gold", start: start, end: end))
         #expect(unknown.outcome == .pending && unknown.note?.contains("unknown plan 'gold'") == true)
@@ -152,13 +157,13 @@ extension PlanPeriodTests {
                 case 0: try await hub.run(Admin.UsersGrant(user: user, amount: amount, reason: "s\(step)", kind: .purchase))
                 case 1: try await hub.run(Admin.UsersDeduct(user: user, amount: amount, reason: "s\(step)"))
                 case 2, 3:
-                    try hub.store.sqliteWrite { db in
+                    try await hub.store.write { db in
                         try Ledger.post(db, userId: try Lookup.user(db, user).id!, kind: .usage, amount: amount.negated,
                                         actor: "gateway", reason: "usage", idempotencyKey: "usage:\(step)")
                     }
                 default:
                     clock = clock.addingTimeInterval(Double(random.next() % 20) * 86_400)
-                    _ = try Self.advance(hub, at: clock)
+                    _ = try await Self.advance(hub, at: clock)
                 }
             } catch let error as HubError where error.code == .insufficientBalance {
                 continue

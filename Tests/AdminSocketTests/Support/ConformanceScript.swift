@@ -171,7 +171,7 @@ enum ConformanceScript {
     static let seedPendingPayment = ScriptStep(method: "(gateway receives a payment)", expected: nil) { _, hub throws(HubError) in
         let event = PaymentEvent(processor: .generic, eventId: "ord-1", eventType: "purchase", action: .purchase,
                                  paymentRef: "ord-1", userRef: "zoe", packageRef: "starter", amount: Amount(units: 10), currency: "usd")
-        let receipt = try hub.store.sqliteWrite { db in try PaymentBook.receive(event, db) }
+        let receipt = try await hub.store.write { db in try PaymentBook.receive(event, db) }
         return (try? HubJSON.encoder().encode(receipt)) ?? Data()
     }
 
