@@ -146,7 +146,13 @@ public final class Gateway: Sendable {
         if !recovery.settled.isEmpty {
             logger.notice("settled \(recovery.settled.count) holds that stopped nodes left open (usage_source = recovered)")
         }
-        let initial = try await ConfigWatcher.initialState(store: store, sealer: sealer)
+        let initial: (snapshot: ConfigSnapshot, balances: [BalanceFeed.Update], ledgerId: Int64)
+        do {
+            initial = try await ConfigWatcher.initialState(store: store, sealer: sealer)
+        } catch {
+            try? await NodeRegistry.stopped(writer.runId, requests: 0, store: store)   // it never served
+            throw error
+        }
         config = ConfigHolder(initial.snapshot)
         startLedgerId = initial.ledgerId
         refusals = RefusalSampler { status, error in

@@ -44,7 +44,9 @@ final class DemoHub: Sendable {
         _ = try await run(Admin.SubscriptionsStart(user: names[0], plan: "monthly"))
         _ = try await run(Admin.CodesRedeem(user: names[1 % names.count], code: batch.codes[0]))
         _ = try await run(Admin.UsersDeduct(user: names[0], amount: Amount(nanos: 1_234_567_891), reason: "correction"))
-        try store.sqliteWrite { db in
+        let generator = random
+        try await store.write { db in
+            var random = generator
             try db.execute(sql: "INSERT INTO teams (name, created_at) VALUES ('research', ?)", arguments: [Date()])
             try db.execute(sql: "INSERT INTO team_members (team_id, user_id, added_at) VALUES (1, 1, ?)", arguments: [Date()])
             try db.execute(sql: "UPDATE api_keys SET team_id = 1 WHERE user_id = 1")

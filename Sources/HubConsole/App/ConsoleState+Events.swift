@@ -15,6 +15,7 @@ extension ConsoleState {
         case .userDetail(let detail): data.userDetail = detail
         case .rates(let rates): data.rates = rates
         case .unpriced(let models): data.unpriced = models
+        case .nodes(let database, let nodes): data.cluster = (database, nodes)
         case .billing(let answer): return apply(answer)
         case .preview(let preview):
             guard !readOnly else { return [] }
@@ -57,7 +58,9 @@ extension ConsoleState {
             return []
         case .tick(let date):
             now = date
-            return []
+            guard date >= nodesDueAt else { return [] }
+            nodesDueAt = date.addingTimeInterval(Self.nodesInterval)
+            return [.load(.nodes)]
         case .governance(let event):
             return apply(event)
         }

@@ -11,6 +11,8 @@ struct HubData: Sendable {
     var userDetail: UserDetail?
     var rates: [RateInfo] = []
     var unpriced: [String] = []
+    /// Where the hub keeps its state and the nodes serving from it (the header's node count).
+    var cluster: (database: StoreKind, nodes: [NodeStatus])?
     var billing = BillingData()
     var live = LiveModel()
     var updatedAt: Date?
@@ -56,6 +58,9 @@ public struct ConsoleState: Sendable {
     var status: StatusMessage?
     var commandHistory: [String] = []
     var statsTicks = 0
+    /// When the nodes are next asked for (every ``nodesInterval``).
+    var nodesDueAt = Date.distantPast
+    static let nodesInterval: TimeInterval = 5
     /// True while the user list is the hub's answer to a search rather than the first page.
     var searchedUsers = false
     /// `:low`: the Users pane lists only users under the low-balance threshold.
@@ -75,7 +80,7 @@ public struct ConsoleState: Sendable {
 
     /// The loads of the first frame.
     public func start() -> [Effect] {
-        [.load(.settings), .load(.users), .load(.providers), .load(.credentials), .load(.rates), .load(.unpriced),
+        [.load(.settings), .load(.nodes), .load(.users), .load(.providers), .load(.credentials), .load(.rates), .load(.unpriced),
          .load(.governance(.overview))]
             + Self.billingStartLoads
     }

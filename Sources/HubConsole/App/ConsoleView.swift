@@ -46,12 +46,17 @@ public enum ConsoleView {
         let clock = clockText(state.now, timeZone: timeZone)
         let mode = state.data.settings.map { t(.modeLabel, $0.mode.rawValue) } ?? t(.loading)
         let readOnly = state.readOnly ? " │ " + t(.readOnlyBadge) : ""
+        // A cluster's nodes: shown on PostgreSQL, or when more than one node runs.
+        let nodes: String = if let cluster = state.data.cluster,
+                               cluster.database == .postgres || cluster.nodes.filter(\.live).count > 1 {
+            " │ " + t(.nodesBadge, "\(cluster.nodes.filter(\.live).count)")
+        } else { "" }
         func line(_ path: String) -> String {
             let endpoint: String = switch state.endpoint {
             case .socket: t(.endpointSocket, path)
             case .database: t(.endpointDatabase, path)
             }
-            return " " + [t(.appName), endpoint, mode].joined(separator: " │ ") + readOnly
+            return " " + [t(.appName), endpoint, mode].joined(separator: " │ ") + nodes + readOnly
         }
         let path: String = switch state.endpoint {
         case .socket(let path), .database(let path): path

@@ -11,6 +11,9 @@ struct HubBridge: Sendable {
         do throws(HubError) {
             switch query {
             case .settings: return .settings(try await connection.call(Admin.ModeGet()))
+            case .nodes:
+                let status = try await connection.call(Admin.HubStatus())
+                return .nodes(status.database, status.nodes)
             case .providers: return .providers(try await connection.call(Admin.ProvidersHealth()))
             case .credentials: return .credentials(try await connection.call(Admin.CredentialsList()))
             case .users: return .users(try await connection.call(Admin.UsersSummaries(limit: ConsoleState.userListLimit)))

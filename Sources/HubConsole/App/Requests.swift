@@ -5,6 +5,8 @@ import HubCore
 /// A read the console asks of the hub.
 public enum Query: Sendable, Equatable {
     case settings, providers, credentials, users, userDetail(String), rates, unpriced
+    /// The database and its nodes (`hub.status`), for the header.
+    case nodes
     /// Users whose name or email contains the text (the hub searches all of them).
     case userSearch(String)
     /// Users under the low-balance threshold (`:low`).
@@ -70,6 +72,7 @@ public enum Effect: Sendable, Equatable {
 /// Results, failures and live notifications, fed into the state machine.
 public enum HubEvent: Sendable {
     case settings(HubSettings)
+    case nodes(StoreKind, [NodeStatus])
     case providers([ProviderHealth])
     case credentials([CredentialInfo])
     case users([UserSummary])

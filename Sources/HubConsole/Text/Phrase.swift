@@ -2,7 +2,7 @@
 /// and `Strings+TraditionalChinese.swift`; a test checks that every phrase has both.
 public enum Phrase: String, CaseIterable, Sendable {
     case paneMode, paneProviders, paneUsers, panePricing, paneLive, appName, endpointSocket, endpointDatabase
-    case readOnlyBadge, modeLabel, tooSmall, updatedAgo, loading, noRows, helpPanes, helpNextPane
+    case readOnlyBadge, nodesBadge, modeLabel, tooSmall, updatedAgo, loading, noRows, helpPanes, helpNextPane
     case helpPreviousPane, helpUp, helpDown, helpTop, helpBottom, helpPageUp, helpPageDown, helpFilter
     case helpCommand, helpRefresh, helpHelp, helpBack, helpQuit, helpSwitchMode, helpEditSetting
     case helpFocusCredentials, helpAddProvider, helpAddCredential, helpToggleEnabled, helpRemove

@@ -10,6 +10,7 @@ extension Strings {
         .endpointSocket: "● hub {1}",
         .endpointDatabase: "○ database {1}",
         .readOnlyBadge: "read-only",
+        .nodesBadge: "nodes: {1}",
         .modeLabel: "mode: {1}",
         .tooSmall: "terminal too small: need {1}×{2}, have {3}×{4}",
         .updatedAgo: "updated {1} s ago",

@@ -10,6 +10,7 @@ extension Strings {
         .endpointSocket: "● Hub {1}",
         .endpointDatabase: "○ 資料庫 {1}",
         .readOnlyBadge: "唯讀",
+        .nodesBadge: "節點：{1}",
         .modeLabel: "模式：{1}",
         .tooSmall: "終端機太小：需要 {1}×{2}，目前 {3}×{4}",
         .updatedAgo: "{1} 秒前更新",

@@ -21,6 +21,14 @@ public struct HubCounts: Codable, Sendable, Equatable {
     public var auditEntries: Int
 }
 
+/// One node as `hub.status` shows it: its row, whether it runs, and its calls in the last minute.
+public struct NodeStatus: Codable, Sendable, Equatable {
+    public var node: NodeRecord
+    /// Not stopped, and heard from within ``NodeRegistry/deadAfter``.
+    public var live: Bool
+    public var requestsLastMinute: Int
+}
+
 /// What `hub.status` answers. The live fields (`pid`, `started_at`, `uptime_seconds`,
 /// `in_flight`, `subscribers`) come from a running hub's admin socket and are null when the
 /// database was opened directly.
@@ -36,9 +44,13 @@ public struct HubStatusReport: Codable, Sendable, Equatable {
     public var inFlight: Int?
     public var subscribers: Int?
     public var counts: HubCounts
+    /// Where the hub keeps its state.
+    public var database: StoreKind = .sqlite
+    /// The nodes serving from this database: every running one, then the latest stopped ones.
+    public var nodes: [NodeStatus] = []
 
     /// What the database says, with the live fields unknown.
-    public static func stored(in store: HubStore) async throws(HubError) -> HubStatusReport {
+    public static func stored(in store: HubStore, now: Date = Date()) async throws(HubError) -> HubStatusReport {
         let dataDir = store.directory.path
         return try await store.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
@@ -57,7 +69,7 @@ public struct HubStatusReport: Codable, Sendable, Equatable {
             let mode = try String.fetchOne(db, sql: "SELECT mode FROM settings").flatMap(DeploymentMode.init(rawValue:))
             return HubStatusReport(
                 running: false, version: HubVersion.current, mode: mode ?? .enterprise,
-                dataDir: dataDir, counts: counts)
+                dataDir: dataDir, counts: counts, database: db.kind, nodes: try NodeRegistry.status(db, now: now))
         }
     }
 }

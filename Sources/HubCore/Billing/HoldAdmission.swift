@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// The database's word on a hold, whichever node asks: a hold is written only when the user's
 /// balance, less every hold still open on every node, covers it. The check and the insert share the
@@ -6,21 +7,43 @@ import Foundation
 /// nodes can never both spend the same credits: whatever each node's memory says, the sum of the
 /// open holds of a user never exceeds their balance, and a call is never charged beyond its hold.
 enum HoldAdmission {
-    /// Writes `hold` and returns nil; or writes nothing and returns what was available.
+    /// Writes each hold the balance covers, in order; returns the refused ones with what was available.
     /// A user deleted meanwhile has nothing to hold against (`.zero`); a hold of nothing is admitted
-    /// and not written (the table holds positive amounts only). A hold written before (the same
-    /// request id: a retried batch) is left as it is.
-    static func admit(_ hold: HoldRecord, _ db: StoreDB) throws -> Amount? {
-        guard hold.amount.isPositive else { return nil }
-        guard let available = try Amount.fetchOne(db, sql: """
-            SELECT balance - COALESCE((SELECT sum(amount) FROM holds WHERE user_id = ?), 0) FROM users WHERE id = ?
-            """, arguments: [hold.userId, hold.userId]) else { return .zero }
-        guard hold.amount <= available else { return available }
-        try db.execute(sql: """
-            INSERT INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING
-            """, arguments: [hold.requestId, hold.userId, hold.apiKeyId, hold.model, hold.amount, hold.runId, hold.createdAt])
-        return nil
+    /// and not written (the table holds positive amounts only); a hold written before (the same
+    /// request id: a retried batch) is left as it is. Two statements, whatever the number of holds.
+    static func admit(_ holds: [HoldRecord], _ db: StoreDB) throws -> [String: Amount] {
+        let holds = holds.filter(\.amount.isPositive)
+        guard !holds.isEmpty else { return [:] }
+        let userIds = Array(Set(holds.map(\.userId))).sorted()
+        var available: [Int64: Amount] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, balance - COALESCE((SELECT sum(amount) FROM holds WHERE holds.user_id = users.id), 0) AS available
+            FROM users WHERE id IN (\(SQLList.of(userIds.count)))
+            """, arguments: StoreArguments(userIds)) {
+            available[row["id"]] = row["available"]
+        }
+        var refused: [String: Amount] = [:]
+        var admitted: [HoldRecord] = []
+        for hold in holds {
+            let left = available[hold.userId] ?? .zero
+            guard hold.amount <= left else {
+                refused[hold.requestId] = left
+                continue
+            }
+            available[hold.userId] = Amount(nanos: left.nanos &- hold.amount.nanos)
+            admitted.append(hold)
+        }
+        for chunk in SQLList.chunks(admitted, rowsOf: 7) where !chunk.isEmpty {
+            var arguments = StoreArguments()
+            for hold in chunk {
+                arguments += [hold.requestId, hold.userId, hold.apiKeyId, hold.model, hold.amount, hold.runId, hold.createdAt]
+            }
+            try db.execute(sql: """
+                INSERT INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
+                VALUES \(SQLList.rows(chunk.count, of: 7)) ON CONFLICT (request_id) DO NOTHING
+                """, arguments: arguments)
+        }
+        return refused
     }
 }
 

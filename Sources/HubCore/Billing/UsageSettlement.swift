@@ -53,7 +53,7 @@ public enum UsageSettlement {
     public static func idempotencyKey(requestId: String) -> String { "usage:\(requestId)" }
 
     public static func commit(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        try await store.write { db in try batch.map { try settle($0, db) } }
+        try await store.write { db in try settle(batch, db) }
     }
 
     /// Commits a whole ``UsageBatch`` in one transaction: new holds, settlements, audit entries and the
@@ -62,82 +62,118 @@ public enum UsageSettlement {
         try await store.write { db in try write(batch, db) }
     }
 
+    /// The batch in one transaction, in a fixed number of statements whatever its size (each is a
+    /// round trip on PostgreSQL): the holds admitted together, the records settled together.
     static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> UsageBatchOutcome {
-        var refused: [String: Amount] = [:]
-        for hold in batch.holds {
-            if let available = try HoldAdmission.admit(hold, db) { refused[hold.requestId] = available }
-        }
-        let results = try batch.records.map { try settle($0, db) }
+        let refused = try HoldAdmission.admit(batch.holds, db)
+        let results = try settle(batch.records, db)
         for notice in batch.overruns { try notice.insert(db) }
         try LastUse.write(batch.lastUse, db)
         return UsageBatchOutcome(settlements: results, refusedHolds: refused)
     }
 
-    private static func settle(_ record: UsageRecord, _ db: StoreDB) throws -> SettlementResult {
-        var event = record.event
-        let key = idempotencyKey(requestId: event.requestId)
-        if record.hold != nil {
-            try db.execute(sql: "DELETE FROM holds WHERE request_id = ?", arguments: [event.requestId])
+    private static func settle(_ records: [UsageRecord], _ db: StoreDB) throws -> [SettlementResult] {
+        guard !records.isEmpty else { return [] }
+        // The holds of these calls go with their settlement.
+        for chunk in SQLList.chunks(records.filter { $0.hold != nil }.map(\.event.requestId)) {
+            try db.execute(sql: "DELETE FROM holds WHERE request_id IN (\(SQLList.of(chunk.count)))", arguments: StoreArguments(chunk))
         }
-        if try Int.fetchOne(db, sql: "SELECT 1 FROM usage_events WHERE request_id = ?", arguments: [event.requestId]) != nil {
-            let earlier = try LedgerEntry.fetchOne(db, sql: "SELECT * FROM ledger WHERE idempotency_key = ? LIMIT 1",
-                                                   arguments: [key])
-            return SettlementResult(requestId: event.requestId, userId: event.userId,
-                                    charged: earlier?.amount.negated ?? .zero, balanceAfter: earlier?.balanceAfter,
-                                    ledgerId: earlier?.id)
+        // A call recorded before (a retried batch), or twice in this batch, is neither recorded nor charged again.
+        var seen: Set<String> = []
+        for chunk in SQLList.chunks(records.map(\.event.requestId)) {
+            seen.formUnion(try String.fetchAll(db, sql: """
+                SELECT request_id FROM usage_events WHERE request_id IN (\(SQLList.of(chunk.count)))
+                """, arguments: StoreArguments(chunk)))
         }
-        // Never above the hold: what an upstream produced beyond the limit it was sent is the overrun.
-        let charge = record.chargeable
-        event.overrun = record.overrun
-        var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
-        if charge.isPositive, let userId = event.userId,
-           let balance = try Amount.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [userId]) {
-            // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
-            let taken = min(charge, max(balance, .zero))
-            if taken < charge {
-                let shortfall = (try? charge.subtracting(taken)) ?? charge
-                let note = "credit shortfall \(shortfall): cost \(charge), balance \(balance)"
-                event.error = event.error.map { "\($0); \(note)" } ?? note
+        var fresh: [Int] = []
+        var charges: [Ledger.UsageCharge] = []
+        var chargeOf: [Int: Int] = [:]
+        for (index, record) in records.enumerated() {
+            let event = record.event
+            guard !seen.contains(event.requestId) else { continue }
+            seen.insert(event.requestId)
+            fresh.append(index)
+            // Never above the hold: what an upstream produced beyond the limit it was sent is the overrun.
+            if record.chargeable.isPositive, let userId = event.userId {
+                chargeOf[index] = charges.count
+                charges.append(Ledger.UsageCharge(
+                    userId: userId, amount: record.chargeable, requestId: event.requestId,
+                    reason: "\(event.model): \(event.tokensIn) in, \(event.tokensOut) out", at: event.createdAt))
             }
-            if taken.isPositive {
-                let entry = try Ledger.post(
-                    db, userId: userId, kind: .usage, amount: taken.negated, actor: actor,
-                    reason: "\(event.model): \(event.tokensIn) in, \(event.tokensOut) out",
-                    idempotencyKey: key, requestId: event.requestId, at: event.createdAt)
-                result.balanceAfter = entry.balanceAfter
-                result.ledgerId = entry.id
-            }
-            result.charged = taken
         }
-        event.creditsCharged = result.charged
-        try insert(event, db)
-        return result
+        let outcomes = try Ledger.chargeUsage(charges, actor: actor, db)
+        let freshSet = Set(fresh)
+        var earlier: [String: LedgerEntry] = [:]
+        let repeated = records.indices.filter { !freshSet.contains($0) }.map { idempotencyKey(requestId: records[$0].event.requestId) }
+        for chunk in SQLList.chunks(repeated) {
+            for entry in try LedgerEntry.fetchAll(db, sql: "SELECT * FROM ledger WHERE idempotency_key IN (\(SQLList.of(chunk.count)))",
+                                                  arguments: StoreArguments(chunk)) {
+                earlier[entry.idempotencyKey] = entry
+            }
+        }
+        var results: [SettlementResult] = []
+        var events: [UsageEvent] = []
+        for (index, record) in records.enumerated() {
+            var event = record.event
+            guard freshSet.contains(index) else {
+                let entry = earlier[idempotencyKey(requestId: event.requestId)]
+                results.append(SettlementResult(requestId: event.requestId, userId: event.userId,
+                                                charged: entry?.amount.negated ?? .zero, balanceAfter: entry?.balanceAfter,
+                                                ledgerId: entry?.id))
+                continue
+            }
+            event.overrun = record.overrun
+            var result = SettlementResult(requestId: event.requestId, userId: event.userId, charged: .zero)
+            if let charge = chargeOf[index] {
+                let outcome = outcomes[charge]
+                if let balance = outcome.shortOf {
+                    // Never below zero: a charge beyond the balance is clamped and the shortfall recorded.
+                    let cost = record.chargeable
+                    let shortfall = (try? cost.subtracting(outcome.taken)) ?? cost
+                    let note = "credit shortfall \(shortfall): cost \(cost), balance \(balance)"
+                    event.error = event.error.map { "\($0); \(note)" } ?? note
+                }
+                result.charged = outcome.taken
+                result.balanceAfter = outcome.balanceAfter
+                result.ledgerId = outcome.ledgerId
+            }
+            event.creditsCharged = result.charged
+            events.append(event)
+            results.append(result)
+        }
+        try insert(events, db)
+        return results
     }
 }
 
 extension UsageSettlement {
-    /// Inserts an event with a cached statement: the record's Codable path costs more than the
-    /// rest of the settlement, and this runs for every request. A key or provider removed while
-    /// the request was in flight is recorded as NULL (as `ON DELETE SET NULL` would have done),
-    /// never as a foreign-key failure that would lose the event and its charge.
-    static func insert(_ event: UsageEvent, _ db: StoreDB) throws {
-        try db.execute(sql: """
-            INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
-              tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
-              streamed, created_at, overrun, credential_id, failed_credential_id, team_id, node_id)
-            VALUES (?, ?, (SELECT id FROM api_keys WHERE id = ?), (SELECT id FROM providers WHERE id = ?),
-                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM credentials WHERE id = ?),
-                    (SELECT id FROM credentials WHERE id = ?), ?, ?)
-            """, arguments: [
-            event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
-            event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
-            event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,
-            event.credentialId, event.failedCredentialId, event.teamId, event.nodeId,
-        ])
-    }
-
-    /// Commits `batch` as one ``UsageBatch`` of settlements.
-    public static func commitAsync(_ batch: [UsageRecord], to store: HubStore) async throws(HubError) -> [SettlementResult] {
-        try await commit(UsageBatch(records: batch), to: store).settlements
+    /// Inserts events with multi-row statements (the record's Codable path costs more than the rest
+    /// of the settlement, and this runs for every request). A user, key, provider or credential
+    /// removed while the request was in flight is recorded as NULL (as `ON DELETE SET NULL` would
+    /// have done), never as a foreign-key failure that would lose the event and its charge.
+    static func insert(_ events: [UsageEvent], _ db: StoreDB) throws {
+        let columns = 22
+        for chunk in SQLList.chunks(events, rowsOf: columns) where !chunk.isEmpty {
+            var arguments = StoreArguments()
+            for event in chunk {
+                arguments += [
+                    event.requestId, event.userId, event.apiKeyId, event.providerId, event.model, event.tokensIn,
+                    event.tokensOut, event.tokensCached, event.providerCost, event.creditsCharged, event.latencyMs,
+                    event.ttfbMs, event.status, event.error, event.usageSource, event.streamed, event.createdAt, event.overrun,
+                    event.credentialId, event.failedCredentialId, event.teamId, event.nodeId,
+                ]
+            }
+            let row = """
+                (?, (SELECT id FROM users WHERE id = ?), (SELECT id FROM api_keys WHERE id = ?), \
+                (SELECT id FROM providers WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+                (SELECT id FROM credentials WHERE id = ?), (SELECT id FROM credentials WHERE id = ?), ?, ?)
+                """
+            try db.execute(sql: """
+                INSERT INTO usage_events (request_id, user_id, api_key_id, provider_id, model, tokens_in, tokens_out,
+                  tokens_cached, provider_cost, credits_charged, latency_ms, ttfb_ms, status, error, usage_source,
+                  streamed, created_at, overrun, credential_id, failed_credential_id, team_id, node_id)
+                VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
+                """, arguments: arguments)
+        }
     }
 }

@@ -70,6 +70,23 @@ public enum NodeRegistry {
             """)
     }
 
+    /// The running nodes and the `stoppedShown` latest stopped ones, with their calls in the minute before `now`.
+    static func status(_ db: StoreDB, now: Date, stoppedShown: Int = 3) throws -> [NodeStatus] {
+        var stopped = 0
+        let nodes = try all(db).filter { node in
+            guard node.stoppedAt != nil else { return true }
+            stopped += 1
+            return stopped <= stoppedShown
+        }
+        guard !nodes.isEmpty else { return [] }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT node_id, count(*) AS requests FROM usage_events WHERE created_at >= ? AND node_id IS NOT NULL GROUP BY node_id
+            """, arguments: [now.addingTimeInterval(-60)])
+        var recent: [String: Int] = [:]
+        for row in rows { recent[row["node_id"]] = row["requests"] }
+        return nodes.map { NodeStatus(node: $0, live: $0.isLive(at: now), requestsLastMinute: recent[$0.id] ?? 0) }
+    }
+
     /// Marks the dead nodes stopped and settles the holds left by any run that is not a live node.
     private static func recover(_ db: StoreDB, by nodeId: String, now: Date, everyOtherIsDead: Bool) throws -> Recovery {
         let silentSince = now.addingTimeInterval(-deadAfter.seconds)
@@ -78,7 +95,7 @@ public enum NodeRegistry {
             """, arguments: [nodeId, everyOtherIsDead, silentSince])
         for id in dead {
             try db.execute(sql: "UPDATE nodes SET stopped_at = ?, stop_reason = ? WHERE id = ?", arguments: [
-                now, "taken for dead by node \(nodeId.prefix(8)): no heartbeat since \(Int(deadAfter.seconds)) s", id,
+                now, "taken for dead by node \(nodeId.prefix(8)): silent for over \(Int(deadAfter.seconds)) s", id,
             ])
         }
         let settled = try HoldRecovery.settleHolds(db, exceptRunsOf: liveNodeIds(db, including: nodeId))
