@@ -79,8 +79,8 @@ struct AdminServiceTests {
         let hub = try TemporaryHub()
         let otherKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         let sealer = try SecretSealer.load(for: hub.directory, environment: [SecretSealer.environmentVariable: otherKey])
-        #expect(throws: HubError(.secretKey, "the secret key does not match this hub's database (wrong secret.key or AIGNE_HUB_SECRET_KEY)")) {
-            try hub.store.verify(sealer)
+        await #expect(throws: HubError(.secretKey, "the secret key does not match this hub's database (wrong secret.key or AIGNE_HUB_SECRET_KEY)")) {
+            try await hub.store.verify(sealer)
         }
         #expect(throws: HubError.self) {
             try SecretSealer.load(for: hub.directory, environment: [SecretSealer.environmentVariable: "not-base64!"])

@@ -62,7 +62,7 @@ final class ClusterFixture: Sendable {
             return result
         } catch {
             if let cluster { await cluster.tearDown() } else {
-                mock.map { kill($0.process.processIdentifier, SIGKILL) }
+                if let mock { kill(mock.process.processIdentifier, SIGKILL) }
                 server.stop()
                 try? FileManager.default.removeItem(at: root)
             }

@@ -18,6 +18,13 @@ extension ClusterTests {
         var ok: Int { answers.filter { $0.status == 200 }.count }
     }
 
+    /// A flag the load's workers read.
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .relaxed) }
+        var isSet: Bool { value.load(ordering: .relaxed) }
+    }
+
     /// kill -9 of node A under load: node B serves on throughout, takes A for dead after the
     /// heartbeat timeout and settles A's open holds (usage_source = recovered, node_id = A), each
     /// charged once; every call A answered 200 is charged, and every ledger still adds up.
@@ -28,13 +35,13 @@ extension ClusterTests {
             let a = try await cluster.startNode("A"), b = try await cluster.startNode("B")
             let idA = try cluster.nodeId(a), idB = try cluster.nodeId(b)
             let (loadA, loadB) = (Load(), Load())
-            let stop = Atomic<Bool>(false)
+            let stop = Flag()
             let workers = Task {
                 await withTaskGroup(of: Void.self) { group in
                     for index in 0..<24 {
                         let (node, load) = index % 2 == 0 ? (a, loadA) : (b, loadB)
                         group.addTask {
-                            while !stop.load(ordering: .relaxed) {
+                            while !stop.isSet {
                                 do { load.answered(try await ClusterHTTP.chat(node, key: user.key)) } catch {
                                     load.failed(error)
                                     // A is gone: its workers need not hammer a closed port.
@@ -48,8 +55,8 @@ extension ClusterTests {
             do {
                 // Kill A once it has served calls and has holds open (calls in flight upstream).
                 let loaded = try await eventually(within: .seconds(20)) {
-                    loadA.ok >= 30 && loadB.ok >= 30
-                        && (try cluster.integer("SELECT count(*) FROM holds WHERE run_id = '\(idA)'")) > 0
+                    guard loadA.ok >= 30, loadB.ok >= 30 else { return false }
+                    return try cluster.integer("SELECT count(*) FROM holds WHERE run_id = '\(idA)'") > 0
                 }
                 try #require(loaded != nil, "no load with open holds on A within 20 s\n\(cluster.logs)")
                 #expect(loadA.errors == [], "node A's calls failed before the kill: \(loadA.errors.prefix(5))")
@@ -68,7 +75,7 @@ extension ClusterTests {
                 // B went on serving during the recovery, and still does.
                 let more = try await eventually(within: .seconds(10)) { loadB.ok >= bBefore + 50 }
                 #expect(more != nil, "node B stopped serving after A died")
-                stop.store(true, ordering: .relaxed)
+                stop.set()
                 await workers.value
 
                 #expect(loadB.errors == [], "node B's calls failed: \(loadB.errors.prefix(5))")
@@ -99,7 +106,7 @@ extension ClusterTests {
                     \(recoveredEvents.count) holds of A settled as recovered
                     """)
             } catch {
-                stop.store(true, ordering: .relaxed)
+                stop.set()
                 await workers.value
                 throw error
             }

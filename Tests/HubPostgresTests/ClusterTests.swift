@@ -102,30 +102,25 @@ import Glibc
                 #expect(known != nil, "node \(node.name) never learned the grant")
             }
 
-            let replies = Mutex<[(node: String, reply: ClusterHTTP.Reply)]>([])
-            let failures = Mutex<[String]>([])
+            let loads = ["A": Load(), "B": Load()]
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<200 {
                     let node = nodes[index % 2]
+                    let load = loads[node.name]!
                     group.addTask {
-                        do {
-                            let reply = try await ClusterHTTP.chat(node, key: storm.key)
-                            replies.withLock { $0.append((node.name, reply)) }
-                        } catch {
-                            failures.withLock { $0.append("\(node.name): \(error)") }
-                        }
+                        do { load.answered(try await ClusterHTTP.chat(node, key: storm.key)) } catch { load.failed(error) }
                     }
                 }
             }
-            #expect(failures.withLock { $0 } == [])
-            let all = replies.withLock { $0 }
-            let served = all.filter { $0.reply.status == 200 }
-            let paymentRequired = all.filter { $0.reply.status == 402 }
-            let others = all.filter { ![200, 402].contains($0.reply.status) }
-            #expect(others.isEmpty, "statuses other than 200 and 402: \(others.map { "\($0.reply.status) \($0.reply.body)" })")
+            #expect(loads.values.flatMap(\.errors) == [])
+            let all = loads.values.flatMap(\.answers)
+            let served = all.filter { $0.status == 200 }
+            let paymentRequired = all.filter { $0.status == 402 }
+            let others = all.filter { ![200, 402].contains($0.status) }
+            #expect(others.isEmpty, "statuses other than 200 and 402: \(others.map { "\($0.status) \($0.body)" })")
             #expect(!served.isEmpty && !paymentRequired.isEmpty)
-            #expect(paymentRequired.allSatisfy { $0.reply.body.contains("insufficient credits") })
-            let servedIds = Set(served.compactMap(\.reply.requestId))
+            #expect(paymentRequired.allSatisfy { $0.body.contains("insufficient credits") })
+            let servedIds = Set(served.compactMap(\.requestId))
             #expect(servedIds.count == served.count)
 
             let settled = try await eventually(within: .seconds(10)) {
@@ -142,7 +137,7 @@ import Glibc
             let granted = try cluster.integer("SELECT sum(amount) FROM ledger WHERE user_id = \(storm.id) AND kind = 'grant'")
             #expect(balance >= 0 && granted - spent == balance)
             #expect(try cluster.moneyViolations() == [])
-            let perNode = Dictionary(grouping: served, by: \.node).mapValues(\.count)
+            let perNode = loads.mapValues(\.ok)
             print("""
                 ClusterTests storm: hold \(hold) credits, balance \(credits): \(served.count) served (\(perNode)), \
                 \(paymentRequired.count) refused with 402; left \(Double(balance) / 1e9) credits
