@@ -163,6 +163,7 @@ enum ConformanceScript {
             step(A.AuditList(limit: 100)),
             step(A.AuditList(action: "users.", target: "alice")),
             step(A.AuditList(limit: 0), .invalidArgument),
+            step(A.NodesList()),
             step(A.HubStatus()),
         ]
     }()
