@@ -158,7 +158,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HubPostgresTests",
-            dependencies: ["HubPostgres", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "HubPostgres", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                // The cluster tests' HTTP client (storms of concurrent requests to the nodes).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "HubConsoleTests",

@@ -54,11 +54,12 @@ public enum HubCopy {
                 for try await page in store.exportPages(of: table, pageSize: pageSize) {
                     try await insert(page, into: table, connection)
                 }
-                if table.columns.contains(where: { $0.name == "id" }) {
+                // Only an identity `id` has a sequence (`nodes.id` is text: max(id) would not be a number).
+                if table.columns.contains(where: { $0.name == "id" }),
+                   try await hasSequence(table.name, connection) {
                     try await connection.query(PostgresQuery(unsafeSQL: """
-                        SELECT setval(seq, GREATEST(m, 1), m IS NOT NULL)
-                        FROM (SELECT pg_get_serial_sequence('\(table.name)', 'id') AS seq, max(id) AS m FROM \(quoted(table.name))) s
-                        WHERE seq IS NOT NULL
+                        SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'), GREATEST(m, 1), m IS NOT NULL)
+                        FROM (SELECT max(id) AS m FROM \(quoted(table.name))) s
                         """), logger: PostgresStore.quiet)
                 }
             }
@@ -66,6 +67,13 @@ public enum HubCopy {
             return try await verify(tables, store, connection)
         }
         return CopyReport(schema: schema, tables: tableChecks, users: userChecks, duration: ContinuousClock.now - started)
+    }
+
+    /// Whether the table's `id` column draws from a sequence (an identity column).
+    static func hasSequence(_ table: String, _ connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT pg_get_serial_sequence(\(table), 'id') IS NOT NULL", logger: PostgresStore.quiet)
+        for try await has in rows.decode(Bool.self) { return has }
+        return false
     }
 
     /// The rollups are copied as they are (events may have been pruned since they were counted), so

@@ -21,7 +21,7 @@ import Synchronization
 /// - ``read(_:)``: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`: one consistent snapshot for
 ///   the whole body, taking no lock.
 ///
-/// Start with ``start(_:threads:)``; ``shutdown()`` ends the pool and the threads (after it, every
+/// Start with ``start(_:threads:leaseTimeout:)``; ``shutdown()`` ends the pool and the threads (after it, every
 /// transaction fails with `unavailable`).
 package final class PostgresBackend: StoreBackend {
     /// The advisory lock every hub write takes: the bytes of "aignehub" as a big-endian BIGINT.
@@ -48,11 +48,23 @@ package final class PostgresBackend: StoreBackend {
 
     /// Connects once (a server that is down or a wrong password fail now, with the server's
     /// reason), then starts the connection pool and `threads` threads for transactions.
+    ///
+    /// - `leaseTimeout`: how long a transaction waits for a connection.
+    /// - `writeLockTimeout`: how long a write waits for the write lock (the session's
+    ///   `lock_timeout`) before it fails with `unavailable`, rather than queue forever behind a node
+    ///   that hangs inside a transaction.
+    /// - `idleTransactionTimeout`: the server ends a session that sits that long inside a
+    ///   transaction without sending anything (`idle_in_transaction_session_timeout`): a node that
+    ///   froze mid-transaction gives the write lock back.
     package static func start(
-        _ location: PostgresLocation, threads count: Int = 16, leaseTimeout: Duration = .seconds(10)
+        _ location: PostgresLocation, threads count: Int = 16, leaseTimeout: Duration = .seconds(10),
+        writeLockTimeout: Duration = .seconds(30), idleTransactionTimeout: Duration = .seconds(60)
     ) async throws(HubError) -> PostgresBackend {
         try await location.probe()
-        let configuration = try location.clientConfiguration(maximumConnections: count)
+        let configuration = try location.clientConfiguration(maximumConnections: count, settings: [
+            ("lock_timeout", "\(writeLockTimeout.milliseconds)ms"),
+            ("idle_in_transaction_session_timeout", "\(idleTransactionTimeout.milliseconds)ms"),
+        ])
         let threads = NIOThreadPool(numberOfThreads: count)
         threads.start()
         return PostgresBackend(
@@ -158,10 +170,21 @@ package final class PostgresBackend: StoreBackend {
             }
             return value
         } catch {
-            _ = try? session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
+            do {
+                _ = try session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
+            } catch {
+                // The connection cannot even roll back: close it, so that the pool never hands out a
+                // connection still inside this transaction (the next BEGIN would only warn).
+                _ = try? session.connection.close().wait()
+            }
             throw error
         }
     }
+}
+
+extension Duration {
+    /// Whole milliseconds (PostgreSQL's settings take `…ms`).
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 /// Whether a transaction's connection came before its deadline: exactly one of ``lease()`` and

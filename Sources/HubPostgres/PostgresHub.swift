@@ -110,7 +110,7 @@ extension PostgresHub {
                 }
                 do {
                     try await store.verify(sealer)
-                } catch {
+                } catch where error.code == .secretKey {
                     let key = keyFromEnvironment ? "$\(SecretSealer.environmentVariable)" : directory.secretKeyURL.path
                     throw HubError(.secretKey, """
                         this node's secret key (\(key)) is not the one \(location) was made with: every node of a hub \
@@ -131,11 +131,7 @@ extension PostgresHub {
     }
 
     /// The settings row's key check: a known text sealed with the node's key.
-    ///
-    /// Mirrors `SecretSealer.makeKeyCheck()` (internal to HubCore; its plaintext is private), so
-    /// that `HubStore.verify(_:)` accepts it; a test (`initWritesTheKeyCheckAndAnotherKeyIsRefused`)
-    /// fails if the two drift. Integrator: make `makeKeyCheck()` `package` and call it here.
     static func keyCheck(_ sealer: SecretSealer) throws(HubError) -> Data {
-        try sealer.seal("aigne-hub key check v1")
+        try sealer.makeKeyCheck()
     }
 }

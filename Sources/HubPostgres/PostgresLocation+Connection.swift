@@ -24,15 +24,16 @@ extension PostgresLocation {
         return configuration
     }
 
-    /// A pool's configuration: at most `maximumConnections` open at once.
-    func clientConfiguration(maximumConnections: Int) throws(HubError) -> PostgresClient.Configuration {
+    /// A pool's configuration: at most `maximumConnections` open at once; `settings` are added to
+    /// ``sessionParameters`` for each of its sessions.
+    func clientConfiguration(maximumConnections: Int, settings: [(String, String)] = []) throws(HubError) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS = try tlsConfiguration().map {
             sslMode == .require || sslMode == .verifyFull ? .require($0) : .prefer($0)
         } ?? .disable
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
-        configuration.options.additionalStartupParameters = Self.sessionParameters
+        configuration.options.additionalStartupParameters = Self.sessionParameters + settings
         return configuration
     }
 

@@ -13,8 +13,6 @@ import PostgresNIO
 final class PostgresSession: ServerSession {
     let connection: PostgresConnection
     let location: PostgresLocation
-    /// Statements sent so far (for measurements and tests).
-    private(set) var statements = 0
 
     init(connection: PostgresConnection, location: PostgresLocation) {
         self.connection = connection
@@ -43,7 +41,6 @@ final class PostgresSession: ServerSession {
 
     /// Sends one statement and blocks this thread until the server has answered it in full.
     func send(_ query: PostgresQuery) throws(HubError) -> PostgresQueryResult {
-        statements += 1
         do {
             return try connection.query(query, logger: PostgresStore.quiet).wait()
         } catch {
@@ -54,7 +51,6 @@ final class PostgresSession: ServerSession {
     /// Waits for statements already sent (``PostgresConnection/query(_:logger:file:line:)`` futures),
     /// all of them; the first failure is thrown.
     func wait(_ futures: [EventLoopFuture<PostgresQueryResult>]) throws(HubError) {
-        statements += futures.count
         var failure: HubError?
         for future in futures {
             do { _ = try future.wait() } catch {

@@ -98,11 +98,13 @@ struct UntypedText: PostgresDynamicTypeEncodable {
 }
 
 extension Double {
-    /// PostgreSQL's spelling of a float8: `Infinity`, `-Infinity`, `NaN`, else Swift's shortest
-    /// round-tripping digits (`0.1`, `1e-07`).
+    /// PostgreSQL's spelling of a float8: `Infinity`, `-Infinity`, `NaN`; a whole number without a
+    /// fraction (`3`, so that it also fits a BIGINT where SQLite would have converted it); else
+    /// Swift's shortest round-tripping digits (`0.1`, `1e-07`).
     var postgresText: String {
         if isNaN { return "NaN" }
         if isInfinite { return self < 0 ? "-Infinity" : "Infinity" }
+        if rounded() == self, abs(self) < 1e15 { return String(Int64(self)) }
         return "\(self)"
     }
 }

@@ -55,7 +55,7 @@ struct HubOptions: ParsableArguments {
             return try await OpenHub.open(try location(url), nodeDirectory: directory).connection(surface: surface)
         case (nil, nil, nil):
             let socket = directory.adminSocketURL.path
-            if try AdminSocketProbe.answersIfTrusted(at: socket, trust: try trust()) {
+            if try await AdminSocketProbe.answersIfTrusted(at: socket, trust: try trust()) {
                 return HubConnections.socket(socket, trust: try trust())
             }
             return try await OpenHub.open(try location(nil), nodeDirectory: directory).connection(surface: surface)

@@ -10,8 +10,8 @@ import HubAdmin
 @Suite struct BillingPaneTests {
     /// A service-provider hub where a Stripe payment named a user the hub does not know (pending).
     static func hubWithPendingPayment() async throws -> TestHub {
-        let hub = try TestHub.make(mode: .serviceProvider)
-        try hub.sellStarter()
+        let hub = try await TestHub.make(mode: .serviceProvider)
+        try await hub.sellStarter()
         let receipt = try await hub.checkout("evt_carol", user: "carol")
         #expect(receipt.outcome == .pending)
         return hub
@@ -84,9 +84,9 @@ import HubAdmin
     }
 
     @Test func disablingAPackageAndCancellingASubscriptionAreConfirmedAndAudited() async throws {
-        let hub = try TestHub.make(mode: .serviceProvider)
+        let hub = try await TestHub.make(mode: .serviceProvider)
         defer { hub.remove() }
-        try hub.sellStarter()
+        try await hub.sellStarter()
         let service = hub.connection.service
         _ = try await service.perform(Admin.PlansAdd(name: "pro", interval: .month, credits: Amount(units: 100)), actor: "test")
         var driver = await Driver(hub: hub)
@@ -116,7 +116,7 @@ import HubAdmin
     }
 
     @Test func codesAreCreatedThroughTheDialogAndShownOnce() async throws {
-        let hub = try TestHub.make(mode: .serviceProvider)
+        let hub = try await TestHub.make(mode: .serviceProvider)
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("6"), .left, .left)   // Codes (two back from Payments)
@@ -164,7 +164,7 @@ import HubAdmin
 /// The Mode pane's starter-credit expiry: shown, and changed through a before → after confirmation.
 @Suite struct StarterExpirySettingTests {
     @Test func theExpiryIsSetFromTheModePane() async throws {
-        let hub = try TestHub.make(mode: .serviceProvider)
+        let hub = try await TestHub.make(mode: .serviceProvider)
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         #expect(driver.screen().text.contains("starter expiry (days)"))

@@ -8,7 +8,7 @@ import HubAdmin
 extension TestHub {
     static let stripeSecret = "whsec_console_test_0123456789"
 
-    func sellStarter() throws {
+    func sellStarter() async throws {
         let service = connection.service
         _ = try await service.perform(Admin.PackagesAdd(name: "starter", price: Amount(units: 10), currency: "usd",
                                                   credits: Amount(units: 100), bonus: Amount(units: 10)), actor: "test")

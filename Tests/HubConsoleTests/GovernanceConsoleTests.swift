@@ -10,8 +10,8 @@ import HubAdmin
 @Suite struct GovernanceConsoleTests {
     /// The test hub plus team `eng` (alice and 王小明, alice's key spends for it) and team `ops` (bob),
     /// with usage this month: eng 3 calls at 1.5 USD, ops 2 calls at 0.25 USD, 1 call of no team.
-    static func governedHub() throws -> TestHub {
-        let hub = try TestHub.make()
+    static func governedHub() async throws -> TestHub {
+        let hub = try await TestHub.make()
         let service = hub.connection.service
         _ = try await service.perform(Admin.TeamsAdd(name: "eng", description: "engineering"), actor: "test")
         _ = try await service.perform(Admin.TeamsAdd(name: "ops"), actor: "test")
@@ -39,7 +39,7 @@ import HubAdmin
     }
 
     @Test func aTeamBudgetIsPreviewedThenSetAndShownInTheTeamsViewAndTheUsersBar() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(teamsKey)
@@ -76,7 +76,7 @@ import HubAdmin
     }
 
     @Test func theBudgetDialogSpeaksTraditionalChinese() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(teamsKey, .character("b"))
@@ -109,7 +109,7 @@ import HubAdmin
     }
 
     @Test func limitsArePreviewedWithTheLastMinutesTraffic() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"))  // alice, bob, 王小明
@@ -137,7 +137,7 @@ import HubAdmin
     }
 
     @Test func aKeyScopeShowsEachChangeBeforeItIsSet() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .enter)  // alice and her key
@@ -164,7 +164,7 @@ import HubAdmin
     }
 
     @Test func theChargebackViewsTotalsAreTheUsageEventsOfTheMonthAndTheExportParses() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         _ = driver.state.apply(.tick(Date()))  // the month of the usage just inserted
@@ -228,7 +228,7 @@ import HubAdmin
     }
 
     @Test func readOnlyRefusesBudgetsAndLimitsButShowsAndExports() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, readOnly: true)
         await driver.press(teamsKey, .character("b"))
@@ -239,7 +239,7 @@ import HubAdmin
     }
 
     @Test func aTeamOpensWithItsMembersKeysBudgetsAndLimits() async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         _ = try await hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 100), period: .week, soft: 50), actor: "test")
         _ = try await hub.connection.service.perform(Admin.LimitsSet(team: "eng", rpm: 60, tpm: 10_000), actor: "test")
@@ -257,7 +257,7 @@ import HubAdmin
     @Test(arguments: [(60, 15, Language.english), (80, 24, .english), (120, 40, .english),
                       (60, 15, .traditionalChinese), (80, 24, .traditionalChinese), (120, 40, .traditionalChinese)])
     func governanceViewsFitEveryWidthInBothLanguages(width: Int, height: Int, language: Language) async throws {
-        let hub = try Self.governedHub()
+        let hub = try await Self.governedHub()
         defer { hub.remove() }
         _ = try await hub.connection.service.perform(Admin.BudgetsSet(team: "eng", amount: Amount(units: 5), period: .month, soft: 80), actor: "test")
         _ = try await hub.connection.service.perform(Admin.LimitsSet(user: "bob", concurrency: 2), actor: "test")

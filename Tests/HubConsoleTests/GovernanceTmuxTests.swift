@@ -10,7 +10,7 @@ import HubAdmin
     @Test func aTeamBudgetSetInTheDialogShowsInTheTeamsViewAndTheUsersBar() async throws {
         let hub = try CLIHub()
         defer { hub.remove() }
-        let connection = try DatabaseConnection.open(DataDirectory(url: URL(fileURLWithPath: hub.directory)), surface: "test")
+        let connection = try await DatabaseConnection.open(DataDirectory(url: URL(fileURLWithPath: hub.directory)), surface: "test")
         _ = try await connection.service.perform(Admin.TeamsAdd(name: "eng"), actor: "test")
         _ = try await connection.service.perform(Admin.TeamsAddMember(team: "eng", user: "王小明"), actor: "test")
         try connection.service.store.sqliteWrite { db in

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func theModePreviewIsCodesAndParametersWithEnglishForTheCLI() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let preview = try await hub.connection.service.perform(Admin.ModePreview(mode: .serviceProvider), actor: "test")
         #expect(preview.notes.contains(HubText(.modeUsersWithoutBalance, "2", "3")))
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aModeSwitchInTraditionalChineseShowsItsConsequencesInChinese() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(.character("m"))
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func ledgerKindsAndHubErrorsShowInTraditionalChinese() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(.character(":"))

@@ -7,7 +7,7 @@ import HubCore
 /// The console as a state machine, driven key by key against a real hub database, no terminal.
 @Suite struct KeyHandlingTests {
     @Test func digitsTabAndShiftTabSwitchPanes() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         #expect(driver.state.pane == .mode)
@@ -30,7 +30,7 @@ import HubCore
     }
 
     @Test func grantingNeedsAnAmountAReasonAndAConfirmation() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .character("G"))  // users sorted by name: alice, bob, 王小明
@@ -64,7 +64,7 @@ import HubCore
     }
 
     @Test func cancellingAConfirmationSendsNothing() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .character("-"))
@@ -80,7 +80,7 @@ import HubCore
     }
 
     @Test func theHubsRefusalGoesToTheStatusLine() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .character("-"))  // alice, balance 0
@@ -94,7 +94,7 @@ import HubCore
     }
 
     @Test func switchingModeShowsThePreviewAndNeedsTheModeName() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("m"))
@@ -112,7 +112,7 @@ import HubCore
     }
 
     @Test func readOnlyHidesAndRefusesEveryChange() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, readOnly: true)
         await driver.press(.character("m"))
@@ -129,7 +129,7 @@ import HubCore
     }
 
     @Test func filterCommandLineAndBack() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .character("/"))
@@ -162,7 +162,7 @@ import HubCore
     }
 
     @Test func helpListsTheSameBindingsTheDispatcherUses() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         for pane in PaneID.allCases {
@@ -180,7 +180,7 @@ import HubCore
     }
 
     @Test func addingACredentialMasksTheSecret() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("2"), .character("j"), .character("c"))  // anthropic, openai → openai
@@ -196,7 +196,7 @@ import HubCore
     }
 
     @Test func liveNotificationsFeedThePaneUnlessPaused() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("5"))
@@ -213,7 +213,7 @@ import HubCore
     }
 
     @Test func editingAProviderShowsTheChangeFirst() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("2"), .character("j"), .character("e"), .tab, .ctrl("u"))
@@ -227,7 +227,7 @@ import HubCore
     }
 
     @Test func aFilterOnAFullUserListAsksTheHubToSearch() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"))

@@ -8,8 +8,8 @@ import Testing
 /// provider are named in the Live pane's top lists and tail.
 @Suite struct LowBalanceAndLiveTests {
     /// Service-provider mode with a threshold of 10: 王小明 has 25, alice and bob 0.
-    static func hubWithThreshold() throws -> TestHub {
-        let hub = try TestHub.make()
+    static func hubWithThreshold() async throws -> TestHub {
+        let hub = try await TestHub.make()
         _ = try await hub.connection.service.perform(Admin.ModeSet(mode: .serviceProvider), actor: "test")
         _ = try await hub.connection.service.perform(Admin.SettingsSet(lowBalanceThreshold: Amount(units: 10)), actor: "test")
         return hub
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func usersUnderTheThresholdAreMarkedAndListedByLow() async throws {
-        let hub = try Self.hubWithThreshold()
+        let hub = try await Self.hubWithThreshold()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"))
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func theHubListsLowBalanceUsersBeyondTheFirstPage() async throws {
-        let hub = try Self.hubWithThreshold()
+        let hub = try await Self.hubWithThreshold()
         defer { hub.remove() }
         let low = try await hub.connection.service.perform(Admin.UsersSummaries(limit: 1, lowBalance: true), actor: "test")
         #expect(low.map(\.user.name) == ["alice"])
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func withoutAThresholdNothingIsMarkedAndLowSaysWhy() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"), .character(":"))
@@ -69,7 +69,7 @@ import Testing
 
     @Test(arguments: [(Language.english, "(no key)", "(unknown model)"), (.traditionalChinese, "（無金鑰）", "（未知模型）")])
     func callsThatReachedNoProviderAreNamedInTheLivePane(language: Language, noKey: String, unknownModel: String) async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: language)
         await driver.press(.character("5"))

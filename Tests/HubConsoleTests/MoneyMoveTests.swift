@@ -9,7 +9,7 @@ import Testing
 /// whose answer is lost is sent again with the same key, and the hub applies it once.
 @Suite struct MoneyMoveTests {
     @Test func aGrantWhoseAnswerIsLostIsResentAndAppliedOnce() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let lossy = LossyConnection(hub.connection, loseAnswers: 1)
         var driver = await Driver(hub: hub, connection: lossy)
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aDeductWhoseAnswerIsLostTwiceIsAppliedOnce() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let lossy = LossyConnection(hub.connection, loseAnswers: 2)
         var driver = await Driver(hub: hub, connection: lossy)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func eachConfirmedDialogIsOneMoveHoweverOftenItIsSent() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         for _ in 0..<2 {  // two dialogs, same amount and reason: two grants

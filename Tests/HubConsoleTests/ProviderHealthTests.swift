@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func theRollupCountsAttemptsFailuresAndLatencyByCredential() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let service = hub.connection.service
         _ = try await service.perform(Admin.CredentialsAdd(provider: "openai", name: "backup", secret: "sk-test-backup-000000"), actor: "test")
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func theProvidersPaneFillsUnderLiveTraffic() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let service = hub.connection.service
         _ = try await service.perform(Admin.ProvidersAdd(name: "deepseek", kind: .openAICompatible, baseUrl: "https://api.deepseek.com"), actor: "test")
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func anOpenUsersKeysShowWhenTheyWereLastUsedUnderLiveTraffic() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let created = try await hub.connection.service.perform(Admin.KeysCreate(user: "alice", name: "laptop"), actor: "test")
         var driver = await Driver(hub: hub)

@@ -21,7 +21,7 @@ import HubCore
 
     @Test(arguments: [(80, 24, Language.english), (120, 40, .english), (80, 24, .traditionalChinese), (120, 40, .traditionalChinese)])
     func aCJKNameKeepsTheUsersTableAligned(width: Int, height: Int, language: Language) async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: language)
         await driver.press(.character("3"))
@@ -38,7 +38,7 @@ import HubCore
     }
 
     @Test func usersPaneSnapshot80x24English() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"))
@@ -54,7 +54,7 @@ import HubCore
     }
 
     @Test func usersPaneSnapshot80x24TraditionalChinese() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(.character("3"))
@@ -66,7 +66,7 @@ import HubCore
     }
 
     @Test func pricingFlagsModelsUsedWithoutARate() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("4"))
@@ -77,7 +77,7 @@ import HubCore
     }
 
     @Test func providersShowHealthAndMaskedSecrets() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("2"), .character("j"))
@@ -90,14 +90,14 @@ import HubCore
     }
 
     @Test func aTooSmallTerminalSaysWhatItNeeds() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let driver = await Driver(hub: hub)
         #expect(driver.screen(width: 50, height: 12).text.contains("terminal too small: need 60×15, have 50×12"))
     }
 
     @Test func monoCarriesSelectionWithReverseNotColour() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub)
         await driver.press(.character("3"))
@@ -110,7 +110,7 @@ import HubCore
     }
 
     @Test func grantDialogShowsTheEffectBeforeConfirming() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(.character("3"), .character("G"), .character("+"))
@@ -125,7 +125,7 @@ import HubCore
     }
 
     @Test func modePaneSnapshot80x24() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         let driver = await Driver(hub: hub)
         let screen = lines(driver.screen(width: 80, height: 24))
@@ -139,7 +139,7 @@ import HubCore
     }
 
     @Test func livePaneShowsTheTailWithCJKNamesAligned() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         var driver = await Driver(hub: hub, language: .traditionalChinese)
         await driver.press(.character("5"))
@@ -169,7 +169,7 @@ import HubCore
     }
 
     @Test func helpFitsAt80x24InBothLanguages() async throws {
-        let hub = try TestHub.make()
+        let hub = try await TestHub.make()
         defer { hub.remove() }
         for language in Language.allCases {
             var driver = await Driver(hub: hub, language: language)

@@ -11,18 +11,18 @@ struct TestHub {
     let connection: DatabaseConnection
 
     /// `seeded: false`: an empty hub (no users, providers or usage).
-    static func make(mode: DeploymentMode = .enterprise, seeded: Bool = true) throws -> TestHub {
+    static func make(mode: DeploymentMode = .enterprise, seeded: Bool = true) async throws -> TestHub {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("console-test-\(UUID().uuidString)")
         let directory = DataDirectory(url: url)
         try HubStore.initialize(directory, mode: mode, environment: [:])
-        let hub = TestHub(directory: directory, connection: try DatabaseConnection.open(directory, surface: "test"))
-        if seeded { try hub.seed() }
+        let hub = TestHub(directory: directory, connection: try await DatabaseConnection.open(directory, surface: "test"))
+        if seeded { try await hub.seed() }
         return hub
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory.url) }
 
-    private func seed() throws {
+    private func seed() async throws {
         let service = connection.service
         for (name, email) in [("王小明", "wang@example.com"), ("alice", "alice@example.com"), ("bob", nil)] {
             _ = try await service.perform(Admin.UsersAdd(name: name, email: email), actor: "test")

@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func openHoldsOfAPreviousRunAreSettledOnceAtTheHold() async throws {
-        let (store, user) = try payerStore("holds")
+        let (store, user) = try await payerStore("holds")
         let hold = Amount(nanos: 300_000_000)
         let holds = ["r-open", "r-done"].map {
             HoldRecord(requestId: $0, userId: user, apiKeyId: nil, model: "p/m", amount: hold, runId: "old")
@@ -114,10 +114,10 @@ import Testing
         let done = UsageRecord(event: UsageEvent(requestId: "r-done", userId: user, apiKeyId: nil, providerId: nil,
                                                  model: "p/m", status: 200), charge: Amount(nanos: 500_000_000), hold: hold)
         let settled = try await UsageSettlement.commit(UsageBatch(records: [done]), to: store)
-        #expect(settled[0].charged == hold)
-        let recovered = try HoldRecovery.settleOpenHolds(store)
+        #expect(settled.settlements[0].charged == hold)
+        let recovered = try await HoldRecovery.settleOpenHolds(store)
         #expect(recovered.map(\.requestId) == ["r-open"] && recovered[0].charged == hold)
-        #expect(try HoldRecovery.settleOpenHolds(store).isEmpty)
+        #expect(try await HoldRecovery.settleOpenHolds(store).isEmpty)
         try await store.sqlite().read { db throws in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") == 0)
             #expect(try String.fetchOne(db, sql: "SELECT usage_source FROM usage_events WHERE request_id = 'r-open'") == "recovered")

@@ -16,7 +16,7 @@ import Testing
         let revoked = try fixture.user("revoked", credits: "5")
         try fixture.admin(["keys", "revoke", String(revoked.key.prefix(12))])
         // Admin changes reach the running hub within a second.
-        Thread.sleep(forTimeInterval: 1.0)
+        try await Task.sleep(for: .seconds(1))
 
         let script = AigneHubBinary.packageRoot.appendingPathComponent("Tests/e2e/openai_client.py").path
         do {

@@ -8,8 +8,8 @@ import Testing
 /// A ``Reservation`` owns its hold from reserve to settle: written durably before it is granted,
 /// settled by the request's record, and released even if a path forgets to settle it.
 @Suite struct ReservationTests {
-    private func writer() throws -> (UsageWriter, CreditBook, HubStore, Int64, Task<Void, any Error>) {
-        let (store, user) = try payerStore("reservation")
+    private func writer() async throws -> (UsageWriter, CreditBook, HubStore, Int64, Task<Void, any Error>) {
+        let (store, user) = try await payerStore("reservation")
         let credits = CreditBook()
         let writer = UsageWriter(store: store, credits: credits, metrics: GatewayMetrics(), logger: Logger(label: "test"))
         let running = Task { try await writer.run() }
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aForgottenReservationIsReleasedAndItsRowDeleted() async throws {
-        let (writer, credits, store, user, running) = try writer()
+        let (writer, credits, store, user, running) = try await writer()
         defer { running.cancel() }
         await credits.apply([BalanceFeed.Update(userId: user, balance: Amount(units: 1), ledgerId: 1)])
         var meter = Meter(requestId: "req-forgotten", started: .now)
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func concurrentHoldsAreGroupCommitted() async throws {
-        let (writer, credits, store, user, running) = try writer()
+        let (writer, credits, store, user, running) = try await writer()
         defer { running.cancel() }
         await credits.apply([BalanceFeed.Update(userId: user, balance: Amount(units: 1), ledgerId: 1)])
         let granted = await withTaskGroup(of: Bool.self) { group in

@@ -31,7 +31,7 @@ import Testing
             return
         }
 
-        let state = try fixture.database().read { db in
+        let state = try await fixture.database().read { db in
             (balances: try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, balance FROM users")
                 .map { ($0["name"] as String, $0["balance"] as Int64) }),
              raced: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payments WHERE event_id = 'evt_race'"),

@@ -5,7 +5,7 @@ import Testing
 
 /// The settlement step on a real database: charged once per request id, never below zero.
 @Suite struct UsageSettlementTests {
-    private func store() throws -> (HubStore, Int64) { try payerStore("settle") }
+    private func store() async throws -> (HubStore, Int64) { try await payerStore("settle") }
 
     private func record(_ requestId: String, user: Int64, charge: Amount) -> UsageRecord {
         UsageRecord(event: UsageEvent(requestId: requestId, userId: user, apiKeyId: nil, providerId: nil,
@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func aRequestIsChargedOnceAndNeverBelowZero() async throws {
-        let (store, user) = try store()
+        let (store, user) = try await store()
         let first = try await UsageSettlement.commit([record("r1", user: user, charge: Amount(nanos: 400_000_000))], to: store)
         #expect(first[0].charged == Amount(nanos: 400_000_000) && first[0].balanceAfter == Amount(nanos: 600_000_000))
         // The same request again (a retried batch): nothing more is charged or recorded.
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func aProviderRemovedMidRequestStillGetsItsEventAndCharge() async throws {
-        let (store, user) = try store()
+        let (store, user) = try await store()
         // The request was routed to provider 42 and key 7, which no longer exist when it settles.
         var record = record("r-gone", user: user, charge: Amount(nanos: 100_000_000))
         record.event.providerId = 42

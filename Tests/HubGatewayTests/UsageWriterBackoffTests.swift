@@ -11,7 +11,7 @@ import Testing
 /// it backs off, and commits everything once the database takes writes again.
 @Suite struct UsageWriterBackoffTests {
     @Test func anUnavailableDatabaseStopsIsolationAndKeepsEveryRecord() async throws {
-        let (store, user) = try payerStore("backoff")
+        let (store, user) = try await payerStore("backoff")
         let writer = UsageWriter(store: store, credits: CreditBook(), metrics: GatewayMetrics(), logger: Logger(label: "test"))
         let running = Task { try await writer.run() }
         defer { running.cancel() }
@@ -36,7 +36,7 @@ import Testing
         // While it backs off, a hold is refused at once (or, between back-offs, after one failed batch).
         let hold = HoldRecord(requestId: "h1", userId: user, apiKeyId: nil, model: "p/m", amount: Amount(nanos: 1_000),
                               runId: "another-run")
-        #expect(await writer.hold(hold) == false)
+        #expect(await writer.hold(hold) == .failed)
         try await other.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
         while await writer.pendingCount > 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await writer.pendingCount == 0)

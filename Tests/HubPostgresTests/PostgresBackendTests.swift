@@ -45,6 +45,8 @@ import Testing
             SELECT '?', 'it''s ?', "odd?name", $1 -- a ? here
             , $2 /* and ? there */ FROM t WHERE a = $3
             """)
+        #expect([3.0, -0.0, 0.1, 1e-7, 1e20, .infinity, -.infinity, .nan].map(\.postgresText)
+                == ["3", "0", "0.1", "1e-07", "1e+20", "Infinity", "-Infinity", "NaN"])
         #expect(UTCText.timestamp(microsecondsSince2000: 0) == "2000-01-01 00:00:00.000")
         #expect(UTCText.timestamp(microsecondsSince2000: -1) == "1999-12-31 23:59:59.999")
         #expect(UTCText.timestamp(microsecondsSince2000: 835_315_200_123_999) == "2026-06-21 00:00:00.123")
@@ -84,6 +86,7 @@ import Testing
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM credentials WHERE sealed_secret = ? AND last_used_at IS NULL",
                                      arguments: [Data([0, 1, 0x7f, 0x80, 0xff])]) == 1)
             #expect(try Double.fetchOne(db, sql: "SELECT CAST(? AS DOUBLE PRECISION) * 2", arguments: [0.25]) == 0.5)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM credentials WHERE weight = ?", arguments: [3.0]) == 1)
             #expect(try String.fetchOne(db, sql: "SELECT name FROM users WHERE lower(name) = lower(?) LIMIT ?", arguments: ["王小明", 1]) == "王小明")
             #expect(try Date.fetchOne(db, sql: "SELECT created_at FROM users") == Self.when)
             #expect(try Bool.fetchOne(db, sql: "SELECT enabled FROM credentials") == false)
@@ -92,6 +95,25 @@ import Testing
             // Where the server cannot infer a type, the SQL says it.
             #expect(try Bool.fetchOne(db, sql: "SELECT CAST(? AS BIGINT) IS NULL", arguments: [nil as Int64?]) == true)
         }
+
+        // Every result type the schema and its functions give, as a SQLite hub would hold it.
+        let row: [String: DatabaseValue] = try await store.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT 1::int2 AS small, 2::int4 AS int, 1.5::float4 AS real, 2.5::numeric AS fraction, 12345678901234567890::numeric AS huge,
+                       '2026-01-02'::date AS day, '{"a": 1}'::jsonb AS json, 'x'::varchar AS name, 'y'::char(2) AS padded,
+                       'z' AS literal, NULL::bigint AS nothing, pg_advisory_xact_lock(1) AS void, TRUE AS yes
+                """)!
+            return Dictionary(uniqueKeysWithValues: row.columnNames.map { ($0, row[$0] as DatabaseValue) })
+        }
+        let expected: [String: DatabaseValue] = [
+            "small": 1.databaseValue, "int": 2.databaseValue, "real": 1.5.databaseValue, "fraction": 2.5.databaseValue,
+            "huge": 12_345_678_901_234_567_890.0.databaseValue, "day": "2026-01-02".databaseValue,
+            "json": #"{"a": 1}"#.databaseValue, "name": "x".databaseValue, "padded": "y ".databaseValue,
+            "literal": "z".databaseValue, "nothing": .null, "void": .null, "yes": 1.databaseValue,
+        ]
+        #expect(row == expected)
+        let unread = await #expect(throws: HubError.self) { try await store.read { db in try db.values(sql: "SELECT '1 day'::interval AS span") } }
+        #expect(unread?.code == .internal && unread?.message.contains("column span has PostgreSQL type") == true, "\(String(describing: unread))")
 
         // update, deleteOne
         var richer = user
@@ -183,6 +205,26 @@ import Testing
         #expect(gone?.message.contains("127.0.0.1:\(database.server.port)") == true && gone?.message.contains(database.server.password) == false)
         #expect(ContinuousClock.now - started < .seconds(5))
         print("PostgresBackend: with the server gone, a read failed after \(ContinuousClock.now - started): \(gone?.message ?? "")")
+    }
+
+    @Test func aWriteWaitsForTheLockAtMostTheLockTimeout() async throws {
+        let database = try await Database()
+        defer { database.server.stop() }
+        let (holder, holderBackend) = try await database.node(threads: 2)
+        let impatient = try await PostgresBackend.start(database.location, threads: 2, writeLockTimeout: .milliseconds(500))
+        defer { Task { await holderBackend.shutdown(); await impatient.shutdown() } }
+        let holding = Task { try await holder.write { db in _ = try db.values(sql: "SELECT pg_sleep(3)") } }
+        // Wait until the holder has the lock (a deadline loop, not a guess).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await holder.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") }) == 0 {
+            try #require(ContinuousClock.now < deadline, "the holder never took the lock")
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let started = ContinuousClock.now
+        let refused = await #expect(throws: HubError.self) { try await impatient.write { db in try db.execute(sql: "SELECT 1") } }
+        #expect(refused?.code == .unavailable && refused?.message.contains("55P03") == true, "\(String(describing: refused))")
+        #expect(ContinuousClock.now - started < .seconds(2))
+        try await holding.value
     }
 
     @Test func twoNodesWriteOneCounterExactly() async throws {

@@ -145,7 +145,7 @@ import Glibc
         for (arguments, environment) in [(["serve", "--data-dir", directory, "--database", url], [String: String]()),
                                          (["serve", "--data-dir", directory], ["AIGNE_HUB_DATABASE_URL": url])] {
             let outcome = try AigneHubBinary.run(arguments, environment: environment)
-            #expect(outcome.status == 1, "\(outcome)")
+            #expect(outcome.status == 2, "\(outcome)")
             #expect(outcome.stderr.contains("no node directory \(directory)"), "\(outcome)")
             #expect(outcome.stderr.contains("aigne-hub init --database URL --data-dir"), "\(outcome)")
             #expect(!outcome.stderr.contains("topsecret") && outcome.stdout.isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import HubCore
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,26 @@ public enum AdminSocketProbe {
     /// false for anything else (no socket, no answer, an untrusted socket or server).
     public static func answers(at path: String, trust: PrivatePath.Trust = .client(), timeout: Duration = .seconds(2)) -> Bool {
         (try? answersIfTrusted(at: path, trust: trust, timeout: timeout)) ?? false
+    }
+
+    /// ``answers(at:trust:timeout:)`` from async code: the blocking probe runs on SwiftNIO's
+    /// blocking-work pool, never on a Swift-concurrency thread (an in-process hub may need that
+    /// thread to answer the probe).
+    public static func answers(at path: String, trust: PrivatePath.Trust = .client(), timeout: Duration = .seconds(2)) async -> Bool {
+        (try? await answersIfTrusted(at: path, trust: trust, timeout: timeout)) ?? false
+    }
+
+    /// ``answersIfTrusted(at:trust:timeout:)`` from async code, off the Swift-concurrency threads.
+    public static func answersIfTrusted(at path: String, trust: PrivatePath.Trust, timeout: Duration = .seconds(2)) async throws(HubError) -> Bool {
+        let outcome: Result<Bool, HubError>
+        do {
+            outcome = try await NIOThreadPool.singleton.runIfActive {
+                Result { () throws(HubError) in try answersIfTrusted(at: path, trust: trust, timeout: timeout) }
+            }
+        } catch {
+            throw HubError(.unavailable, "cannot probe the admin socket \(path): \(error)")
+        }
+        return try outcome.get()
     }
 
     /// Like ``answers(at:trust:timeout:)``, but a socket or server that `trust` does not admit is

@@ -12,7 +12,7 @@ public enum HubConnections {
         dataDirectory: DataDirectory, surface: String, trust: PrivatePath.Trust = .client()
     ) async throws(HubError) -> any HubConnection {
         let socket = dataDirectory.adminSocketURL.path
-        if try AdminSocketProbe.answersIfTrusted(at: socket, trust: trust) { return SocketConnection(path: socket, trust: trust) }
+        if try await AdminSocketProbe.answersIfTrusted(at: socket, trust: trust) { return SocketConnection(path: socket, trust: trust) }
         return try await database(dataDirectory, surface: surface)
     }
 

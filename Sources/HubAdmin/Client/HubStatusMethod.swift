@@ -11,7 +11,7 @@ extension Admin {
         /// Run in-process: `running` says whether a hub answers on the directory's admin socket.
         public func run(_ context: AdminContext) async throws -> HubStatusReport {
             var report = try await HubStatusReport.stored(in: context.service.store)
-            report.running = AdminSocketProbe.answers(at: context.service.store.directory.adminSocketURL.path)
+            report.running = await AdminSocketProbe.answers(at: context.service.store.directory.adminSocketURL.path)
             return report
         }
     }

@@ -7,6 +7,7 @@ import GRDB
 /// `duplicate` and changes nothing. Ledger moves keep their key on the ledger entry instead.
 struct AdminRequestKey: HubRecord {
     static let databaseTableName = "admin_request_keys"
+    /// The table's primary key is the request key itself (there is no `id` column).
     static var storeKeyColumn: String { "key" }
     var key: String
     var action: String

@@ -120,6 +120,7 @@ public struct LimitPreview: Codable, Sendable, Equatable {
 /// Empty lists and a nil expiry do not restrict.
 public struct KeyScope: HubRecord, Equatable {
     public static let databaseTableName = "key_scopes"
+    /// The table's primary key is the key's id (there is no `id` column).
     public static var storeKeyColumn: String { "key_id" }
     public var keyId: Int64
     public var models: [String]

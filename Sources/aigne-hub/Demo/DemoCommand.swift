@@ -79,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             let socket = directory.adminSocketURL.path
             let deadline = ContinuousClock.now + .seconds(10)
-            while !AdminSocketProbe.answers(at: socket) {
+            while await !AdminSocketProbe.answers(at: socket) {
                 guard ContinuousClock.now < deadline else { throw HubError(.unavailable, "the demo hub's admin socket did not start") }
                 try await Task.sleep(for: .milliseconds(50))
             }

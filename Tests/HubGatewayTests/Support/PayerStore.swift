@@ -2,7 +2,7 @@ import Foundation
 import HubCore
 
 /// A fresh service-provider database with one user, `payer`, granted one credit.
-func payerStore(_ name: String) throws -> (store: HubStore, userId: Int64) {
+func payerStore(_ name: String) async throws -> (store: HubStore, userId: Int64) {
     let directory = DataDirectory(path: FileManager.default.temporaryDirectory
         .appendingPathComponent("\(name)-\(UUID().uuidString)").path)
     let (store, sealer) = try HubStore.initialize(directory, mode: .serviceProvider, environment: [:])
