@@ -247,7 +247,7 @@ base = runs.get("sqlite", {}).get("rps")
 names = {"mock alone": "mock alone", "sqlite": "SQLite, 1 node", "pg1": "PostgreSQL, 1 node",
          "pg2": "PostgreSQL, 2 nodes (c16+c16)"}
 print("| config | req/s | p50 ms | p99 ms | hub CPU ms/req | PostgreSQL CPU ms/req | DB statements/req | "
-      "transactions/req | % of SQLite | foreign CPU cores | errors | invariants |")
+      "transactions/req | % of SQLite | machine busy / foreign CPU cores | errors | invariants |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for label, rs in rows:
     rps = sum(r["rps"] for r in rs)
@@ -261,7 +261,7 @@ for label, rs in rows:
     tx = f"{s['transactions'] / dbreq:.3f}" if dbreq else "-"
     pgcpu = f"{s['pg_cpu_ms_per_req']:.3f}" if "pg_cpu_ms_per_req" in s else "-"
     pct = f"{100 * rps / base:.0f} %" if base and label != "mock alone" else "-"
-    foreign = " / ".join(str(r.get("foreign_cpu_cores", "-")) for r in rs)
+    foreign = " ; ".join(f"{r.get('machine_busy_cores', '-')} / {r.get('foreign_cpu_cores', '-')}" for r in rs)
     print(f"| {names[label]} | {rps:,.0f} | {p50} | {p99} | {cpu} | {pgcpu} | {stm} | {tx} | {pct} | {foreign} | "
           f"{sum(r['errors'] for r in rs)} | {s.get('invariants', '-')} |")
 PY
