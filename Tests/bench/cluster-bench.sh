@@ -139,11 +139,15 @@ pg_counters() {   # db -> "statements|transactions|write_transactions" of role p
 }
 pg_top_statements() {   # db requests -> the hubs' statements by calls per request
   [ "$STMTS" = 1 ] || return 0
-  echo "   statements per request served ($2 requests), most frequent first:"
-  sql "SELECT to_char(sum(calls)::numeric / $2, '990.000'), regexp_replace(left(query, 110), '\s+', ' ', 'g')
+  echo "   statements per request served ($2 requests), most frequent first (calls/request | mean execution ms in the server):"
+  sql "SELECT to_char(sum(calls)::numeric / $2, '990.000'), to_char(sum(total_exec_time) / sum(calls), '990.0000'),
+              regexp_replace(left(query, 100), '\s+', ' ', 'g')
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid
        WHERE d.datname = '$1' AND r.rolname = 'postgres' GROUP BY query ORDER BY sum(calls) DESC LIMIT 18" |
     sed 's/^/     /' | tee "$W/statements-$1.txt"
+  echo "   server execution time of all the hubs' statements: $(sql "SELECT round((sum(total_exec_time) / $2)::numeric, 3)
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid
+       WHERE d.datname = '$1' AND r.rolname = 'postgres'") ms per request"
 }
 INVARIANTS="SELECT
   (SELECT count(*) FROM usage_events WHERE status = 200),
