@@ -61,7 +61,7 @@ struct SubscriptionTests {
             for round in 1...3 {
                 _ = try await connection.call(Admin.UsersGrant(user: "alice", amount: Amount(nanos: Int64(round) * 1_000_000_000), reason: "round \(round)"))
             }
-            let inserted = try hub.insertUsage(25, userId: 1) + hub.insertUsage(25, userId: 1)
+            let inserted = try await hub.writeUsage(25, userId: 1) + hub.writeUsage(25, userId: 1)
             let seen = try await recorder.wait { seen in
                 seen.usageIDs.count >= 50 && seen.ledgerIDs.count >= 3 && seen.configActions.count >= 4 && !seen.stats.isEmpty
             }
@@ -138,7 +138,7 @@ struct SubscriptionTests {
             let everything = await NotificationRecorder.start(try await connection.subscribe())
             _ = try await connection.call(Admin.UsersAdd(name: "alice"))
             _ = try await connection.call(Admin.UsersGrant(user: "alice", amount: Amount(units: 1), reason: "r"))
-            let inserted = try hub.insertUsage(2_000, userId: 1)
+            let inserted = try await hub.writeUsage(2_000, userId: 1)
             _ = try await everything.wait { $0.usageIDs.count >= inserted.count }
             // The stats count all 2,000 calls (200/s over the 10 s window) once a tick comes after them.
             let seen = try await summary.wait { seen in

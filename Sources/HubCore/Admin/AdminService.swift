@@ -49,13 +49,6 @@ public struct AdminContext: Sendable {
         try await store.read(body)
     }
 
-    // TRANSITION: GRDB transactions for the operations not yet on the seam (SQLite only).
-    func sqliteWrite<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteWrite(body) }
-    func sqliteRead<T>(_ body: (Database) throws -> T) throws(HubError) -> T { try store.sqliteRead(body) }
-    func audit(_ db: Database, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?) throws {
-        try audit(StoreDB(sqlite: db), action, target: target, before: before, after: after)
-    }
-
     /// Appends an audit entry; call inside the transaction that made the change.
     func audit(
         _ db: StoreDB, _ action: String, target: String, before: (any Encodable)?, after: (any Encodable)?
