@@ -24,12 +24,10 @@ struct TestHub: Sendable {
     @discardableResult
     func insertUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
                      at time: Date = Date(), requestPrefix: String = UUID().uuidString) throws -> [Int64] {
-        try store.sqliteWrite { db in
-            try (0..<count).map { index in
-                var event = UsageEvent(
-                    requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
-                    model: model, tokensIn: 100 + Int64(index), tokensOut: 50, creditsCharged: Amount(nanos: 1_000),
-                    latencyMs: 120 + Double(index % 50), status: index % 10 == 9 ? 502 : 200, createdAt: time)
+        let events = Self.usageEvents(count, userId: userId, providerId: providerId, model: model, at: time, requestPrefix: requestPrefix)
+        return try store.sqliteWrite { db in
+            try events.map { event in
+                var event = event
                 try event.insert(db)
                 return event.id!
             }
@@ -41,15 +39,27 @@ struct TestHub: Sendable {
     @discardableResult
     func writeUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
                     at time: Date = Date(), requestPrefix: String = UUID().uuidString) async throws -> [Int64] {
-        try await store.write { db in
-            try (0..<count).map { index in
-                var event = UsageEvent(
-                    requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
-                    model: model, tokensIn: 100 + Int64(index), tokensOut: 50, creditsCharged: Amount(nanos: 1_000),
-                    latencyMs: 120 + Double(index % 50), status: index % 10 == 9 ? 502 : 200, createdAt: time)
+        let events = Self.usageEvents(count, userId: userId, providerId: providerId, model: model, at: time, requestPrefix: requestPrefix)
+        return try await store.write { db in
+            try events.map { event in
+                var event = event
                 try event.insert(db)
                 return event.id!
             }
+        }
+    }
+
+    /// `count` usage events as the gateway would write them: every tenth failed (502).
+    private static func usageEvents(_ count: Int, userId: Int64?, providerId: Int64?, model: String, at time: Date,
+                                    requestPrefix: String) -> [UsageEvent] {
+        (0..<count).map { (index: Int) -> UsageEvent in
+            let tokensIn = Int64(100 + index)
+            let latency = Double(120 + index % 50)
+            let status = index % 10 == 9 ? 502 : 200
+            return UsageEvent(
+                requestId: "req-\(requestPrefix)-\(index)", userId: userId, apiKeyId: nil, providerId: providerId,
+                model: model, tokensIn: tokensIn, tokensOut: 50, creditsCharged: Amount(nanos: 1_000),
+                latencyMs: latency, status: status, createdAt: time)
         }
     }
 
