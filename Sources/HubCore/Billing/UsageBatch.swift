@@ -76,20 +76,16 @@ public struct LastUse: Sendable, Equatable {
 
     static func write(_ use: LastUse, _ db: StoreDB) throws {
         if !use.keys.isEmpty {
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(placeholders(use.keys.count)))",
-                           arguments: StoreArguments([use.at] + use.keys.map { $0 as (any DatabaseValueConvertible)? }))
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(SQLList.of(use.keys.count)))",
+                           arguments: [use.at] + StoreArguments(use.keys))
         }
         if !use.credentials.isEmpty {
-            try db.execute(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(placeholders(use.credentials.count)))",
-                           arguments: StoreArguments([use.at] + use.credentials.map { $0 as (any DatabaseValueConvertible)? }))
+            try db.execute(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(SQLList.of(use.credentials.count)))",
+                           arguments: [use.at] + StoreArguments(use.credentials))
         }
         for (id, error) in use.credentialErrors {
             try db.execute(sql: "UPDATE credentials SET last_error = ? WHERE id = ?",
                            arguments: [String(error.prefix(500)), id])
         }
-    }
-
-    private static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ",")
     }
 }

@@ -22,6 +22,12 @@ package struct StoreArguments: ExpressibleByArrayLiteral, Sendable {
 
     package static func += (lhs: inout StoreArguments, rhs: StoreArguments) { lhs.values += rhs.values }
 
+    package static func + (lhs: StoreArguments, rhs: StoreArguments) -> StoreArguments {
+        var sum = lhs
+        sum += rhs
+        return sum
+    }
+
     var statementArguments: StatementArguments { StatementArguments(values) }
 }
 
