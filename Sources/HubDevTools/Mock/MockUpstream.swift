@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import Synchronization
 
@@ -17,8 +18,10 @@ public final class MockUpstream: Sendable {
 
     public init(options: MockOptions) { self.options = options }
 
-    /// Serves until SIGTERM/SIGINT. `onListening` gets the bound `host:port`.
-    public func run(logger: Logger, onListening: @escaping @Sendable (String) -> Void) async throws {
+    /// Serves until SIGTERM/SIGINT, or until one of the services run `alongside` ends; either way the
+    /// server shuts down gracefully. `onListening` gets the bound `host:port`.
+    public func run(logger: Logger, alongside services: [any Service] = [],
+                    onListening: @escaping @Sendable (String) -> Void) async throws {
         let router = Router(context: BasicRequestContext.self)
         router.post("/v1/chat/completions") { request, _ in try await self.openAI(request, embeddings: false) }
         router.post("/chat/completions") { request, _ in try await self.openAI(request, embeddings: false) }
@@ -43,7 +46,10 @@ public final class MockUpstream: Sendable {
                 onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?")
             },
             logger: logger)
-        try await app.runService()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app)] + services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     // MARK: - Request analysis

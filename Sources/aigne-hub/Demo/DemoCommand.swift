@@ -56,10 +56,11 @@ struct DemoCommand: AsyncParsableCommand {
         mockOptions.tokens = 48
         mockOptions.chunkDelayMs = 8
         let mock = MockUpstream(options: mockOptions)
+        let mockStop = StopSwitch()
         let (mockTask, mockAddress) = try await Self.start { onListening in
-            try await mock.run(logger: logger, onListening: onListening)
+            try await mock.run(logger: logger, alongside: [mockStop], onListening: onListening)
         }
-        defer { mockTask.cancel() }
+        defer { mockStop.stop() }
         let callers = try await DemoSeed.seed(service, upstream: "http://\(mockAddress)")
         try await DemoSeed.receivePayments(WebhookIntake(store: store, sealer: sealer))
 
@@ -68,10 +69,11 @@ struct DemoCommand: AsyncParsableCommand {
         gatewayOptions.shutdownGrace = .seconds(2)
         let gateway = try await Gateway(directory: directory, options: gatewayOptions, logger: logger)
         let adminSocket = AdminSocketServer(service: gateway.adminService, inFlight: gateway.inFlight, logger: logger)
+        let gatewayStop = StopSwitch()
         let (gatewayTask, gatewayAddress) = try await Self.start { onListening in
-            try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket]) { onListening($0.api) }
+            try await GatewayServer.run(gateway: gateway, extraServices: [adminSocket, gatewayStop]) { onListening($0.api) }
         }
-        defer { gatewayTask.cancel() }
+        defer { gatewayStop.stop() }
         let traffic = Task { await DemoTraffic(baseURL: "http://\(gatewayAddress)/v1", callers: callers).run() }
         defer { traffic.cancel() }
 
@@ -90,12 +92,13 @@ struct DemoCommand: AsyncParsableCommand {
             outcome = .failure(error)
         }
         // Stop in order and wait for each part, so that nothing (the usage writer's last batch, the
-        // budget resync) writes into the data directory after it is removed.
+        // budget resync) writes into the data directory after it is removed. The servers shut down
+        // gracefully, as on SIGTERM (see `StopSwitch`).
         traffic.cancel()
         await traffic.value
-        gatewayTask.cancel()
+        gatewayStop.stop()
         _ = try? await gatewayTask.value
-        mockTask.cancel()
+        mockStop.stop()
         _ = try? await mockTask.value
         try outcome.get()
     }
