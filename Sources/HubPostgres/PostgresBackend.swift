@@ -170,6 +170,7 @@ package final class PostgresBackend: StoreBackend {
             }
             return value
         } catch {
+            session.forgetUnanswered()
             do {
                 _ = try session.send(PostgresQuery(unsafeSQL: "ROLLBACK"))
             } catch {

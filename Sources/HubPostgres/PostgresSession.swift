@@ -5,7 +5,11 @@ import PostgresNIO
 
 /// One transaction's statements on one PostgreSQL connection, sent from a thread of
 /// ``PostgresBackend``'s own pool that may block: each ``run(_:_:)`` sends a statement with the
-/// extended protocol (postgres-nio's `EventLoopFuture` API) and waits for the whole answer.
+/// extended protocol (postgres-nio's `EventLoopFuture` API) and waits for the whole answer;
+/// ``enqueue(_:_:)`` sends one and leaves its answer to the next wait. postgres-nio runs a
+/// connection's statements one after another in the order they were sent, so a queued statement
+/// always runs before the next one sent; what queuing saves is the hop from the event loop back
+/// to this thread (and the thread's wake-up) between them.
 ///
 /// Never used from an event loop or a Swift-concurrency thread (`wait()` would stall them); never
 /// shared between threads (one transaction, one thread, one connection), so it needs no lock and
@@ -13,6 +17,8 @@ import PostgresNIO
 final class PostgresSession: ServerSession {
     let connection: PostgresConnection
     let location: PostgresLocation
+    /// Statements sent by ``enqueue(_:_:)`` whose answers nobody has waited for yet, oldest first.
+    private var unanswered: [EventLoopFuture<PostgresQueryResult>] = []
 
     init(connection: PostgresConnection, location: PostgresLocation) {
         self.connection = connection
@@ -39,13 +45,29 @@ final class PostgresSession: ServerSession {
         return result
     }
 
-    /// Sends one statement and blocks this thread until the server has answered it in full.
+    func enqueue(_ sql: String, _ arguments: [DatabaseValue]) throws {
+        unanswered.append(connection.query(try PostgresStatement.query(sql, arguments), logger: PostgresStore.quiet))
+    }
+
+    /// Sends one statement and blocks this thread until the server has answered it in full, and
+    /// every statement queued before it; the first failure among them is thrown.
     func send(_ query: PostgresQuery) throws(HubError) -> PostgresQueryResult {
+        let answer = connection.query(query, logger: PostgresStore.quiet)
+        let queued = unanswered
+        unanswered = []
+        try wait(queued)
         do {
-            return try connection.query(query, logger: PostgresStore.quiet).wait()
+            return try answer.wait()
         } catch {
             throw PostgresFailure.statementError(error, location)
         }
+    }
+
+    /// Waits for the queued statements without caring how they ended: before a `ROLLBACK`, which
+    /// undoes them either way.
+    func forgetUnanswered() {
+        for future in unanswered { _ = try? future.wait() }
+        unanswered = []
     }
 
     /// Waits for statements already sent (``PostgresConnection/query(_:logger:file:line:)`` futures),

@@ -193,6 +193,54 @@ import Testing
         #expect(stopped?.code == .unavailable && stopped?.message.contains(database.server.password) == false)
     }
 
+    /// Statements sent without waiting run in order before the next one that waits; a queued
+    /// statement's failure is thrown with its own words by the next wait or the commit, and the
+    /// whole transaction is rolled back.
+    @Test func queuedStatementsRunInOrderAndTheirFailuresAreThrownLater() async throws {
+        let database = try await Database()
+        defer { database.server.stop() }
+        let (store, backend) = try await database.node(threads: 2)
+        defer { Task { await backend.shutdown() } }
+        let user = try await store.write { db in
+            var user = User(id: nil, name: "queued", email: nil, status: .active, balance: .zero, createdAt: Self.when)
+            try user.insert(db)
+            return user.id!
+        }
+
+        let seen = try await store.write { db in
+            for step in 1...5 {
+                try db.executeQueued(sql: "UPDATE users SET balance = balance * 10 + ? WHERE id = ?", arguments: [step, user])
+            }
+            return try Int64.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [user])
+        }
+        #expect(seen == 12_345, "the five updates ran in the order they were queued, before the read")
+
+        // A failing queued statement, then good ones: the read after them throws the failure (a
+        // CHECK, named), and nothing of the transaction stays.
+        let atRead = await #expect(throws: HubError.self) {
+            try await store.write { db in
+                try db.executeQueued(sql: "UPDATE users SET balance = 1 WHERE id = ?", arguments: [user])
+                try db.executeQueued(sql: "INSERT INTO settings (id, updated_at) VALUES (?, ?)", arguments: [2, Self.when])
+                try db.executeQueued(sql: "UPDATE users SET balance = 2 WHERE id = ?", arguments: [user])
+                _ = try Int.fetchOne(db, sql: "SELECT 1")
+            }
+        }
+        #expect(atRead?.code == .invalidArgument && atRead?.message.contains("settings_id_check") == true, "\(String(describing: atRead))")
+
+        // The last statement of a body queued and failing: the commit throws it, not a generic rollback.
+        let atCommit = await #expect(throws: HubError.self) {
+            try await store.write { db in
+                try db.executeQueued(sql: "UPDATE users SET balance = 3 WHERE id = ?", arguments: [user])
+                try db.executeQueued(sql: "INSERT INTO settings (id, updated_at) VALUES (?, ?)", arguments: [3, Self.when])
+            }
+        }
+        #expect(atCommit?.code == .invalidArgument && atCommit?.message.contains("settings_id_check") == true, "\(String(describing: atCommit))")
+        #expect(try await store.read { db in try Int64.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [user]) } == 12_345)
+
+        // The connection is clean for the next transaction.
+        #expect(try await store.write { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") } == 1)
+    }
+
     @Test func aServerThatGoesAwayIsUnavailableNamingTheLocation() async throws {
         let database = try await Database()
         let (store, backend) = try await database.node(threads: 2, leaseTimeout: .seconds(2))
@@ -292,7 +340,16 @@ import Testing
             }
         }
         let direct = ContinuousClock.now - measured
+        measured = ContinuousClock.now
+        try await firstBackend.client.withConnection { connection in
+            let answers = (0..<statements).map { index in
+                connection.query("SELECT balance FROM users WHERE id = \(id) AND \(index) >= 0", logger: PostgresStore.quiet)
+            }
+            for answer in answers { _ = try await answer.get() }
+        }
+        let queued = ContinuousClock.now - measured
         print("PostgresSession: \(statements) statements in \(throughSession) (\(Self.rate(statements, throughSession))/s); "
-              + "postgres-nio async directly: \(direct) (\(Self.rate(statements, direct))/s)")
+              + "postgres-nio async directly: \(direct) (\(Self.rate(statements, direct))/s); "
+              + "sent without waiting: \(queued) (\(Self.rate(statements, queued))/s)")
     }
 }

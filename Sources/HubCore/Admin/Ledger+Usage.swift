@@ -32,9 +32,13 @@ extension Ledger {
         guard !charges.isEmpty else { return [] }
         let userIds = Array(Set(charges.map(\.userId))).sorted()
         var accounts: [Int64: (name: String, balance: Amount)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, balance FROM users WHERE id IN (\(SQLList.of(userIds.count)))",
-                                    arguments: StoreArguments(userIds)) {
+        var threshold = Amount.zero
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, name, balance, (SELECT low_balance_threshold FROM settings) AS threshold
+            FROM users WHERE id IN (\(SQLList.of(userIds.count)))
+            """, arguments: StoreArguments(userIds)) {
             accounts[row["id"]] = (row["name"], row["balance"])
+            threshold = row["threshold"] ?? .zero
         }
         let keys = charges.map { UsageSettlement.idempotencyKey(requestId: $0.requestId) }
         var earlier: [String: LedgerEntry] = [:]
@@ -45,7 +49,6 @@ extension Ledger {
             }
         }
         var buckets = try BucketBook(userIds: userIds, db)
-        let threshold = try Amount.fetchOne(db, sql: "SELECT low_balance_threshold FROM settings") ?? .zero
 
         var outcomes: [UsageChargeOutcome] = []
         var entries: [LedgerEntry] = []

@@ -38,7 +38,7 @@ enum HoldAdmission {
             for hold in chunk {
                 arguments += [hold.requestId, hold.userId, hold.apiKeyId, hold.model, hold.amount, hold.runId, hold.createdAt]
             }
-            try db.execute(sql: """
+            try db.executeQueued(sql: """
                 INSERT INTO holds (request_id, user_id, api_key_id, model, amount, run_id, created_at)
                 VALUES \(SQLList.rows(chunk.count, of: 7)) ON CONFLICT (request_id) DO NOTHING
                 """, arguments: arguments)

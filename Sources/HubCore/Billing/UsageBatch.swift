@@ -76,15 +76,15 @@ public struct LastUse: Sendable, Equatable {
 
     static func write(_ use: LastUse, _ db: StoreDB) throws {
         if !use.keys.isEmpty {
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(SQLList.of(use.keys.count)))",
+            try db.executeQueued(sql: "UPDATE api_keys SET last_used_at = ? WHERE id IN (\(SQLList.of(use.keys.count)))",
                            arguments: [use.at] + StoreArguments(use.keys))
         }
         if !use.credentials.isEmpty {
-            try db.execute(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(SQLList.of(use.credentials.count)))",
+            try db.executeQueued(sql: "UPDATE credentials SET last_used_at = ? WHERE id IN (\(SQLList.of(use.credentials.count)))",
                            arguments: [use.at] + StoreArguments(use.credentials))
         }
         for (id, error) in use.credentialErrors {
-            try db.execute(sql: "UPDATE credentials SET last_error = ? WHERE id = ?",
+            try db.executeQueued(sql: "UPDATE credentials SET last_error = ? WHERE id = ?",
                            arguments: [String(error.prefix(500)), id])
         }
     }

@@ -21,13 +21,14 @@ enum SQLList {
         return stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
     }
 
-    /// `UPDATE table SET column = CASE id WHEN ? THEN ? … END WHERE id IN (…)`, in chunks.
+    /// `UPDATE table SET column = CASE id WHEN ? THEN ? … END WHERE id IN (…)`, in chunks, queued
+    /// (``StoreDB/executeQueued(sql:arguments:)``).
     static func updateByID(table: String, column: String, values: [(Int64, Amount)], _ db: StoreDB) throws {
         for chunk in chunks(values, rowsOf: 3) where !chunk.isEmpty {
             var arguments = StoreArguments()
             for (id, value) in chunk { arguments += [id, value] }
             arguments += StoreArguments(chunk.map(\.0))
-            try db.execute(sql: """
+            try db.executeQueued(sql: """
                 UPDATE \(table) SET \(column) = CASE id \(Array(repeating: "WHEN ? THEN CAST(? AS BIGINT)", count: chunk.count).joined(separator: " ")) END
                 WHERE id IN (\(of(chunk.count)))
                 """, arguments: arguments)

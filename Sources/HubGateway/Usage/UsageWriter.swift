@@ -55,6 +55,8 @@ actor UsageWriter: Service {
     private var finished = false
     /// After failed batches, until the next try: holds are refused at once (503) instead of waiting.
     private var backingOff = false
+    /// The last transaction carried holds alone (see the loop).
+    private var heldAlone = false
     private(set) var committed = 0
     /// Commits tried, batches and single records alike.
     private(set) var commitAttempts = 0
@@ -124,8 +126,13 @@ actor UsageWriter: Service {
             }
             let newHolds = holds
             holds = []
-            // Requests wait for their holds: with holds in the batch, fewer settlements ride along.
-            let batch = Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
+            // Requests wait for their holds; settlements wait for nobody. With both waiting, every other
+            // transaction carries the holds alone (two statements, short even on PostgreSQL), so that a
+            // request waits for at most one transaction with settlements in it, and the settlements
+            // still go in every second one (with fewer riding along while holds wait).
+            let holdsAlone = !newHolds.isEmpty && !pending.isEmpty && !heldAlone
+            heldAlone = holdsAlone
+            let batch = holdsAlone ? [] : Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
             let runId = self.runId
             let (audits, audited) = overrunAudits(batch)
             let usage = UsageBatch(holds: newHolds.map(\.record), records: batch.map { $0.record.served(by: runId) },
