@@ -1,7 +1,9 @@
+import Dispatch
 import GRDB
 import HubCore
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// One transaction's statements on one PostgreSQL connection, sent from a thread of
 /// ``PostgresBackend``'s own pool that may block: each ``run(_:_:)`` sends a statement with the
@@ -56,17 +58,13 @@ final class PostgresSession: ServerSession {
         let queued = unanswered
         unanswered = []
         try wait(queued)
-        do {
-            return try answer.wait()
-        } catch {
-            throw PostgresFailure.statementError(error, location)
-        }
+        return try self.answer(answer)
     }
 
     /// Waits for the queued statements without caring how they ended: before a `ROLLBACK`, which
     /// undoes them either way.
     func forgetUnanswered() {
-        for future in unanswered { _ = try? future.wait() }
+        for future in unanswered { _ = try? answer(future) }
         unanswered = []
     }
 
@@ -75,10 +73,37 @@ final class PostgresSession: ServerSession {
     func wait(_ futures: [EventLoopFuture<PostgresQueryResult>]) throws(HubError) {
         var failure: HubError?
         for future in futures {
-            do { _ = try future.wait() } catch {
-                failure = failure ?? PostgresFailure.statementError(error, location)
+            do { _ = try answer(future) } catch {
+                failure = failure ?? error
             }
         }
         if let failure { throw failure }
     }
+
+    /// Blocks this thread until a statement sent on this session's connection is answered, or until the
+    /// connection is found closed. postgres-nio never completes a statement written to a connection
+    /// that has already closed (the `ROLLBACK` after a server died, say): waiting for its answer alone
+    /// would hold this thread for ever. So the wait looks at the connection every
+    /// ``closedConnectionCheck``.
+    private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws(HubError) -> PostgresQueryResult {
+        let answered = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
+        future.whenComplete { outcome in
+            result.withLock { $0 = outcome }
+            answered.signal()
+        }
+        while answered.wait(timeout: .now() + Self.closedConnectionCheck) == .timedOut {
+            guard !connection.isClosed else {
+                throw HubError(.unavailable, "PostgreSQL at \(location) is unavailable: the connection closed before it answered")
+            }
+        }
+        do {
+            return try result.withLock { $0! }.get()
+        } catch {
+            throw PostgresFailure.statementError(error, location)
+        }
+    }
+
+    /// How often a wait for an answer checks that the connection is still open.
+    static let closedConnectionCheck = DispatchTimeInterval.milliseconds(500)
 }

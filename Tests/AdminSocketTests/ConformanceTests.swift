@@ -10,10 +10,6 @@ enum Endpoint: String, CaseIterable, Sendable {
 
     /// The server that keeps the state behind this endpoint.
     var storeKind: StoreKind { self == .postgres ? .postgres : .sqlite }
-
-    /// The endpoints of a SQLite hub (the live feed's tests: on PostgreSQL a subscription's polling
-    /// read outlived its server at the end of a test and held the test process at exit; not yet found why).
-    static let sqliteHub: [Endpoint] = [.database, .socket]
 }
 
 /// The admin service called directly: the behaviour both endpoints must reproduce.

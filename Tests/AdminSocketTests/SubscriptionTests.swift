@@ -53,7 +53,7 @@ extension [HubNotification] {
 
 @Suite("usage.subscribe")
 struct SubscriptionTests {
-    @Test("events, ledger and config changes arrive in order, with stats ticks", arguments: Endpoint.sqliteHub)
+    @Test("events, ledger and config changes arrive in order, with stats ticks", arguments: Endpoint.allCases)
     func deliversInOrder(_ endpoint: Endpoint) async throws {
         try await withConnection(endpoint, inFlight: { 3 }) { connection, hub in
             let recorder = await NotificationRecorder.start(try await connection.subscribe())
@@ -131,7 +131,7 @@ struct SubscriptionTests {
         }
     }
 
-    @Test("a summary subscription counts every event in its stats but is sent only a sample of them", arguments: Endpoint.sqliteHub)
+    @Test("a summary subscription counts every event in its stats but is sent only a sample of them", arguments: Endpoint.allCases)
     func summaryIsStatsAndASample(_ endpoint: Endpoint) async throws {
         try await withConnection(endpoint) { connection, hub in
             let summary = await NotificationRecorder.start(try await connection.subscribe(.summary(tailPerSecond: 5)))

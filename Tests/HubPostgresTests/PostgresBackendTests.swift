@@ -255,6 +255,44 @@ import Testing
         print("PostgresBackend: with the server gone, a read failed after \(ContinuousClock.now - started): \(gone?.message ?? "")")
     }
 
+    /// The server dies while a transaction waits for an answer. The statement fails, and so does the
+    /// `ROLLBACK` after it: written to a connection that has already closed, postgres-nio never
+    /// answers it, and waiting for that answer held the transaction's thread (and so the usage writer,
+    /// and the backend's shutdown) for ever. Now the transaction fails as unavailable and its thread is
+    /// free again; the backend shuts down.
+    @Test func aServerThatDiesMidTransactionFailsItAndFreesTheThread() async throws {
+        let database = try await Database()
+        let (store, backend) = try await database.node(threads: 2)
+        let sent = Atomic<Bool>(false)
+        let outcome = Mutex<HubError?>(nil)
+        let finished = Atomic<Bool>(false)
+        Task {
+            do {
+                try await store.write { db in
+                    sent.store(true, ordering: .releasing)
+                    _ = try db.values(sql: "SELECT pg_sleep(60)")
+                }
+            } catch let error as HubError {
+                outcome.withLock { $0 = error }
+            }
+            finished.store(true, ordering: .releasing)
+        }
+        let running = try await eventually(within: .seconds(10)) {
+            guard sent.load(ordering: .acquiring) else { return false }
+            return try database.server.psql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'",
+                                            database: "postgres").split(whereSeparator: \.isWhitespace).contains("1")
+        }
+        #expect(running != nil, "the transaction's statement never ran on the server")
+        database.server.stop()
+
+        let ended = try await eventually(within: .seconds(20)) { finished.load(ordering: .acquiring) }
+        #expect(ended != nil, "the transaction still waits 20 s after its server died")
+        guard ended != nil else { return }   // its thread is stuck: shutting the backend down would hang the test
+        let error = outcome.withLock { $0 }
+        #expect(error?.code == .unavailable, "\(String(describing: error))")
+        await backend.shutdown()   // returns: no thread of the pool is left waiting
+    }
+
     @Test func aWriteWaitsForTheLockAtMostTheLockTimeout() async throws {
         let database = try await Database()
         defer { database.server.stop() }
