@@ -157,8 +157,9 @@ package final class PostgresBackend: StoreBackend {
     static func run<T>(_ session: PostgresSession, begin: [String], _ body: (StoreDB) throws -> T) throws -> T {
         let started = session.connection.queryAll(begin)
         do {
-            try session.wait(started)
+            _ = try session.wait(started)
             let value = try body(StoreDB(server: session))
+            try session.answerQueued()
             let commit = try session.send(PostgresQuery(unsafeSQL: "COMMIT"))
             // A transaction in which a statement failed ends in ROLLBACK even when asked to COMMIT
             // (the body caught the error and went on): its writes are gone, so it did not succeed.

@@ -52,55 +52,50 @@ final class PostgresSession: ServerSession {
     }
 
     /// Sends one statement and blocks this thread until the server has answered it in full, and
-    /// every statement queued before it; the first failure among them is thrown.
+    /// every statement queued before it (one wait for all); the first failure among them is thrown.
     func send(_ query: PostgresQuery) throws(HubError) -> PostgresQueryResult {
-        let answer = connection.query(query, logger: PostgresStore.quiet)
+        let sent = unanswered + [connection.query(query, logger: PostgresStore.quiet)]
+        unanswered = []
+        return try wait(sent)[sent.count - 1]
+    }
+
+    /// Blocks until every queued statement is answered; the first failure is thrown. Called before
+    /// `COMMIT`: postgres-nio refuses some statements without sending them (one with too many
+    /// parameters, say), which leaves the server's transaction intact, so a `COMMIT` sent behind such a
+    /// statement would keep everything else.
+    func answerQueued() throws(HubError) {
         let queued = unanswered
         unanswered = []
-        try wait(queued)
-        return try self.answer(answer)
+        _ = try wait(queued)
     }
 
-    /// Waits for the queued statements without caring how they ended: before a `ROLLBACK`, which
+    /// Drops the queued statements' answers: before a `ROLLBACK`, which is answered after them and
     /// undoes them either way.
-    func forgetUnanswered() {
-        for future in unanswered { _ = try? answer(future) }
-        unanswered = []
-    }
+    func forgetUnanswered() { unanswered.removeAll() }
 
-    /// Waits for statements already sent (``PostgresConnection/query(_:logger:file:line:)`` futures),
-    /// all of them; the first failure is thrown.
-    func wait(_ futures: [EventLoopFuture<PostgresQueryResult>]) throws(HubError) {
-        var failure: HubError?
-        for future in futures {
-            do { _ = try answer(future) } catch {
-                failure = failure ?? error
-            }
-        }
-        if let failure { throw failure }
-    }
-
-    /// Blocks this thread until a statement sent on this session's connection is answered, or until the
-    /// connection is found closed. postgres-nio never completes a statement written to a connection
-    /// that has already closed (the `ROLLBACK` after a server died, say): waiting for its answer alone
-    /// would hold this thread for ever. So the wait looks at the connection every
-    /// ``closedConnectionCheck``.
-    private func answer(_ future: EventLoopFuture<PostgresQueryResult>) throws(HubError) -> PostgresQueryResult {
+    /// Blocks this thread until every one of `futures` (statements sent on this session's connection)
+    /// is answered, and returns their results in order, or throws the first failure.
+    ///
+    /// The wait also gives up once the connection is closed: postgres-nio never completes a statement
+    /// written to a connection that has already closed (the `ROLLBACK` after a server died, say), and
+    /// waiting for its answer alone would hold this thread for ever. So it looks at the connection
+    /// every ``closedConnectionCheck``.
+    func wait(_ futures: [EventLoopFuture<PostgresQueryResult>]) throws(HubError) -> [PostgresQueryResult] {
+        guard let first = futures.first else { return [] }
         let answered = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
-        future.whenComplete { outcome in
-            result.withLock { $0 = outcome }
+        let outcomes = Mutex<[Result<PostgresQueryResult, any Error>]>([])
+        EventLoopFuture.whenAllComplete(futures, on: first.eventLoop).whenSuccess { results in
+            outcomes.withLock { $0 = results }
             answered.signal()
         }
         while answered.wait(timeout: .now() + Self.closedConnectionCheck) == .timedOut {
-            guard !connection.isClosed else {
-                throw HubError(.unavailable, "PostgreSQL at \(location) is unavailable: the connection closed before it answered")
-            }
+            guard connection.isClosed else { continue }
+            // An answer may have come just as the connection closed: look once more before giving up.
+            if answered.wait(timeout: .now()) == .success { break }
+            throw HubError(.unavailable, "PostgreSQL at \(location) is unavailable: the connection closed before it answered")
         }
-        do {
-            return try result.withLock { $0! }.get()
-        } catch {
-            throw PostgresFailure.statementError(error, location)
+        return try outcomes.withLock { $0 }.map { outcome throws(HubError) in
+            do { return try outcome.get() } catch { throw PostgresFailure.statementError(error, location) }
         }
     }
 

@@ -57,12 +57,12 @@ extension DemoEndToEndTests {
         defer { terminal.kill() }
         try terminal.waitFor("mode: service-provider", timeout: 30)
 
-        // Eight clients, each opening a connection after another until the hub is gone.
+        // Eight clients, each opening a connection after another (pausing once the hub is gone).
         let clients = Process()
         clients.executableURL = URL(fileURLWithPath: "/bin/sh")
         clients.arguments = ["-c", """
             for i in 1 2 3 4 5 6 7 8; do
-              ( while :; do curl -s -o /dev/null -m 2 http://127.0.0.1:\(port)/v1/models; done ) &
+              ( while :; do curl -s -o /dev/null -m 2 http://127.0.0.1:\(port)/v1/models || sleep 0.1; done ) &
             done
             wait
             """]

@@ -235,6 +235,18 @@ import Testing
             }
         }
         #expect(atCommit?.code == .invalidArgument && atCommit?.message.contains("settings_id_check") == true, "\(String(describing: atCommit))")
+
+        // A statement postgres-nio refuses without sending it (more parameters than the protocol
+        // carries) leaves the server's transaction intact: COMMIT must not be sent behind it.
+        let parameters = Int(UInt16.max) + 1
+        let refused = await #expect(throws: HubError.self) {
+            try await store.write { db in
+                try db.executeQueued(sql: "UPDATE users SET balance = 4 WHERE id = ?", arguments: [user])
+                try db.executeQueued(sql: "SELECT 1 WHERE 1 IN (\(SQLList.of(parameters)))",
+                                     arguments: StoreArguments(Array(repeating: 1, count: parameters)))
+            }
+        }
+        #expect(refused?.message.contains("tooManyParameters") == true, "\(String(describing: refused))")
         #expect(try await store.read { db in try Int64.fetchOne(db, sql: "SELECT balance FROM users WHERE id = ?", arguments: [user]) } == 12_345)
 
         // The connection is clean for the next transaction.

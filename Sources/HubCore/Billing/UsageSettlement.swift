@@ -65,7 +65,7 @@ public enum UsageSettlement {
     /// The batch in one transaction, in a fixed number of statements whatever its size: the holds
     /// admitted together, the records settled together. On PostgreSQL the transaction's thread waits
     /// only for the reads (and the commit): the writes are queued behind them
-    /// (``StoreDB/executeQueued(sql:arguments:)``), so a batch costs eight waits in all.
+    /// (``StoreDB/executeQueued(sql:arguments:)``), so a batch costs nine waits in all, not sixteen.
     static func write(_ batch: UsageBatch, _ db: StoreDB) throws -> UsageBatchOutcome {
         let refused = try HoldAdmission.admit(batch.holds, db)
         let results = try settle(batch.records, db)

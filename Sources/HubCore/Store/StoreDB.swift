@@ -49,7 +49,7 @@ package struct ServerResult {
 package protocol ServerSession: AnyObject {
     func run(_ sql: String, _ arguments: [DatabaseValue]) throws -> ServerResult
     /// Sends one statement and returns without its answer: the next ``run(_:_:)`` (or the commit)
-    /// waits for it first, and throws its failure.
+    /// waits for it together with its own statement, and throws its failure first.
     func enqueue(_ sql: String, _ arguments: [DatabaseValue]) throws
 }
 
@@ -90,9 +90,9 @@ package final class StoreDB {
     /// Runs one statement that returns no rows and whose effect the body does not read back at once
     /// (``changesCount`` is left as it was). On SQLite it runs now, as ``execute(sql:arguments:)``
     /// does. On PostgreSQL it is sent without waiting for the answer, and the next statement that
-    /// waits, or the commit, collects it: statements sent back to back cost one wake-up of the
-    /// transaction's thread instead of one each. A failure is thrown there, by that later call;
-    /// the transaction is aborted all the same, so the body sees the error before it can commit.
+    /// waits, or the commit, collects it: statements sent back to back cost one wait of the
+    /// transaction's thread instead of one each. A failure is thrown there, by that later call (by the
+    /// commit when no statement follows), and the transaction is rolled back all the same.
     package func executeQueued(sql: String, arguments: StoreArguments = []) throws {
         if sqlite != nil {
             try execute(sql: sql, arguments: arguments)

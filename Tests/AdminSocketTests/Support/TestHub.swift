@@ -40,12 +40,12 @@ struct TestHub: Sendable {
     func writeUsage(_ count: Int, userId: Int64? = nil, providerId: Int64? = nil, model: String = "gpt-4o",
                     at time: Date = Date(), requestPrefix: String = UUID().uuidString) async throws -> [Int64] {
         let events = Self.usageEvents(count, userId: userId, providerId: providerId, model: model, at: time, requestPrefix: requestPrefix)
+        // Multi-row statements, as the usage writer writes them: quick on PostgreSQL too, so that the
+        // live-feed tests see all of them within the stats window.
         return try await store.write { db in
-            try events.map { event in
-                var event = event
-                try event.insert(db)
-                return event.id!
-            }
+            try UsageSettlement.insert(events, db)
+            return try Int64.fetchAll(db, sql: "SELECT id FROM usage_events WHERE request_id LIKE ? ORDER BY id",
+                                      arguments: ["req-\(requestPrefix)-%"])
         }
     }
 
