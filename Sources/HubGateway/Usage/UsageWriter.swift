@@ -129,8 +129,10 @@ actor UsageWriter: Service {
             // Requests wait for their holds; settlements wait for nobody. With both waiting, every other
             // transaction carries the holds alone (two statements, short even on PostgreSQL), so that a
             // request waits for at most one transaction with settlements in it, and the settlements
-            // still go in every second one (with fewer riding along while holds wait).
-            let holdsAlone = !newHolds.isEmpty && !pending.isEmpty && !heldAlone
+            // still go in every second one (with fewer riding along while holds wait). Not after a
+            // failed batch: while usage cannot be committed, holds go with it and fail with it, so that
+            // no new call is served (and a bad record is still isolated after three failures).
+            let holdsAlone = !newHolds.isEmpty && !pending.isEmpty && !heldAlone && failures == 0
             heldAlone = holdsAlone
             let batch = holdsAlone ? [] : Array(pending.prefix(newHolds.isEmpty ? 2_000 : 256))
             let runId = self.runId
