@@ -129,7 +129,14 @@ let package = Package(
             ]
         ),
         // What the test targets share: the built binary and how to run it, a seeded generator.
-        .target(name: "HubTestSupport", path: "Tests/HubTestSupport"),
+        .target(
+            name: "HubTestSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/HubTestSupport"
+        ),
         .testTarget(
             name: "HubCoreTests",
             dependencies: ["HubCore", "HubAdmin", "HubTestSupport"]
@@ -161,8 +168,6 @@ let package = Package(
             name: "HubPostgresTests",
             dependencies: [
                 "HubPostgres", "HubCore", "HubTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                // The cluster tests' HTTP client (storms of concurrent requests to the nodes).
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(

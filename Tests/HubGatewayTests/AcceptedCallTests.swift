@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import HubGateway
+import HubTestSupport
 
 /// A call the upstream accepted is never sent again: a timeout after acceptance is one upstream
 /// call and a 504, free for the client, recorded with the provider cost the hub must assume.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import HubTestSupport
 
 /// 200 concurrent requests from one user whose balance covers about 20 of them: no overdraft,
 /// the ledger adds up, and every successful request is charged exactly once.

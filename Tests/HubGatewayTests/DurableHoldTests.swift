@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import HubTestSupport
 
 /// kill -9 of the hub under load, five times, each followed by a restart: every request the client got a 200 for
 /// is charged exactly once (held durably before its upstream call, settled at start-up if the hub

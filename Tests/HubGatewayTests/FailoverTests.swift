@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import HubTestSupport
 
 /// Failover with the mock's injected faults, aimed at one credential through its secret.
 @Suite struct FailoverTests {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import HubTestSupport
 
 /// A hold is an upper bound, end to end (real hub and mock processes): the upstream is told the
 /// limit the hold covers, an upstream that ignores it costs the operator (recorded as an overrun)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import HubTestSupport
 
 /// Keys and credentials record when they were last used, and credentials their last error: written
 /// by the usage writer with its batch.

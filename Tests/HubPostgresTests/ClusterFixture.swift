@@ -1,7 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import HubTestSupport
-import NIOCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -215,36 +213,13 @@ final class ClusterFixture: Sendable {
     }
 }
 
-/// The cluster tests' HTTP client: many concurrent requests to each node.
+/// The cluster tests' requests, through the tests' shared HTTP client.
 enum ClusterHTTP {
-    struct Reply: Sendable {
-        var status: Int
-        var requestId: String?
-        var body: String
-    }
-
-    static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
-
-    static func chatBody(maxTokens: Int = 10) -> String {
-        #"{"model":"mock-model","max_tokens":\#(maxTokens),"messages":[{"role":"user","content":"say something short please"}]}"#
-    }
+    typealias Reply = TestHTTP.Reply
 
     /// POSTs a chat completion with `key` to `node`.
     static func chat(_ node: ClusterFixture.Node, key: String, maxTokens: Int = 10) async throws -> Reply {
-        var request = HTTPClientRequest(url: node.chatURL)
-        request.method = .POST
-        request.headers.add(name: "authorization", value: "Bearer \(key)")
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: chatBody(maxTokens: maxTokens)))
-        let response = try await client.execute(request, timeout: .seconds(60))
-        let data = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), requestId: response.headers.first(name: "x-request-id"),
-                     body: String(buffer: data))
+        try await TestHTTP.post(node.chatURL, key: key, body: TestHTTP.chatBody(maxTokens: maxTokens))
     }
 }
 
